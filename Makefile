@@ -1,0 +1,87 @@
+# Cobro: `make run` starts the product from a fresh clone, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+PORT ?= 3000
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools/node_modules/.bin
+BUN_VERSION := 1.4.5
+NODE_VERSION := 22.23.3
+LOCALES := it es pt fr
+
+# Reflex must use the bun and Node we install from the npm registry and never reach for the internet.
+export PATH := $(CURDIR)/$(TOOLS):$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
+export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
+
+.PHONY: install tools chromium locales i18n-extract migrate seed run lint typecheck test test-fast clean
+
+install: $(VENV)/.installed tools locales
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# bun and Node 22 ship as npm packages: installed once into .tools/, only when missing.
+tools: $(TOOLS)/bun $(TOOLS)/node
+
+$(TOOLS)/bun $(TOOLS)/node:
+	npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error \
+		--dangerously-allow-all-scripts bun@$(BUN_VERSION) node@$(NODE_VERSION)
+	@$(TOOLS)/bun --version >/dev/null && $(TOOLS)/node --version >/dev/null
+
+# Browser tests drive Debian's Chromium; never a browser downloaded by Playwright.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'."; \
+		exit 1; \
+	fi
+
+locales: $(VENV)/.installed
+	@for lang in $(LOCALES); do \
+		$(BIN)/pybabel -q compile -D messages -d locales -l $$lang || exit 1; \
+	done
+
+# After changing UI text: extract it, then translate the new entries in locales/*/LC_MESSAGES/messages.po.
+i18n-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k t -k N_ --no-location --sort-output -o locales/messages.pot .
+	@for lang in $(LOCALES); do \
+		$(BIN)/pybabel update -i locales/messages.pot -D messages -d locales -l $$lang --no-fuzzy-matching; \
+	done
+
+migrate: install
+	$(BIN)/cobro migrate
+
+seed: migrate
+	$(BIN)/cobro seed-demo
+
+run: seed
+	$(BIN)/reflex run --env prod --frontend-port $(PORT)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check saas_app tests bench rxconfig.py alembic/env.py
+	$(BIN)/ruff format --check saas_app tests bench rxconfig.py alembic/env.py
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+test: install chromium lint typecheck
+	$(BIN)/python -m pytest
+
+# Everything but the browser tests, for a quick loop.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser"
+
+clean:
+	rm -rf .web .states $(VENV) .tools cobro.db*

@@ -1,0 +1,1 @@
+"""Cobro: collect payments over WhatsApp."""

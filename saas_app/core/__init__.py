@@ -1,0 +1,1 @@
+"""Pure domain logic: plain values in, plain values out."""

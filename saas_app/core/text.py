@@ -1,0 +1,22 @@
+"""Small text rules: slugs, email addresses."""
+
+import re
+import unicodedata
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+# Deliberately loose: one @, a dot in the domain, no spaces. Delivery proves the rest.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def slugify(text: str, max_length: int = 50) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "org"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def is_valid_email(email: str) -> bool:
+    return len(email) <= 254 and bool(_EMAIL.match(email))

@@ -1,0 +1,51 @@
+"""UI languages: gettext catalogs compiled from locales/, looked up per user."""
+
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SUPPORTED = ("en", "it", "es", "pt", "fr")
+DEFAULT = "en"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+def pick(candidate: str | None) -> str:
+    """The supported UI language closest to `candidate` (pt_BR -> pt), else English."""
+    if not candidate:
+        return DEFAULT
+    base = candidate.replace("-", "_").split("_")[0].lower()
+    return base if base in SUPPORTED else DEFAULT
+
+
+def from_accept_language(header: str) -> str:
+    """The first supported language in a browser's Accept-Language header."""
+    for part in header.split(","):
+        tag = part.split(";")[0].strip()
+        if tag and pick(tag) == tag.split("-")[0].lower():
+            return pick(tag)
+    return DEFAULT
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    if locale == DEFAULT:
+        return NullTranslations()
+    return Translations.load(str(LOCALES_DIR), [locale], domain="messages")
+
+
+def gettext(locale: str, message: str, **params: object) -> str:
+    text = translations(pick(locale)).gettext(message)
+    return text.format(**params) if params else text
+
+
+def language_name(locale: str) -> str:
+    """The language's own name for itself: Italiano, Español, ..."""
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]

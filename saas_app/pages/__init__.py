@@ -1,0 +1,1 @@
+"""One module per page group; each registers its routes in `register(app)`."""

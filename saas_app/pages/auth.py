@@ -1,0 +1,242 @@
+"""Sign-up, log-in, password reset, invitation and onboarding pages."""
+
+import reflex as rx
+
+from saas_app.components.layout import centered_card, field, form_error, role_badge
+from saas_app.i18n import N_
+from saas_app.settings import settings
+from saas_app.state.auth import (
+    ForgotPasswordState,
+    InviteState,
+    LoginState,
+    OnboardingState,
+    ResetPasswordState,
+    SignUpState,
+)
+from saas_app.state.base import SessionState, load_page, t
+
+
+def first_party_checkbox() -> rx.Component:
+    return rx.hstack(
+        rx.checkbox(name="first_party", id="first_party"),
+        rx.text(
+            t("These are my company's own customers and invoices (no third-party debt collection)."),
+            as_="label",
+            html_for="first_party",
+            size="2",
+        ),
+        align="start",
+        spacing="2",
+    )
+
+
+def signup() -> rx.Component:
+    return centered_card(
+        rx.heading(t("Create your account"), size="6"),
+        rx.text(t("One step: your account and your company's workspace."), color="var(--gray-11)"),
+        rx.form(
+            rx.vstack(
+                field(N_("Your name"), "name", auto_complete="name", required=True),
+                field(N_("Work email"), "email", "email", auto_complete="email", required=True),
+                field(
+                    N_("Password (at least 10 characters)"),
+                    "password",
+                    "password",
+                    auto_complete="new-password",
+                    required=True,
+                ),
+                field(N_("Company name"), "org_name", auto_complete="organization", required=True),
+                first_party_checkbox(),
+                form_error(SignUpState.error),
+                rx.button(t("Create account"), type="submit", size="3", width="100%", id="signup-submit"),
+                spacing="3",
+            ),
+            on_submit=SignUpState.submit,
+            reset_on_submit=False,
+        ),
+        rx.text(t("Already have an account?"), " ", rx.link(t("Log in"), href="/login"), size="2"),
+    )
+
+
+def login() -> rx.Component:
+    return centered_card(
+        rx.heading(t("Log in"), size="6"),
+        rx.form(
+            rx.vstack(
+                field(N_("Email"), "email", "email", auto_complete="email", required=True),
+                field(N_("Password"), "password", "password", auto_complete="current-password", required=True),
+                form_error(LoginState.error),
+                rx.button(t("Log in"), type="submit", size="3", width="100%", id="login-submit"),
+                spacing="3",
+            ),
+            on_submit=LoginState.submit,
+            reset_on_submit=False,
+        ),
+        *[
+            rx.button(
+                t("Continue with"),
+                " ",
+                provider.label,
+                variant="outline",
+                width="100%",
+                class_name="oidc-provider",
+                on_click=LoginState.start_oidc(provider.name),
+            )
+            for provider in settings.oidc_providers
+        ],
+        rx.hstack(
+            rx.link(t("Forgot your password?"), href="/forgot-password", size="2"),
+            rx.spacer(),
+            rx.link(t("Create an account"), href="/signup", size="2"),
+            width="100%",
+        ),
+    )
+
+
+def forgot_password() -> rx.Component:
+    return centered_card(
+        rx.heading(t("Forgot your password?"), size="6"),
+        rx.cond(
+            ForgotPasswordState.done,
+            rx.callout(
+                t("If an account exists for that email, we have sent it a link to choose a new password."),
+                icon="mail-check",
+                color_scheme="green",
+                id="reset-sent",
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.text(t("Enter your email and we will send you a link to choose a new password.")),
+                    field(N_("Email"), "email", "email", required=True),
+                    rx.button(t("Send the link"), type="submit", size="3", width="100%"),
+                    spacing="3",
+                ),
+                on_submit=ForgotPasswordState.submit,
+            ),
+        ),
+        rx.link(t("Back to log in"), href="/login", size="2"),
+    )
+
+
+def reset_password() -> rx.Component:
+    return centered_card(
+        rx.heading(t("Choose a new password"), size="6"),
+        rx.cond(
+            ResetPasswordState.done,
+            rx.vstack(
+                rx.callout(t("Your password has been changed."), icon="check", color_scheme="green", id="reset-done"),
+                rx.link(rx.button(t("Log in")), href="/login"),
+            ),
+            rx.form(
+                rx.vstack(
+                    field(
+                        N_("New password (at least 10 characters)"),
+                        "password",
+                        "password",
+                        auto_complete="new-password",
+                        required=True,
+                    ),
+                    form_error(ResetPasswordState.error),
+                    rx.button(t("Save password"), type="submit", size="3", width="100%"),
+                    spacing="3",
+                ),
+                on_submit=ResetPasswordState.submit,
+                reset_on_submit=False,
+            ),
+        ),
+    )
+
+
+def invite() -> rx.Component:
+    return centered_card(
+        rx.cond(
+            InviteState.valid,
+            rx.vstack(
+                rx.heading(t("Join"), " ", InviteState.org_name, size="6", id="invite-org"),
+                rx.text(
+                    t("You are invited as"), " ", role_badge(InviteState.invited_role), " · ", InviteState.invited_email
+                ),
+                form_error(InviteState.error),
+                rx.cond(
+                    InviteState.signed_in_email == InviteState.invited_email,
+                    rx.button(
+                        t("Accept invitation"), on_click=InviteState.accept, size="3", width="100%", id="invite-accept"
+                    ),
+                    rx.cond(
+                        InviteState.has_account,
+                        rx.link(
+                            rx.button(t("Log in to accept"), size="3", width="100%"),
+                            href="/login?next=" + SessionState.router.url.path,
+                            width="100%",
+                        ),
+                        rx.form(
+                            rx.vstack(
+                                field(N_("Your name"), "name", auto_complete="name", required=True),
+                                field(
+                                    N_("Password (at least 10 characters)"),
+                                    "password",
+                                    "password",
+                                    auto_complete="new-password",
+                                    required=True,
+                                ),
+                                rx.button(
+                                    t("Create account and join"),
+                                    type="submit",
+                                    size="3",
+                                    width="100%",
+                                    id="invite-create",
+                                ),
+                                spacing="3",
+                            ),
+                            on_submit=InviteState.create_account,
+                            reset_on_submit=False,
+                        ),
+                    ),
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            rx.vstack(
+                rx.heading(t("Invitation"), size="6"),
+                form_error(InviteState.error),
+                rx.link(t("Go to Cobro"), href="/"),
+            ),
+        ),
+    )
+
+
+def onboarding() -> rx.Component:
+    return centered_card(
+        rx.heading(t("Create your organization"), size="6"),
+        rx.text(
+            t(
+                "You are signed in, but not yet part of an organization. Create your company's workspace, "
+                "or ask a colleague to invite you."
+            )
+        ),
+        rx.form(
+            rx.vstack(
+                field(N_("Company name"), "org_name", required=True),
+                first_party_checkbox(),
+                form_error(OnboardingState.error),
+                rx.button(t("Create organization"), type="submit", size="3", width="100%"),
+                spacing="3",
+            ),
+            on_submit=OnboardingState.submit,
+            reset_on_submit=False,
+        ),
+        rx.link(t("Log out"), on_click=load_page("/auth/logout"), size="2", href="#"),
+    )
+
+
+def register(app: rx.App) -> None:
+    app.add_page(signup, route="/signup", title="Sign up · Cobro", on_load=SessionState.load_public)
+    app.add_page(login, route="/login", title="Log in · Cobro", on_load=LoginState.load)
+    app.add_page(
+        forgot_password, route="/forgot-password", title="Forgot password · Cobro", on_load=SessionState.load_public
+    )
+    app.add_page(
+        reset_password, route="/reset-password/[token]", title="New password · Cobro", on_load=SessionState.load_public
+    )
+    app.add_page(invite, route="/invite/[token]", title="Invitation · Cobro", on_load=InviteState.load)
+    app.add_page(onboarding, route="/onboarding", title="Your organization · Cobro", on_load=OnboardingState.load)

@@ -1,0 +1,10 @@
+"""The Reflex app: pages registered, HTTP routes mounted."""
+
+import reflex as rx
+
+from saas_app.api.app import create_api
+from saas_app.pages import auth, landing, settings, workspace
+
+app = rx.App(api_transformer=create_api())
+for module in (landing, auth, workspace, settings):
+    module.register(app)

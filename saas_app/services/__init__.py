@@ -1,0 +1,1 @@
+"""Use cases over the database; every one that touches tenant data takes an OrgContext."""

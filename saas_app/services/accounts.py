@@ -1,0 +1,340 @@
+"""Accounts and sign-in: sign-up, log-in with throttling, sessions, password resets."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, delete, select
+
+from saas_app.auth.secrets import hash_password, hash_token, new_token, verify_password
+from saas_app.core import throttle
+from saas_app.core.text import is_valid_email, normalize_email
+from saas_app.i18n import N_, pick
+from saas_app.models import (
+    LoginAttempt,
+    LoginSession,
+    Membership,
+    OidcIdentity,
+    Organization,
+    PasswordReset,
+    User,
+)
+from saas_app.models.base import utcnow
+from saas_app.services import audit, organizations
+from saas_app.services.errors import ServiceError
+from saas_app.services.mail import send_email
+from saas_app.settings import settings
+
+SESSION_LIFETIME = timedelta(days=14)
+# A sign-in hands the browser a ticket; the HTTP route exchanges it for an HttpOnly cookie.
+TICKET_LIFETIME = timedelta(minutes=2)
+RESET_LIFETIME = timedelta(hours=1)
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    org_id: int
+    org_name: str
+    org_slug: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The signed-in person as the server sees them, re-read from the database on every use."""
+
+    user_id: int
+    email: str
+    name: str
+    locale: str
+    session_id: int
+    org_id: int | None
+    role: str | None
+    memberships: list[MembershipView]
+
+    @property
+    def org_name(self) -> str:
+        return next((m.org_name for m in self.memberships if m.org_id == self.org_id), "")
+
+
+def validate_password(password: str, email: str = "") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(
+            N_("Use at least {count} characters for the password."), field="password", count=MIN_PASSWORD_LENGTH
+        )
+    if email and password.strip().lower() == normalize_email(email):
+        raise ServiceError(N_("The password cannot be your email address."), field="password")
+
+
+def _clean_email(email: str) -> str:
+    email = normalize_email(email)
+    if not is_valid_email(email):
+        raise ServiceError(N_("Enter a valid email address."), field="email")
+    return email
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalize_email(email))).first()
+
+
+def create_user(session: Session, *, email: str, name: str, password: str | None, locale: str = "en") -> User:
+    email = _clean_email(email)
+    name = name.strip()
+    if not name:
+        raise ServiceError(N_("Enter your name."), field="name")
+    if password is not None:
+        validate_password(password, email)
+    if find_user(session, email):
+        raise ServiceError(N_("An account with this email already exists. Log in instead."), field="email")
+    user = User(
+        email=email,
+        name=name[:120],
+        password_hash=hash_password(password) if password is not None else None,
+        locale=pick(locale),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class SignUp:
+    user: User
+    organization: Organization
+    ticket: str
+
+
+def sign_up(
+    session: Session,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    org_name: str,
+    first_party_confirmed: bool,
+    locale: str = "en",
+    ip: str = "",
+    user_agent: str = "",
+) -> SignUp:
+    """Create the user and their organization in one step; the user becomes its owner."""
+    if not org_name.strip():
+        raise ServiceError(N_("Enter your company's name."), field="org_name")
+    if not first_party_confirmed:
+        raise ServiceError(
+            N_("Cobro is only for reminding your own customers of your own invoices. Please confirm this."),
+            field="first_party",
+        )
+    user = create_user(session, email=email, name=name, password=password, locale=locale)
+    org = organizations.create_organization(
+        session, name=org_name, owner=user, default_locale=pick(locale), first_party_confirmed=True, ip=ip
+    )
+    ticket = start_session(session, user=user, org_id=org.id, ip=ip, user_agent=user_agent)
+    return SignUp(user=user, organization=org, ticket=ticket)
+
+
+def start_session(
+    session: Session, *, user: User, org_id: int | None = None, ip: str = "", user_agent: str = ""
+) -> str:
+    """Open a session and return its one-time ticket, to be exchanged by `activate_session`."""
+    assert user.id is not None
+    if org_id is None:
+        first = session.exec(
+            select(Membership).where(Membership.user_id == user.id).order_by(col(Membership.id))
+        ).first()
+        org_id = first.org_id if first else None
+    ticket = new_token()
+    session.add(
+        LoginSession(
+            ticket_hash=hash_token(ticket),
+            user_id=user.id,
+            org_id=org_id,
+            expires_at=utcnow() + SESSION_LIFETIME,
+            ip=ip[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    user.last_login_at = utcnow()
+    session.add(user)
+    return ticket
+
+
+def activate_session(session: Session, ticket: str) -> str | None:
+    """Exchange a fresh one-time ticket for the session token that goes into the cookie."""
+    row = session.exec(select(LoginSession).where(LoginSession.ticket_hash == hash_token(ticket))).first()
+    if row is None or row.revoked_at is not None or row.created_at + TICKET_LIFETIME <= utcnow():
+        return None
+    token = new_token()
+    row.ticket_hash = None
+    row.token_hash = hash_token(token)
+    session.add(row)
+    return token
+
+
+def log_in(session: Session, *, email: str, password: str, ip: str = "", user_agent: str = "") -> str:
+    email = normalize_email(email)
+    now = utcnow()
+    since = now - throttle.WINDOW
+    account_failures = session.exec(
+        select(LoginAttempt.at).where(LoginAttempt.email == email, LoginAttempt.at > since)
+    ).all()
+    address_failures = (
+        session.exec(select(LoginAttempt.at).where(LoginAttempt.ip == ip, LoginAttempt.at > since)).all() if ip else []
+    )
+    decision = throttle.decide(list(account_failures), list(address_failures), now)
+    if not decision.allowed:
+        minutes = max(1, round(decision.retry_after.total_seconds() / 60))
+        raise ServiceError(N_("Too many failed attempts. Try again in {minutes} minutes."), minutes=minutes)
+    user = find_user(session, email)
+    if not verify_password(password, user.password_hash if user else None) or user is None:
+        session.add(LoginAttempt(email=email[:254], ip=ip[:64], at=now))
+        # The failure must outlive the refusal, which rolls back everything else.
+        session.commit()
+        raise ServiceError(N_("Wrong email or password."))
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email))
+    return start_session(session, user=user, ip=ip, user_agent=user_agent)
+
+
+def _live_session(session: Session, token: str) -> LoginSession | None:
+    if not token:
+        return None
+    row = session.exec(select(LoginSession).where(LoginSession.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def memberships_of(session: Session, user_id: int) -> list[MembershipView]:
+    rows = session.exec(
+        select(Membership, Organization)
+        .join(Organization, col(Organization.id) == Membership.org_id)
+        .where(Membership.user_id == user_id)
+        .order_by(Organization.name)
+    ).all()
+    return [MembershipView(org.id or 0, org.name, org.slug, m.role) for m, org in rows]
+
+
+def resolve_session(session: Session, token: str) -> Identity | None:
+    """Who holds this token, in which organization and role; None if it is not a live session."""
+    row = _live_session(session, token)
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None:
+        return None
+    memberships = memberships_of(session, row.user_id)
+    current = next((m for m in memberships if m.org_id == row.org_id), None)
+    if current is None and memberships:
+        # The membership was removed, or the session predates it: fall back to another organization.
+        current = memberships[0]
+        row.org_id = current.org_id
+        session.add(row)
+    return Identity(
+        user_id=row.user_id,
+        email=user.email,
+        name=user.name,
+        locale=user.locale,
+        session_id=row.id or 0,
+        org_id=current.org_id if current else None,
+        role=current.role if current else None,
+        memberships=memberships,
+    )
+
+
+def log_out(session: Session, token: str) -> None:
+    row = _live_session(session, token)
+    if row is not None:
+        row.revoked_at = utcnow()
+        session.add(row)
+
+
+def switch_organization(session: Session, token: str, org_id: int) -> None:
+    row = _live_session(session, token)
+    if row is None:
+        raise ServiceError(N_("Your session has ended. Log in again."))
+    member = session.exec(
+        select(Membership).where(Membership.user_id == row.user_id, Membership.org_id == org_id)
+    ).first()
+    if member is None:
+        raise ServiceError(N_("You are not a member of that organization."))
+    row.org_id = org_id
+    session.add(row)
+
+
+def set_locale(session: Session, user_id: int, locale: str) -> str:
+    user = session.get(User, user_id)
+    if user is None:
+        raise ServiceError(N_("Your session has ended. Log in again."))
+    user.locale = pick(locale)
+    session.add(user)
+    return user.locale
+
+
+def request_password_reset(session: Session, *, email: str, ip: str = "") -> None:
+    """Email a reset link if the account exists; the answer is the same either way."""
+    user = find_user(session, email)
+    if user is None or user.id is None:
+        return
+    token = new_token()
+    session.add(PasswordReset(user_id=user.id, token_hash=hash_token(token), expires_at=utcnow() + RESET_LIFETIME))
+    link = f"{settings.public_url}/reset-password/{token}"
+    send_email(
+        session,
+        to=user.email,
+        subject="Reset your Cobro password",
+        body=f"Someone asked to reset the password of {user.email}.\n"
+        f"Open this link within an hour to choose a new one:\n{link}\n"
+        "If it was not you, ignore this email.",
+    )
+    audit.record(session, action="user.password_reset_requested", org_id=None, actor_user_id=user.id, ip=ip)
+
+
+def reset_password(session: Session, *, token: str, password: str, ip: str = "") -> User:
+    reset = session.exec(select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))).first()
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        raise ServiceError(N_("This reset link is invalid or has expired. Ask for a new one."))
+    user = session.get(User, reset.user_id)
+    assert user is not None
+    validate_password(password, user.email)
+    user.password_hash = hash_password(password)
+    reset.used_at = utcnow()
+    session.add_all([user, reset])
+    # A new password ends every open session, in case the old one was stolen.
+    for open_session in session.exec(
+        select(LoginSession).where(LoginSession.user_id == user.id, col(LoginSession.revoked_at).is_(None))
+    ):
+        open_session.revoked_at = utcnow()
+        session.add(open_session)
+    audit.record(session, action="user.password_reset", org_id=None, actor_user_id=user.id, ip=ip)
+    return user
+
+
+def sign_in_with_oidc(
+    session: Session,
+    *,
+    provider: str,
+    subject: str,
+    email: str,
+    email_verified: bool,
+    name: str,
+    locale: str = "en",
+) -> User:
+    """The user behind an identity provider's verified claims; the first sign-in creates them.
+
+    An existing account is linked by email only when the provider says the email is verified,
+    so nobody can take over an account by registering its address elsewhere.
+    """
+    identity = session.exec(
+        select(OidcIdentity).where(OidcIdentity.provider == provider, OidcIdentity.subject == subject)
+    ).first()
+    if identity is not None:
+        user = session.get(User, identity.user_id)
+        assert user is not None
+        return user
+    if not email or not email_verified:
+        raise ServiceError(N_("Your identity provider did not confirm your email address."))
+    user = find_user(session, email)
+    if user is None:
+        user = create_user(session, email=email, name=name or email.split("@")[0], password=None, locale=locale)
+    session.add(OidcIdentity(user_id=user.id or 0, provider=provider, subject=subject))
+    audit.record(session, action="user.oidc_linked", org_id=None, actor_user_id=user.id, provider=provider)
+    return user

@@ -1,0 +1,147 @@
+"""Creating organizations, reading and changing their settings."""
+
+from dataclasses import asdict, astuple, dataclass
+from zoneinfo import available_timezones
+
+from babel.numbers import list_currencies
+from sqlmodel import Session, select
+
+from saas_app.core.roles import Action, Role
+from saas_app.core.text import slugify
+from saas_app.i18n import N_
+from saas_app.models import Membership, Organization, User
+from saas_app.models.base import utcnow
+from saas_app.services import audit
+from saas_app.services.context import OrgContext
+from saas_app.services.errors import NotFound, ServiceError
+
+
+def _free_slug(session: Session, name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 1
+    while session.exec(select(Organization.id).where(Organization.slug == slug)).first() is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_organization(
+    session: Session,
+    *,
+    name: str,
+    owner: User,
+    default_locale: str = "en",
+    currency: str = "EUR",
+    timezone: str = "UTC",
+    first_party_confirmed: bool,
+    ip: str = "",
+) -> Organization:
+    name = name.strip()
+    if not name:
+        raise ServiceError(N_("Enter your company's name."), field="org_name")
+    assert owner.id is not None
+    org = Organization(
+        name=name[:120],
+        slug=_free_slug(session, name),
+        default_locale=default_locale,
+        currency=currency,
+        timezone=timezone,
+        sender_name=name[:120],
+        contact=owner.email,
+        first_party_confirmed_by_id=owner.id if first_party_confirmed else None,
+        first_party_confirmed_at=utcnow() if first_party_confirmed else None,
+    )
+    session.add(org)
+    session.flush()
+    assert org.id is not None
+    session.add(Membership(org_id=org.id, user_id=owner.id, role=Role.OWNER))
+    audit.record(
+        session,
+        action="organization.created",
+        org_id=org.id,
+        actor_user_id=owner.id,
+        target_type="organization",
+        target_id=org.id,
+        ip=ip,
+        first_party_confirmed=first_party_confirmed,
+    )
+    session.flush()
+    return org
+
+
+def get_organization(session: Session, ctx: OrgContext) -> Organization:
+    org = session.get(Organization, ctx.org_id)
+    if org is None:
+        raise NotFound(N_("This organization no longer exists."))
+    return org
+
+
+def find_by_slug(session: Session, slug: str) -> Organization:
+    """For operators (the command line), who act on an organization by its slug."""
+    org = session.exec(select(Organization).where(Organization.slug == slug)).first()
+    if org is None:
+        raise NotFound(N_("No organization with the slug {slug}."), slug=slug)
+    return org
+
+
+@dataclass(frozen=True)
+class OrganizationSettings:
+    name: str
+    default_locale: str
+    currency: str
+    timezone: str
+    sender_name: str
+    contact: str
+
+
+CONTENT_LOCALES = ("en", "it", "es", "pt_BR", "pt", "fr")
+
+
+def settings_of(session: Session, ctx: OrgContext) -> OrganizationSettings:
+    ctx.require(Action.VIEW)
+    org = get_organization(session, ctx)
+    return OrganizationSettings(org.name, org.default_locale, org.currency, org.timezone, org.sender_name, org.contact)
+
+
+def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
+    """Check and normalize; each refusal names the field at fault."""
+    name = values.name.strip()
+    if not name:
+        raise ServiceError(N_("Enter your company's name."), field="name")
+    currency = values.currency.strip().upper()
+    if currency not in list_currencies():
+        raise ServiceError(N_("{currency} is not an ISO 4217 currency code."), field="currency", currency=currency)
+    if values.timezone not in available_timezones():
+        raise ServiceError(N_("{timezone} is not a known time zone."), field="timezone", timezone=values.timezone)
+    if values.default_locale not in CONTENT_LOCALES:
+        raise ServiceError(N_("Choose one of the supported languages."), field="default_locale")
+    return OrganizationSettings(
+        name=name[:120],
+        default_locale=values.default_locale,
+        currency=currency,
+        timezone=values.timezone,
+        sender_name=values.sender_name.strip()[:120] or name[:120],
+        contact=values.contact.strip()[:200],
+    )
+
+
+def update_settings(session: Session, ctx: OrgContext, values: OrganizationSettings) -> OrganizationSettings:
+    ctx.require(Action.MANAGE_SETTINGS)
+    clean = validate_settings(values)
+    org = get_organization(session, ctx)
+    before = settings_of(session, ctx)
+    changes = {
+        key: {"from": old, "to": new}
+        for key, old, new in zip(
+            OrganizationSettings.__dataclass_fields__, astuple(before), astuple(clean), strict=True
+        )
+        if old != new
+    }
+    for key, value in asdict(clean).items():
+        setattr(org, key, value)
+    session.add(org)
+    if changes:
+        audit.record_for(
+            ctx, session, "organization.settings_changed", target_type="organization", target_id=org.id, changes=changes
+        )
+    return clean

@@ -1,0 +1,117 @@
+"""Settings read once from the environment, with embedded defaults for development."""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_SECRET_FILE = PROJECT_ROOT / ".states" / "dev-secret-key"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'cobro.db'}"
+
+
+def _local_secret() -> str:
+    """A secret kept on this machine so that development sessions survive restarts."""
+    if LOCAL_SECRET_FILE.exists():
+        return LOCAL_SECRET_FILE.read_text().strip()
+    LOCAL_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    LOCAL_SECRET_FILE.write_text(value)
+    LOCAL_SECRET_FILE.chmod(0o600)
+    return value
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """One OpenID Connect issuer users may sign in with."""
+
+    name: str
+    label: str
+    issuer: str
+    client_id: str
+    client_secret: str
+
+    @property
+    def metadata_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+# Issuers known by name, so that `COBRO_OIDC_PROVIDERS=google` needs only a client id and secret.
+KNOWN_ISSUERS = {
+    "google": ("Google", "https://accounts.google.com"),
+    "microsoft": ("Microsoft", "https://login.microsoftonline.com/common/v2.0"),
+}
+
+
+def _oidc_providers(env: dict[str, str]) -> list[OidcProvider]:
+    providers = []
+    for name in _list(env.get("COBRO_OIDC_PROVIDERS", "")):
+        prefix = f"COBRO_OIDC_{name.upper()}_"
+        label, issuer = KNOWN_ISSUERS.get(name, (name.title(), ""))
+        providers.append(
+            OidcProvider(
+                name=name,
+                label=env.get(prefix + "LABEL", label),
+                issuer=env.get(prefix + "ISSUER", issuer),
+                client_id=env.get(prefix + "CLIENT_ID", ""),
+                client_secret=env.get(prefix + "CLIENT_SECRET", ""),
+            )
+        )
+    missing = [p.name for p in providers if not (p.issuer and p.client_id)]
+    if missing:
+        raise RuntimeError(
+            f"OpenID Connect provider(s) {', '.join(missing)} need "
+            "COBRO_OIDC_<NAME>_ISSUER and COBRO_OIDC_<NAME>_CLIENT_ID"
+        )
+    return providers
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, read from environment variables."""
+
+    environment: str
+    database_url: str
+    redis_url: str
+    secret_key: str
+    public_url: str
+    smtp_url: str
+    oidc_providers: list[OidcProvider] = field(default_factory=list)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [self.public_url] if self.is_production else ["*"]
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        environment = env.get("COBRO_ENV", "development")
+        secret_key = env.get("SECRET_KEY", "")
+        if not secret_key:
+            if environment == "production":
+                raise RuntimeError("SECRET_KEY must be set when COBRO_ENV=production")
+            secret_key = _local_secret()
+        port = env.get("REFLEX_FRONTEND_PORT", "3000")
+        return cls(
+            environment=environment,
+            database_url=env.get("DATABASE_URL") or env.get("REFLEX_DB_URL") or _default_database_url(),
+            redis_url=env.get("REDIS_URL") or env.get("REFLEX_REDIS_URL", ""),
+            secret_key=secret_key,
+            public_url=env.get("COBRO_PUBLIC_URL", f"http://localhost:{port}").rstrip("/"),
+            smtp_url=env.get("COBRO_SMTP_URL", ""),
+            oidc_providers=_oidc_providers(env),
+        )
+
+
+settings = Settings.from_env()

@@ -1,0 +1,1 @@
+"""Reflex State classes: thin, they check who is asking and call services."""

@@ -1,0 +1,238 @@
+"""Sign-up, log-in, password reset, invitations and the first organization."""
+
+from typing import Any
+from urllib.parse import quote
+
+import reflex as rx
+
+from saas_app.api.auth_routes import safe_next
+from saas_app.db import session_scope
+from saas_app.i18n import N_
+from saas_app.services import accounts, organizations, team
+from saas_app.services.errors import ServiceError
+from saas_app.state.base import SessionState, load_page
+
+LOGIN_ERRORS = {
+    "expired": N_("That sign-in link has expired. Log in again."),
+    "oidc": N_("Sign-in with your identity provider failed. Try again."),
+    "oidc_email": N_("Your identity provider did not confirm your email address."),
+}
+
+
+def _activate(ticket: str, next_path: str) -> Any:
+    """Hand the browser to the route that turns the ticket into an HttpOnly session cookie."""
+    return load_page(f"/auth/activate?ticket={quote(ticket)}&next={quote(safe_next(next_path))}")
+
+
+class FormState(SessionState):
+    """A form's error message and the field it belongs to."""
+
+    error: str = ""
+    error_field: str = ""
+    done: bool = False
+
+    def _fail(self, error: ServiceError) -> None:
+        self.error = self._translate(error)
+        self.error_field = error.field
+
+    def _clear(self) -> None:
+        self.error = self.error_field = ""
+        self.done = False
+
+
+class SignUpState(FormState):
+    @rx.event
+    def submit(self, form: dict[str, Any]) -> Any:
+        self._clear()
+        try:
+            with session_scope() as session:
+                result = accounts.sign_up(
+                    session,
+                    name=str(form.get("name", "")),
+                    email=str(form.get("email", "")),
+                    password=str(form.get("password", "")),
+                    org_name=str(form.get("org_name", "")),
+                    first_party_confirmed=bool(form.get("first_party")),
+                    locale=self.locale,
+                    ip=self._ip(),
+                    user_agent=self._user_agent(),
+                )
+        except ServiceError as error:
+            self._fail(error)
+            return None
+        return _activate(result.ticket, "/dashboard")
+
+
+class LoginState(FormState):
+    @rx.event
+    def load(self) -> None:
+        self.load_public()
+        self._clear()
+        code = self._query("error")
+        if code in LOGIN_ERRORS:
+            self.error = self._translate(ServiceError(LOGIN_ERRORS[code]))
+
+    @rx.event
+    def submit(self, form: dict[str, Any]) -> Any:
+        self._clear()
+        try:
+            with session_scope() as session:
+                ticket = accounts.log_in(
+                    session,
+                    email=str(form.get("email", "")),
+                    password=str(form.get("password", "")),
+                    ip=self._ip(),
+                    user_agent=self._user_agent(),
+                )
+        except ServiceError as error:
+            self._fail(error)
+            return None
+        return _activate(ticket, self._query("next"))
+
+    @rx.event
+    def start_oidc(self, provider: str) -> Any:
+        """Leave for the identity provider, coming back to the page that asked for a login."""
+        next_path = quote(safe_next(self._query("next")))
+        return load_page(f"/auth/oidc/{quote(provider)}/login?next={next_path}")
+
+
+class ForgotPasswordState(FormState):
+    @rx.event
+    def submit(self, form: dict[str, Any]) -> None:
+        self._clear()
+        with session_scope() as session:
+            accounts.request_password_reset(session, email=str(form.get("email", "")), ip=self._ip())
+        # Same answer whether or not the account exists: no way to probe for registered emails.
+        self.done = True
+
+
+class ResetPasswordState(FormState):
+    @rx.event
+    def submit(self, form: dict[str, Any]) -> None:
+        self._clear()
+        token = self._current_path().rstrip("/").rsplit("/", 1)[-1]
+        try:
+            with session_scope() as session:
+                accounts.reset_password(session, token=token, password=str(form.get("password", "")), ip=self._ip())
+        except ServiceError as error:
+            self._fail(error)
+            return
+        self.done = True
+
+
+class InviteState(FormState):
+    org_name: str = ""
+    invited_email: str = ""
+    invited_role: str = ""
+    has_account: bool = False
+    valid: bool = False
+    signed_in_email: str = ""
+
+    def _invite_token(self) -> str:
+        return self._current_path().rstrip("/").rsplit("/", 1)[-1]
+
+    @rx.event
+    def load(self) -> None:
+        self.load_public()
+        self._clear()
+        identity = self._identity()
+        self.signed_in_email = identity.email if identity else ""
+        try:
+            with session_scope() as session:
+                preview = team.preview_invitation(session, self._invite_token())
+        except ServiceError as error:
+            self.valid = False
+            self._fail(error)
+            return
+        self.valid = True
+        self.org_name = preview.org_name
+        self.invited_email = preview.email
+        self.invited_role = preview.role
+        self.has_account = preview.has_account
+
+    @rx.event
+    def accept(self) -> Any:
+        """A signed-in user accepts; the invitation must be addressed to their email."""
+        self._clear()
+        identity = self._identity()
+        if identity is None:
+            return rx.redirect(f"/login?next={quote(self._current_path())}")
+        try:
+            with session_scope() as session:
+                org_id = team.accept_invitation(
+                    session, token=self._invite_token(), user_id=identity.user_id, ip=self._ip()
+                )
+                accounts.switch_organization(session, self._token(), org_id)
+        except ServiceError as error:
+            self._fail(error)
+            return None
+        return rx.redirect("/dashboard")
+
+    @rx.event
+    def create_account(self, form: dict[str, Any]) -> Any:
+        """A newcomer creates their account with the invited email and joins in one step."""
+        self._clear()
+        try:
+            with session_scope() as session:
+                preview = team.preview_invitation(session, self._invite_token())
+                user = accounts.create_user(
+                    session,
+                    email=preview.email,
+                    name=str(form.get("name", "")),
+                    password=str(form.get("password", "")),
+                    locale=self.locale,
+                )
+                assert user.id is not None
+                org_id = team.accept_invitation(session, token=self._invite_token(), user_id=user.id, ip=self._ip())
+                ticket = accounts.start_session(
+                    session, user=user, org_id=org_id, ip=self._ip(), user_agent=self._user_agent()
+                )
+        except ServiceError as error:
+            self._fail(error)
+            return None
+        return _activate(ticket, "/dashboard")
+
+
+class OnboardingState(FormState):
+    """A user without an organization (first OIDC sign-in, or removed from all) creates one."""
+
+    @rx.event
+    def load(self) -> Any:
+        identity = self._identity()
+        if identity is None:
+            return rx.redirect("/login?next=/onboarding")
+        self._show(identity)
+        return None
+
+    @rx.event
+    def submit(self, form: dict[str, Any]) -> Any:
+        self._clear()
+        identity = self._identity()
+        if identity is None:
+            return rx.redirect("/login?next=/onboarding")
+        if not form.get("first_party"):
+            self._fail(
+                ServiceError(
+                    N_("Cobro is only for reminding your own customers of your own invoices. Please confirm this."),
+                    field="first_party",
+                )
+            )
+            return None
+        try:
+            with session_scope() as session:
+                user = accounts.find_user(session, identity.email)
+                assert user is not None
+                org = organizations.create_organization(
+                    session,
+                    name=str(form.get("org_name", "")),
+                    owner=user,
+                    default_locale=self.locale,
+                    first_party_confirmed=True,
+                    ip=self._ip(),
+                )
+                assert org.id is not None
+                accounts.switch_organization(session, self._token(), org.id)
+        except ServiceError as error:
+            self._fail(error)
+            return None
+        return rx.redirect("/dashboard")

@@ -1,0 +1,190 @@
+"""The signed-in identity, re-read from the session cookie on every event, and the UI language."""
+
+import functools
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from http.cookies import SimpleCookie
+from typing import Any, TypedDict
+
+import reflex as rx
+
+from saas_app import i18n
+from saas_app.api.auth_routes import SESSION_COOKIE, safe_next
+from saas_app.core.roles import Action, can
+from saas_app.db import session_scope
+from saas_app.services import accounts
+from saas_app.services.context import OrgContext
+from saas_app.services.errors import ServiceError
+
+# Every string the pages show, collected as the pages are built, then translated per language.
+MESSAGE_IDS: set[str] = set()
+
+
+@lru_cache(maxsize=32)
+def _catalog(locale: str, size: int) -> dict[str, str]:
+    return {message: i18n.gettext(locale, message) for message in sorted(MESSAGE_IDS)}
+
+
+def catalog(locale: str) -> dict[str, str]:
+    return _catalog(i18n.pick(locale), len(MESSAGE_IDS))
+
+
+class NotSignedIn(ServiceError):
+    """No live session behind this browser's cookie."""
+
+
+class OrgOption(TypedDict):
+    id: str
+    name: str
+
+
+class SessionState(rx.State):
+    """Display copies of the identity; the server never trusts them, it asks `_context` instead."""
+
+    locale: str = i18n.DEFAULT
+    locale_cookie: str = rx.Cookie("", name="cobro_locale", max_age=365 * 24 * 3600, same_site="lax")
+    user_name: str = ""
+    user_email: str = ""
+    org_id: str = ""
+    org_name: str = ""
+    role: str = ""
+    orgs: list[OrgOption] = []
+
+    @rx.var
+    def texts(self) -> dict[str, str]:
+        return catalog(self.locale)
+
+    @rx.var
+    def can_manage_team(self) -> bool:
+        return can(self.role, Action.MANAGE_TEAM)
+
+    @rx.var
+    def can_manage_settings(self) -> bool:
+        return can(self.role, Action.MANAGE_SETTINGS)
+
+    @rx.var
+    def can_collect(self) -> bool:
+        return can(self.role, Action.COLLECT)
+
+    def _token(self) -> str:
+        cookies: SimpleCookie = SimpleCookie()
+        try:
+            cookies.load(self.router.headers.cookie)
+        except Exception:  # noqa: BLE001 - a malformed cookie header is simply no session
+            return ""
+        morsel = cookies.get(SESSION_COOKIE)
+        return morsel.value if morsel else ""
+
+    def _ip(self) -> str:
+        return self.router.session.client_ip
+
+    def _user_agent(self) -> str:
+        return self.router.headers.user_agent
+
+    def _identity(self) -> accounts.Identity | None:
+        with session_scope() as session:
+            return accounts.resolve_session(session, self._token())
+
+    def _context(self, action: Action = Action.VIEW) -> OrgContext:
+        """The acting membership, checked against the database now; raises if not allowed."""
+        identity = self._identity()
+        if identity is None:
+            raise NotSignedIn(i18n.N_("Your session has ended. Log in again."))
+        if identity.org_id is None or identity.role is None:
+            raise NotSignedIn(i18n.N_("Create or join an organization first."))
+        context = OrgContext(user_id=identity.user_id, org_id=identity.org_id, role=identity.role, ip=self._ip())
+        context.require(action)
+        return context
+
+    def _show(self, identity: accounts.Identity) -> None:
+        self.user_name = identity.name or identity.email
+        self.user_email = identity.email
+        self.org_id = str(identity.org_id or "")
+        self.org_name = identity.org_name
+        self.role = identity.role or ""
+        self.orgs = [OrgOption(id=str(m.org_id), name=m.org_name) for m in identity.memberships]
+        self.locale = i18n.pick(identity.locale)
+
+    def _translate(self, error: ServiceError) -> str:
+        return i18n.gettext(self.locale, error.message, **error.params)
+
+    def _current_path(self) -> str:
+        return self.router.url.path or "/"
+
+    def _query(self, name: str) -> str:
+        return self.router.url.query_parameters.get(name, "")
+
+    @rx.event
+    def load_public(self) -> None:
+        """Public pages speak the visitor's language: their choice, else their browser's."""
+        self.locale = (
+            i18n.pick(self.locale_cookie)
+            if self.locale_cookie
+            else (i18n.from_accept_language(self.router.headers.accept_language))
+        )
+        identity = self._identity()
+        if identity is not None:
+            self._show(identity)
+
+    @rx.event
+    def require_member(self) -> Any:
+        """on_load of every signed-in page: no session, no page."""
+        identity = self._identity()
+        if identity is None:
+            self.user_name = self.user_email = self.org_id = self.org_name = self.role = ""
+            self.orgs = []
+            return rx.redirect(f"/login?next={self._current_path()}")
+        self._show(identity)
+        if identity.org_id is None:
+            return rx.redirect("/onboarding")
+        return None
+
+    @rx.event
+    def set_language(self, locale: str) -> None:
+        self.locale = i18n.pick(locale)
+        self.locale_cookie = self.locale
+        identity = self._identity()
+        if identity is not None:
+            with session_scope() as session:
+                accounts.set_locale(session, identity.user_id, self.locale)
+
+    @rx.event
+    def switch_organization(self, org_id: str) -> Any:
+        try:
+            with session_scope() as session:
+                accounts.switch_organization(session, self._token(), int(org_id))
+        except ValueError:
+            return rx.toast.error(i18n.gettext(self.locale, i18n.N_("That request was not valid.")))
+        except ServiceError as error:
+            return rx.toast.error(self._translate(error))
+        return rx.redirect("/dashboard")
+
+
+def load_page(path: str) -> Any:
+    """A full page load, for server routes (cookies are set there); rx.redirect stays inside the SPA."""
+    return rx.call_script(f"window.location.assign({json.dumps(path)})")
+
+
+def t(message: str) -> Any:
+    """The message in the signed-in user's language (a Var the page renders)."""
+    MESSAGE_IDS.add(message)
+    return SessionState.texts[message]
+
+
+def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a page handler; a refusal becomes a toast, a lost session a trip to the login page."""
+
+    @functools.wraps(handler)  # keeps the signature, which Reflex reads to map the event's arguments
+    def wrapper(self: SessionState, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(self, *args, **kwargs)
+        except NotSignedIn:
+            return rx.redirect(f"/login?next={safe_next(self._current_path())}")
+        except ServiceError as error:
+            return rx.toast.error(self._translate(error))
+        except (ValueError, TypeError):
+            # Handlers take ids as strings from the page; anything else was not sent by our page.
+            return rx.toast.error(i18n.gettext(self.locale, i18n.N_("That request was not valid.")))
+
+    return wrapper
