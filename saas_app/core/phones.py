@@ -1,0 +1,28 @@
+"""Phone numbers in E.164, the form WhatsApp addresses people by."""
+
+import phonenumbers
+
+
+class PhoneError(ValueError):
+    """A number that cannot be used; the message says why."""
+
+
+def normalize_phone(raw: str, default_region: str) -> str:
+    """'+55 11 98765-4321' or, with region BR, '(11) 98765-4321' -> '+5511987654321'."""
+    text = str(raw).strip()
+    if not text:
+        raise PhoneError("no phone number")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, default_region.upper() or None)
+    except phonenumbers.NumberParseException:
+        raise PhoneError(f"'{raw}' is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError(f"'{raw}' is not a valid number for its country")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def region_of(e164: str) -> str:
+    """The country (ISO 3166 alpha-2) a number belongs to, e.g. for its public holidays."""
+    return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or ""

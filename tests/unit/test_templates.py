@@ -1,0 +1,73 @@
+import pytest
+
+from saas_app.core.templates import PLACEHOLDERS, RenderError, Variant, check_variant, placeholders_in, render
+
+VALUES = {name: f"<{name}>" for name in PLACEHOLDERS}
+GOOD = Variant(
+    body="Hi {{customer_name}}, invoice {{invoice_number}} for {{amount}} is due on {{due_date}}. Pay here: "
+    "{{payment_link}} - thank you.",
+    header="Invoice {{invoice_number}}",
+    footer="Padaria Sol",
+    buttons=("I already paid", "Talk to someone"),
+)
+
+
+def messages(variant: Variant) -> list[str]:
+    return [p.message for p in check_variant(variant)]
+
+
+def test_a_good_variant_has_no_problems() -> None:
+    assert check_variant(GOOD) == []
+
+
+def test_rendering_gives_the_text_and_named_parameters_in_order() -> None:
+    rendered = render(GOOD, VALUES)
+    assert rendered.text.startswith("Invoice <invoice_number>\n\nHi <customer_name>, invoice <invoice_number>")
+    assert rendered.text.endswith("thank you.\n\nPadaria Sol")
+    assert [p["parameter_name"] for p in rendered.parameters] == [
+        "customer_name",
+        "invoice_number",
+        "amount",
+        "due_date",
+        "payment_link",
+    ]
+    assert rendered.header_parameters == [
+        {"type": "text", "parameter_name": "invoice_number", "text": "<invoice_number>"}
+    ]
+
+
+def test_an_unknown_placeholder_is_named() -> None:
+    [problem] = check_variant(Variant(body="Hello {{customer}}, pay {{amount}} please."))
+    assert problem.placeholder == "customer"
+    assert problem.message == "unknown placeholder {{customer}}"
+
+
+def test_a_missing_value_is_named() -> None:
+    with pytest.raises(RenderError) as raised:
+        render(GOOD, VALUES | {"payment_link": "  "})
+    assert [p.placeholder for p in raised.value.problems] == ["payment_link"]
+
+
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [
+        (Variant(body="x" * 1025), "body has 1025 characters; WhatsApp allows 1024"),
+        (Variant(body="{{customer_name}}, you owe money."), "starts or ends with a placeholder"),
+        (Variant(body="Pay {{amount}} {{due_date}} today."), "need words between them"),
+        (Variant(body="Pay {{amount today."), "not closed"),
+        (Variant(body="Pay now.", footer="{{company_name}}"), "does not allow placeholders in the footer"),
+        (Variant(body="Pay now.", buttons=("a", "b", "c", "d")), "at most 3"),
+        (Variant(body="   "), "the body is empty"),
+    ],
+)
+def test_whatsapp_rules_are_checked_before_use(variant: Variant, expected: str) -> None:
+    assert any(expected.split(";")[0] in m for m in messages(variant)), messages(variant)
+
+
+def test_parameter_values_lose_new_lines_and_long_runs_of_spaces() -> None:
+    rendered = render(GOOD, VALUES | {"customer_name": "Ana\nMaria     Souza"})
+    assert rendered.parameters[0]["text"] == "Ana Maria Souza"
+
+
+def test_placeholders_are_listed_once_in_order() -> None:
+    assert placeholders_in("{{a}} {{b}} {{ a }}") == ["a", "b"]
