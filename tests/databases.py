@@ -39,3 +39,17 @@ def postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redis_url() -> str | None:
+    """A Redis server for tests, or None when there is none (allowed outside CI)."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return "redis://127.0.0.1:6379"
+    except OSError:
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("CI=true needs Redis: set TEST_REDIS_URL or run it on 127.0.0.1:6379") from None
+        return None

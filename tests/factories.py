@@ -1,6 +1,7 @@
 """Builders for test data, through the same services the product uses."""
 
 import itertools
+from datetime import date
 
 from sqlmodel import Session
 
@@ -45,3 +46,75 @@ def session_token(session: Session, ticket: str) -> str:
     session.commit()
     assert token
     return token
+
+
+def simple_cadence(session: Session, ctx: OrgContext, offsets: tuple[int, ...] = (-7, 0, 5)) -> int:
+    """A cadence with one English template per step, without the built-in library."""
+    from saas_app.models import Cadence, CadenceStep, Template, TemplateVariant
+
+    template = Template(org_id=ctx.org_id, key=f"t{next(_counter)}", name="Reminder", purpose="due_today")
+    session.add(template)
+    session.flush()
+    session.add(
+        TemplateVariant(
+            org_id=ctx.org_id,
+            template_id=template.id or 0,
+            language="en",
+            body="Hi {{customer_name}}, invoice {{invoice_number}} of {{amount}} is due on {{due_date}}. Thanks.",
+        )
+    )
+    cadence = Cadence(
+        org_id=ctx.org_id,
+        name="Test cadence",
+        weekdays=list(range(7)),
+        skip_holidays=False,
+        weekly_cap=0,
+        min_gap_hours=0,
+    )
+    session.add(cadence)
+    session.flush()
+    for position, offset in enumerate(offsets):
+        session.add(
+            CadenceStep(
+                org_id=ctx.org_id,
+                cadence_id=cadence.id or 0,
+                position=position,
+                offset_days=offset,
+                template_id=template.id or 0,
+            )
+        )
+    session.commit()
+    return cadence.id or 0
+
+
+def debtor_with_invoice(
+    session: Session,
+    ctx: OrgContext,
+    *,
+    phone: str,
+    number: str,
+    due: date,
+    consent: bool = True,
+    locale: str = "en",
+    zone: str = "Europe/Rome",
+) -> tuple[int, int]:
+    from saas_app.services import debtors, invoices
+
+    debtor = debtors.create_debtor(
+        session,
+        ctx,
+        debtors.DebtorInput(
+            name=f"Debtor {number}",
+            phone=phone,
+            locale=locale,
+            timezone=zone,
+            opt_in_source="manual" if consent else "",
+        ),
+    )
+    invoice = invoices.create_invoice(
+        session,
+        ctx,
+        invoices.InvoiceInput(debtor_id=debtor.id or 0, number=number, amount_minor=12345, currency="EUR", due_on=due),
+    )
+    session.commit()
+    return debtor.id or 0, invoice.id or 0

@@ -141,3 +141,10 @@ def plan(
             booked.append(at)
             not_before = at
     return planned
+
+
+def first_step(offsets: Sequence[int], due: date, today: date) -> int:
+    """Where a newly enrolled invoice starts: the latest step whose day has come, so an invoice
+    40 days overdue gets the overdue reminder, not the 'due in 7 days' one. Offsets are sorted."""
+    started = [index for index, offset in enumerate(offsets) if due + timedelta(days=offset) <= today]
+    return started[-1] if started else 0

@@ -1,5 +1,16 @@
 """Every table, imported here so that SQLModel.metadata (and Alembic) sees them all."""
 
+from saas_app.models.campaigns import (
+    Cadence,
+    CadenceStep,
+    Campaign,
+    Enrollment,
+    Message,
+    Segment,
+    Template,
+    TemplateVariant,
+)
+from saas_app.models.collections import Debtor, Invoice, Payment
 from saas_app.models.tenancy import (
     ApiKey,
     AuditLog,
@@ -17,13 +28,24 @@ from saas_app.models.tenancy import (
 __all__ = [
     "ApiKey",
     "AuditLog",
+    "Cadence",
+    "CadenceStep",
+    "Campaign",
+    "Debtor",
+    "Enrollment",
     "Invitation",
+    "Invoice",
     "LoginAttempt",
     "LoginSession",
     "Membership",
+    "Message",
     "OidcIdentity",
     "Organization",
     "OutboundEmail",
     "PasswordReset",
+    "Payment",
+    "Segment",
+    "Template",
+    "TemplateVariant",
     "User",
 ]

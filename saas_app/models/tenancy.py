@@ -16,8 +16,12 @@ class Organization(SQLModel, table=True):
     default_locale: str = Field(default="en", max_length=10)
     currency: str = Field(default="EUR", max_length=3)
     timezone: str = Field(default="UTC", max_length=64)
+    # The country debtors' phone numbers default to when written without +code.
+    country: str = Field(default="", max_length=2)
     sender_name: str = Field(default="", max_length=120)
     contact: str = Field(default="", max_length=200)
+    # How debtors can pay (bank transfer, Pix key, card...), shown where a template says {{payment_methods}}.
+    payment_methods: str = Field(default="", max_length=500)
     # WhatsApp forbids third-party debt collection: who confirmed first-party use, and when.
     first_party_confirmed_by_id: int | None = Field(default=None, foreign_key="user.id")
     first_party_confirmed_at: datetime | None = utc_field(nullable=True)

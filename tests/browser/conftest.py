@@ -8,6 +8,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -58,14 +59,8 @@ def oidc_issuer() -> Iterator[str]:
         yield f"http://localhost:{server.server_port}"
 
 
-@pytest.fixture(scope="session")
-def app_server(oidc_issuer: str) -> Iterator[RunningApp]:
-    port = _free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="cobro-browser-"))
-    url = f"http://localhost:{port}"
-    database_url = f"sqlite:///{workdir / 'browser.db'}"
+def _base_env(url: str, port: int, oidc_issuer: str) -> dict[str, str]:
     env = os.environ | {
-        "DATABASE_URL": database_url,
         "SECRET_KEY": "browser-test-secret",
         "COBRO_PUBLIC_URL": url,
         "REFLEX_FRONTEND_PORT": str(port),
@@ -82,10 +77,19 @@ def app_server(oidc_issuer: str) -> Iterator[RunningApp]:
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "REFLEX_HTTP_CLIENT_BIND_ADDRESS": "0.0.0.0",  # noqa: S104 - an address to bind, not to serve on
     }
-    env.pop("REDIS_URL", None)
-    env.pop("REFLEX_REDIS_URL", None)
+    for name in ("REDIS_URL", "REFLEX_REDIS_URL", "REFLEX_DB_URL"):
+        env.pop(name, None)
+    return env
+
+
+@contextmanager
+def running_app(oidc_issuer: str, database_url: str, **extra_env: str) -> Iterator[RunningApp]:
+    """Migrate, build and serve the app like `make run` does; stop it afterwards."""
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    env = _base_env(url, port, oidc_issuer) | {"DATABASE_URL": database_url} | extra_env
     subprocess.run([sys.executable, "-m", "saas_app.cli", "migrate"], cwd=ROOT, env=env, check=True)
-    log = workdir / "app.log"
+    log = Path(tempfile.mkdtemp(prefix="cobro-browser-")) / "app.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port)],
@@ -100,6 +104,14 @@ def app_server(oidc_issuer: str) -> Iterator[RunningApp]:
         yield RunningApp(url, database_url, log)
     finally:
         _stop(process)
+
+
+# One server per test module: two servers at once would rebuild the same .web/ under each other.
+@pytest.fixture(scope="module")
+def app_server(oidc_issuer: str) -> Iterator[RunningApp]:
+    database = Path(tempfile.mkdtemp(prefix="cobro-browser-")) / "browser.db"
+    with running_app(oidc_issuer, f"sqlite:///{database}") as app:
+        yield app
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -186,3 +186,32 @@ def _user_id(session: Session) -> int:
     assert user is not None
     assert user.id is not None
     return user.id
+
+
+def test_a_member_of_two_organizations_switches_between_them(session: Session, tenants) -> None:
+    link = team.invite(session, tenants["beta"], email="alpha@example.com", role="viewer")
+    team.accept_invitation(session, token=link.rsplit("/", 1)[-1], user_id=tenants["alpha"].user_id)
+    session.commit()
+    token = token_of(session, "alpha@example.com")
+    state = state_for(SessionState, token=token, path="/dashboard")
+    SessionState.require_member.fn(state)
+    assert sorted(o["name"] for o in state.orgs) == ["Alpha", "Beta"]
+    SessionState.switch_organization.fn(state, str(tenants["beta"].org_id))
+    session.expire_all()
+    identity = accounts.resolve_session(session, token)
+    assert identity is not None
+    assert (identity.org_id, identity.role) == (tenants["beta"].org_id, "viewer")
+
+
+def test_a_signed_in_addressee_accepts_and_lands_in_the_new_organization(session: Session, tenants) -> None:
+    link = team.invite(session, tenants["beta"], email="alpha@example.com", role="admin")
+    session.commit()
+    token = token_of(session, "alpha@example.com")
+    state = state_for(InviteState, token=token, path="/invite/" + link.rsplit("/", 1)[-1])
+    InviteState.load.fn(state)
+    assert (state.valid, state.org_name, state.signed_in_email) == (True, "Beta", "alpha@example.com")
+    InviteState.accept.fn(state)
+    session.expire_all()
+    identity = accounts.resolve_session(session, token)
+    assert identity is not None
+    assert (identity.org_id, identity.role) == (tenants["beta"].org_id, "admin")

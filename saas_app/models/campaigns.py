@@ -1,0 +1,147 @@
+"""Templates and their language variants, cadences and steps, segments, campaigns, enrollments, messages."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from saas_app.models.base import utc_field
+
+
+class Template(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    key: str = Field(max_length=60)
+    name: str = Field(max_length=120)
+    purpose: str = Field(max_length=40)
+    tone: str = Field(default="neutral", max_length=20)
+    category: str = Field(default="UTILITY", max_length=20)
+    built_in: bool = False
+    created_at: datetime = utc_field(default_now=True)
+
+
+class TemplateVariant(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("template_id", "language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    template_id: int = Field(foreign_key="template.id", index=True)
+    language: str = Field(max_length=10)
+    header: str = Field(default="", max_length=60)
+    body: str = Field(max_length=1024)
+    footer: str = Field(default="", max_length=60)
+    buttons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The name and approval status on the WhatsApp Business Account.
+    whatsapp_name: str = Field(default="", max_length=512)
+    status: str = Field(default="draft", max_length=20)  # draft, pending, approved, rejected, paused, disabled
+    updated_at: datetime = utc_field(default_now=True)
+
+
+class Cadence(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    name: str = Field(max_length=120)
+    description: str = Field(default="", max_length=500)
+    window_start_minute: int = 9 * 60
+    window_end_minute: int = 19 * 60
+    weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], sa_column=Column(JSON, nullable=False))
+    skip_holidays: bool = True
+    min_gap_hours: int = 20
+    weekly_cap: int = 3
+    reply_pause_days: int = 3
+    promise_grace_days: int = 2
+    built_in: bool = False
+    created_at: datetime = utc_field(default_now=True)
+
+
+class CadenceStep(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("cadence_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    cadence_id: int = Field(foreign_key="cadence.id", index=True)
+    position: int
+    offset_days: int  # relative to the due date; negative is before
+    template_id: int = Field(foreign_key="template.id")
+
+
+class Segment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    name: str = Field(max_length=120)
+    rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = utc_field(default_now=True)
+
+
+class Campaign(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    name: str = Field(max_length=120)
+    cadence_id: int = Field(foreign_key="cadence.id")
+    segment_id: int | None = Field(default=None, foreign_key="segment.id")
+    status: str = Field(default="running", max_length=20)  # running, paused, finished, cancelled
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = utc_field(default_now=True)
+
+
+class Enrollment(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "invoice_id"),
+        # An invoice is chased by one running campaign at a time.
+        Index(
+            "uq_enrollment_active_invoice",
+            "invoice_id",
+            unique=True,
+            sqlite_where=text("state = 'active'"),
+            postgresql_where=text("state = 'active'"),
+        ),
+        Index("ix_enrollment_due", "state", "next_step"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    invoice_id: int = Field(foreign_key="invoice.id")
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    state: str = Field(default="active", max_length=20)  # active, paused, stopped, done
+    stop_reason: str = Field(default="", max_length=40)
+    paused_until: date | None = None
+    next_step: int = 0  # position of the next step to plan
+    created_at: datetime = utc_field(default_now=True)
+
+
+class Message(SQLModel, table=True):
+    """One outbound message: the row the worker sends. One per enrollment and step, whatever happens."""
+
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "step_position"),
+        Index("ix_message_due", "status", "scheduled_at"),
+        Index("ix_message_campaign_status", "campaign_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    enrollment_id: int | None = Field(default=None, foreign_key="enrollment.id")
+    step_position: int | None = None
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+    template_id: int | None = Field(default=None, foreign_key="template.id")
+    language: str = Field(default="", max_length=10)
+    status: str = Field(default="scheduled", max_length=20)
+    scheduled_at: datetime = utc_field()
+    text: str = ""
+    parameters: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    wamid: str | None = Field(default=None, max_length=128, index=True)
+    attempts: int = 0
+    lease_until: datetime | None = utc_field(nullable=True)
+    sent_at: datetime | None = utc_field(nullable=True)
+    delivered_at: datetime | None = utc_field(nullable=True)
+    read_at: datetime | None = utc_field(nullable=True)
+    failed_at: datetime | None = utc_field(nullable=True)
+    error_code: str = Field(default="", max_length=20)
+    error_message: str = Field(default="", max_length=500)
+    created_at: datetime = utc_field(default_now=True)

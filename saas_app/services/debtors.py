@@ -1,0 +1,151 @@
+"""Debtors of one organization: create, change, find, and their consent to be messaged."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import available_timezones
+
+from sqlmodel import Session, col, func, or_, select
+
+from saas_app.core.phones import PhoneError, normalize_phone, region_of
+from saas_app.core.roles import Action
+from saas_app.core.text import is_valid_email, normalize_email
+from saas_app.i18n import N_
+from saas_app.models import Debtor, Organization
+from saas_app.models.base import utcnow
+from saas_app.services import audit
+from saas_app.services.context import OrgContext
+from saas_app.services.errors import NotFound, ServiceError
+from saas_app.services.paging import MAX_PAGE, Page
+
+DEBTOR_LOCALES = ("en", "it", "es", "pt_BR", "pt", "fr")
+OPT_IN_SOURCES = ("import", "api", "checkout_form", "replied_first", "manual")
+
+
+@dataclass
+class DebtorInput:
+    name: str
+    phone: str
+    email: str = ""
+    locale: str = ""
+    timezone: str = ""
+    external_ref: str = ""
+    tags: list[str] = field(default_factory=list)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    opt_in_source: str = ""
+    opted_in_at: datetime | None = None
+
+
+def clean_debtor(data: DebtorInput, org: Organization) -> dict[str, Any]:
+    """Validated column values; raises ServiceError naming the field."""
+    name = data.name.strip()
+    if not name:
+        raise ServiceError(N_("Enter the debtor's name."), field="name")
+    try:
+        phone = normalize_phone(data.phone, org.country)
+    except PhoneError as error:
+        raise ServiceError(N_("Invalid phone number: {reason}."), field="phone", reason=str(error)) from None
+    email = normalize_email(data.email)
+    if email and not is_valid_email(email):
+        raise ServiceError(N_("Enter a valid email address."), field="email")
+    locale = data.locale.strip().replace("-", "_") or org.default_locale
+    if locale not in DEBTOR_LOCALES:
+        raise ServiceError(N_("Unsupported language: {locale}."), field="locale", locale=locale)
+    zone = data.timezone.strip() or org.timezone
+    if zone not in available_timezones():
+        raise ServiceError(N_("{timezone} is not a known time zone."), field="timezone", timezone=zone)
+    source = data.opt_in_source.strip()
+    if source and source not in OPT_IN_SOURCES:
+        raise ServiceError(N_("Unknown consent source: {source}."), field="opt_in_source", source=source)
+    return {
+        "name": name[:200],
+        "phone": phone,
+        "email": email,
+        "locale": locale,
+        "timezone": zone,
+        "country": region_of(phone),
+        "external_ref": data.external_ref.strip()[:100],
+        "tags": sorted({tag.strip().lower() for tag in data.tags if tag.strip()}),
+        "attributes": data.attributes,
+        "opt_in_source": source,
+        "opted_in_at": (data.opted_in_at or utcnow()) if source else None,
+    }
+
+
+def _org(session: Session, ctx: OrgContext) -> Organization:
+    org = session.get(Organization, ctx.org_id)
+    if org is None:
+        raise NotFound(N_("This organization no longer exists."))
+    return org
+
+
+def create_debtor(session: Session, ctx: OrgContext, data: DebtorInput) -> Debtor:
+    ctx.require(Action.COLLECT)
+    values = clean_debtor(data, _org(session, ctx))
+    if find_by_phone(session, ctx, values["phone"]) is not None:
+        raise ServiceError(N_("A debtor with the phone {phone} already exists."), field="phone", phone=values["phone"])
+    debtor = Debtor(org_id=ctx.org_id, **values)
+    session.add(debtor)
+    session.flush()
+    audit.record_for(ctx, session, "debtor.created", target_type="debtor", target_id=debtor.id)
+    return debtor
+
+
+def get_debtor(session: Session, ctx: OrgContext, debtor_id: int) -> Debtor:
+    ctx.require(Action.VIEW)
+    debtor = session.exec(select(Debtor).where(Debtor.id == debtor_id, Debtor.org_id == ctx.org_id)).first()
+    if debtor is None:
+        raise NotFound(N_("This debtor does not exist."))
+    return debtor
+
+
+def find_by_phone(session: Session, ctx: OrgContext, phone: str) -> Debtor | None:
+    return session.exec(select(Debtor).where(Debtor.org_id == ctx.org_id, Debtor.phone == phone)).first()
+
+
+def update_debtor(session: Session, ctx: OrgContext, debtor_id: int, data: DebtorInput) -> Debtor:
+    ctx.require(Action.COLLECT)
+    debtor = get_debtor(session, ctx, debtor_id)
+    values = clean_debtor(data, _org(session, ctx))
+    other = find_by_phone(session, ctx, values["phone"])
+    if other is not None and other.id != debtor.id:
+        raise ServiceError(N_("A debtor with the phone {phone} already exists."), field="phone", phone=values["phone"])
+    if not values["opt_in_source"]:  # keep an earlier consent record unless a new one is given
+        values.pop("opt_in_source")
+        values.pop("opted_in_at")
+    for key, value in values.items():
+        setattr(debtor, key, value)
+    debtor.updated_at = utcnow()
+    session.add(debtor)
+    audit.record_for(ctx, session, "debtor.updated", target_type="debtor", target_id=debtor.id)
+    return debtor
+
+
+def list_debtors(
+    session: Session, ctx: OrgContext, *, search: str = "", offset: int = 0, limit: int = 50
+) -> Page[Debtor]:
+    ctx.require(Action.VIEW)
+    query = select(Debtor).where(Debtor.org_id == ctx.org_id)
+    if search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Debtor.name).like(pattern),
+                col(Debtor.phone).like(pattern),
+                col(Debtor.email).like(pattern),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    items = session.exec(query.order_by(Debtor.name, col(Debtor.id)).offset(offset).limit(min(limit, MAX_PAGE))).all()
+    return Page(list(items), total, offset, limit)
+
+
+def opt_out(session: Session, ctx: OrgContext, debtor_id: int, *, source: str) -> Debtor:
+    """Stop every message to this debtor; audited with where the request came from."""
+    ctx.require(Action.COLLECT)
+    debtor = get_debtor(session, ctx, debtor_id)
+    if debtor.opted_out_at is None:
+        debtor.opted_out_at = utcnow()
+        session.add(debtor)
+        audit.record_for(ctx, session, "debtor.opted_out", target_type="debtor", target_id=debtor.id, source=source)
+    return debtor
