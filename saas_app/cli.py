@@ -3,11 +3,12 @@
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from saas_app import migrations
 from saas_app.core.roles import Role
 from saas_app.db import session_scope
-from saas_app.services import accounts, api_keys, organizations
+from saas_app.services import accounts, api_keys, imports, organizations
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
 
@@ -66,6 +67,46 @@ def cmd_create_api_key(args: argparse.Namespace) -> None:
     print(key)
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    """Check a spreadsheet and import it; with bad rows, nothing is written unless --accept-valid."""
+    path = Path(args.file)
+    if not path.is_file():
+        raise ServiceError(f"no file at {path}")
+    mapping = dict(item.split("=", 1) for item in args.map) if args.map else None
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r{done:,}/{total:,} rows written", end="", file=sys.stderr, flush=True)
+
+    with session_scope() as session:
+        org = organizations.find_by_slug(session, args.org)
+        assert org.id is not None
+        operator = OrgContext(user_id=None, org_id=org.id, role=Role.OWNER, ip="cli")
+        report = imports.import_file(
+            session,
+            operator,
+            path.name,
+            path.read_bytes(),
+            mapping=mapping,
+            accept_valid_rows=args.accept_valid,
+            progress=progress,
+        )
+    if report.written:
+        print(file=sys.stderr)
+    print(f"{report.total_rows} rows read, {report.valid_rows} valid.")
+    for error in report.errors:
+        print(f"  row {error.row}, column {error.column}: {error.reason}")
+    if report.written:
+        print(
+            f"Imported {report.invoices_created} invoices; {report.debtors_created} new debtors, "
+            f"{report.debtors_updated} updated."
+        )
+    else:
+        print(
+            "Nothing was written. Fix the rows above, or run again with --accept-valid to import only the valid rows."
+        )
+        raise SystemExit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cobro", description="Cobro operator commands.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     create_key.add_argument("--org", required=True, help="organization slug")
     create_key.add_argument("--name", required=True)
     create_key.add_argument("--scopes", default="read,write", help="read, write or read,write")
+    import_file = add("import", cmd_import, "Import debtors and invoices from a CSV or XLSX file.")
+    import_file.add_argument("file")
+    import_file.add_argument("--org", required=True, help="organization slug")
+    import_file.add_argument("--map", nargs="*", metavar="FIELD=HEADER", help="e.g. phone=Celular due_date=Vence")
+    import_file.add_argument("--accept-valid", action="store_true", help="import the valid rows even if some are bad")
     return parser
 
 
