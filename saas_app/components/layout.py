@@ -177,6 +177,18 @@ def form_error(message: Any) -> rx.Component:
     )
 
 
+def shown_once(visible: Any, message: str, value: Any, value_id: str, icon: str, color: str) -> rx.Component:
+    """A secret or link the server shows a single time, with the words to say so."""
+    return rx.cond(
+        visible,
+        rx.callout(
+            rx.vstack(rx.text(t(message)), rx.code(value, id=value_id, word_break="break-all")),
+            icon=icon,
+            color_scheme=color,
+        ),
+    )
+
+
 def field(label: str, name: str, type_: str = "text", **props: Any) -> rx.Component:
     return rx.vstack(
         rx.text(t(label), as_="label", size="2", weight="medium", html_for=name),

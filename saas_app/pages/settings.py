@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from saas_app.components.layout import ROLE_LABELS, app_page, empty_state, field, form_error, role_badge
+from saas_app.components.layout import ROLE_LABELS, app_page, empty_state, field, form_error, role_badge, shown_once
 from saas_app.i18n import N_, language_name
 from saas_app.services.organizations import CONTENT_LOCALES
 from saas_app.state.base import t
@@ -103,16 +103,13 @@ def invite_form() -> rx.Component:
                 width="100%",
             ),
             form_error(TeamState.invite_error),
-            rx.cond(
+            shown_once(
                 TeamState.invite_link != "",
-                rx.callout(
-                    rx.vstack(
-                        rx.text(t("Invitation sent. You can also share this link; it works once, for 7 days:")),
-                        rx.code(TeamState.invite_link, id="invite-link", word_break="break-all"),
-                    ),
-                    icon="mail-check",
-                    color_scheme="green",
-                ),
+                N_("Invitation sent. You can also share this link; it works once, for 7 days:"),
+                TeamState.invite_link,
+                "invite-link",
+                "mail-check",
+                "green",
             ),
             spacing="3",
             width="100%",
@@ -293,16 +290,13 @@ def api_keys_page() -> rx.Component:
                             width="100%",
                         ),
                         form_error(ApiKeysState.error),
-                        rx.cond(
+                        shown_once(
                             ApiKeysState.new_key != "",
-                            rx.callout(
-                                rx.vstack(
-                                    rx.text(t("Copy the key now: it is shown only this once.")),
-                                    rx.code(ApiKeysState.new_key, id="api-key-value", word_break="break-all"),
-                                ),
-                                icon="key-round",
-                                color_scheme="amber",
-                            ),
+                            N_("Copy the key now: it is shown only this once."),
+                            ApiKeysState.new_key,
+                            "api-key-value",
+                            "key-round",
+                            "amber",
                         ),
                         spacing="3",
                         width="100%",

@@ -10,8 +10,8 @@ from saas_app.i18n import N_
 from saas_app.models import ApiKey
 from saas_app.models.base import utcnow
 from saas_app.services import audit
-from saas_app.services.context import OrgContext
-from saas_app.services.errors import NotFound, ServiceError
+from saas_app.services.context import OrgContext, owned_row
+from saas_app.services.errors import ServiceError
 
 SCOPES = ("read", "write")
 KEY_PREFIX = "cobro_"
@@ -57,9 +57,7 @@ def list_api_keys(session: Session, ctx: OrgContext) -> list[ApiKey]:
 
 def revoke_api_key(session: Session, ctx: OrgContext, key_id: int) -> None:
     ctx.require(Action.MANAGE_SETTINGS)
-    row = session.exec(select(ApiKey).where(ApiKey.id == key_id, ApiKey.org_id == ctx.org_id)).first()
-    if row is None:
-        raise NotFound(N_("This API key does not exist."))
+    row = owned_row(session, ApiKey, ctx, key_id, N_("This API key does not exist."))
     row.revoked_at = utcnow()
     session.add(row)
     audit.record_for(ctx, session, "api_key.revoked", target_type="api_key", target_id=key_id)

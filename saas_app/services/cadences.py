@@ -11,16 +11,13 @@ from saas_app.core.roles import Action
 from saas_app.core.schedule import SendRules, StepPlan, first_step, plan
 from saas_app.i18n import N_
 from saas_app.models import Cadence, CadenceStep, Debtor, Invoice, Template
-from saas_app.services.context import OrgContext
-from saas_app.services.errors import NotFound, ServiceError
+from saas_app.services.context import OrgContext, owned_row
+from saas_app.services.errors import ServiceError
 
 
 def get_cadence(session: Session, ctx: OrgContext, cadence_id: int) -> Cadence:
     ctx.require(Action.VIEW)
-    row = session.exec(select(Cadence).where(Cadence.id == cadence_id, Cadence.org_id == ctx.org_id)).first()
-    if row is None:
-        raise NotFound(N_("This cadence does not exist."))
-    return row
+    return owned_row(session, Cadence, ctx, cadence_id, N_("This cadence does not exist."))
 
 
 def list_cadences(session: Session, ctx: OrgContext) -> list[Cadence]:

@@ -1,10 +1,15 @@
 """The one way into tenant data: who is acting, in which organization, with which role."""
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlmodel import Session, select
 
 from saas_app.core.roles import Action, can
 from saas_app.i18n import N_
-from saas_app.services.errors import PermissionDenied
+from saas_app.services.errors import NotFound, PermissionDenied
+
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -17,3 +22,12 @@ class OrgContext:
     def require(self, action: Action) -> None:
         if not can(self.role, action):
             raise PermissionDenied(N_("Your role does not allow this."))
+
+
+def owned_row(session: Session, model: type[Row], ctx: OrgContext, row_id: int, missing: str) -> Row:
+    """The row with this id in the acting organization; another tenant's row is as missing as none."""
+    table: Any = model
+    row = session.exec(select(table).where(table.id == row_id, table.org_id == ctx.org_id)).first()
+    if row is None:
+        raise NotFound(missing)
+    return row

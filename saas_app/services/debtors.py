@@ -14,8 +14,9 @@ from saas_app.i18n import N_
 from saas_app.models import Debtor, Organization
 from saas_app.models.base import utcnow
 from saas_app.services import audit
-from saas_app.services.context import OrgContext
-from saas_app.services.errors import NotFound, ServiceError
+from saas_app.services.context import OrgContext, owned_row
+from saas_app.services.errors import ServiceError
+from saas_app.services.organizations import get_organization
 from saas_app.services.paging import MAX_PAGE, Page
 
 DEBTOR_LOCALES = ("en", "it", "es", "pt_BR", "pt", "fr")
@@ -72,16 +73,9 @@ def clean_debtor(data: DebtorInput, org: Organization) -> dict[str, Any]:
     }
 
 
-def _org(session: Session, ctx: OrgContext) -> Organization:
-    org = session.get(Organization, ctx.org_id)
-    if org is None:
-        raise NotFound(N_("This organization no longer exists."))
-    return org
-
-
 def create_debtor(session: Session, ctx: OrgContext, data: DebtorInput) -> Debtor:
     ctx.require(Action.COLLECT)
-    values = clean_debtor(data, _org(session, ctx))
+    values = clean_debtor(data, get_organization(session, ctx))
     if find_by_phone(session, ctx, values["phone"]) is not None:
         raise ServiceError(N_("A debtor with the phone {phone} already exists."), field="phone", phone=values["phone"])
     debtor = Debtor(org_id=ctx.org_id, **values)
@@ -93,10 +87,7 @@ def create_debtor(session: Session, ctx: OrgContext, data: DebtorInput) -> Debto
 
 def get_debtor(session: Session, ctx: OrgContext, debtor_id: int) -> Debtor:
     ctx.require(Action.VIEW)
-    debtor = session.exec(select(Debtor).where(Debtor.id == debtor_id, Debtor.org_id == ctx.org_id)).first()
-    if debtor is None:
-        raise NotFound(N_("This debtor does not exist."))
-    return debtor
+    return owned_row(session, Debtor, ctx, debtor_id, N_("This debtor does not exist."))
 
 
 def find_by_phone(session: Session, ctx: OrgContext, phone: str) -> Debtor | None:
@@ -106,7 +97,7 @@ def find_by_phone(session: Session, ctx: OrgContext, phone: str) -> Debtor | Non
 def update_debtor(session: Session, ctx: OrgContext, debtor_id: int, data: DebtorInput) -> Debtor:
     ctx.require(Action.COLLECT)
     debtor = get_debtor(session, ctx, debtor_id)
-    values = clean_debtor(data, _org(session, ctx))
+    values = clean_debtor(data, get_organization(session, ctx))
     other = find_by_phone(session, ctx, values["phone"])
     if other is not None and other.id != debtor.id:
         raise ServiceError(N_("A debtor with the phone {phone} already exists."), field="phone", phone=values["phone"])

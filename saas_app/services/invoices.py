@@ -12,9 +12,9 @@ from saas_app.i18n import N_
 from saas_app.models import Debtor, Invoice, Payment
 from saas_app.models.base import utcnow
 from saas_app.services import audit
-from saas_app.services.context import OrgContext
+from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.debtors import get_debtor
-from saas_app.services.errors import NotFound, ServiceError
+from saas_app.services.errors import ServiceError
 from saas_app.services.paging import MAX_PAGE, Page
 
 PAYMENT_SOURCES = ("manual", "import", "webhook", "api")
@@ -76,10 +76,7 @@ def create_invoice(session: Session, ctx: OrgContext, data: InvoiceInput) -> Inv
 
 def get_invoice(session: Session, ctx: OrgContext, invoice_id: int) -> Invoice:
     ctx.require(Action.VIEW)
-    invoice = session.exec(select(Invoice).where(Invoice.id == invoice_id, Invoice.org_id == ctx.org_id)).first()
-    if invoice is None:
-        raise NotFound(N_("This invoice does not exist."))
-    return invoice
+    return owned_row(session, Invoice, ctx, invoice_id, N_("This invoice does not exist."))
 
 
 def list_invoices(

@@ -12,7 +12,7 @@ from saas_app.i18n import N_
 from saas_app.models import Invitation, Membership, Organization, User
 from saas_app.models.base import utcnow
 from saas_app.services import audit
-from saas_app.services.context import OrgContext
+from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import NotFound, PermissionDenied, ServiceError
 from saas_app.services.mail import send_email
 from saas_app.settings import settings
@@ -123,10 +123,8 @@ def invite(session: Session, ctx: OrgContext, *, email: str, role: str) -> str:
 
 def revoke_invitation(session: Session, ctx: OrgContext, invitation_id: int) -> None:
     ctx.require(Action.MANAGE_TEAM)
-    invitation = session.exec(
-        select(Invitation).where(Invitation.id == invitation_id, Invitation.org_id == ctx.org_id)
-    ).first()
-    if invitation is None or invitation.accepted_at is not None:
+    invitation = owned_row(session, Invitation, ctx, invitation_id, N_("This invitation no longer exists."))
+    if invitation.accepted_at is not None:
         raise NotFound(N_("This invitation no longer exists."))
     invitation.revoked_at = utcnow()
     session.add(invitation)
@@ -140,12 +138,7 @@ def _owner_count(session: Session, org_id: int) -> int:
 
 
 def _membership(session: Session, ctx: OrgContext, membership_id: int) -> Membership:
-    member = session.exec(
-        select(Membership).where(Membership.id == membership_id, Membership.org_id == ctx.org_id)
-    ).first()
-    if member is None:
-        raise NotFound(N_("This member is no longer in the organization."))
-    return member
+    return owned_row(session, Membership, ctx, membership_id, N_("This member is no longer in the organization."))
 
 
 def change_role(session: Session, ctx: OrgContext, membership_id: int, role: str) -> None:

@@ -11,7 +11,7 @@ from saas_app.i18n import N_
 from saas_app.models import Template, TemplateVariant
 from saas_app.models.base import utcnow
 from saas_app.services import audit
-from saas_app.services.context import OrgContext
+from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import NotFound, ServiceError
 
 SUPPORTED_LANGUAGES = ("en", "it", "es", "pt_BR", "fr")
@@ -40,10 +40,7 @@ def list_templates(session: Session, ctx: OrgContext) -> list[Template]:
 
 def get_template(session: Session, ctx: OrgContext, template_id: int) -> Template:
     ctx.require(Action.VIEW)
-    row = session.exec(select(Template).where(Template.id == template_id, Template.org_id == ctx.org_id)).first()
-    if row is None:
-        raise NotFound(N_("This template does not exist."))
-    return row
+    return owned_row(session, Template, ctx, template_id, N_("This template does not exist."))
 
 
 def find_template(session: Session, ctx: OrgContext, key: str) -> Template:
