@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
@@ -154,6 +154,7 @@ def plan_messages(session: Session, *, now: datetime, batch: int = 2000, org_id:
         .where(Enrollment.state == "active", Campaign.status == "running", ~pending)
         .order_by(col(Enrollment.id))
         .limit(batch)
+        .execution_options(populate_existing=True)  # positions are moved by Core updates, not the ORM
     )
     if org_id is not None:
         query = query.where(Enrollment.org_id == org_id)
@@ -185,12 +186,14 @@ def plan_messages(session: Session, *, now: datetime, batch: int = 2000, org_id:
             continue
         advanced.append((enrollment.id or 0, enrollment.next_step))
     _insert_ignoring_duplicates(session, messages)
-    for enrollment_id, position in advanced:
-        # Only the planner that still sees the old position moves it on.
-        session.execute(
-            update(Enrollment)
-            .where(col(Enrollment.id) == enrollment_id, col(Enrollment.next_step) == position)
-            .values(next_step=position + 1)
+    if advanced:
+        # One statement for the batch; only the planner that still sees the old position moves it on.
+        table = Enrollment.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("enrollment"), table.c.next_step == bindparam("position"))
+            .values(next_step=bindparam("position") + 1),
+            [{"enrollment": enrollment_id, "position": position} for enrollment_id, position in advanced],
         )
     if finished:
         session.execute(update(Enrollment).where(col(Enrollment.id).in_(finished)).values(state="done"))

@@ -1,0 +1,172 @@
+"""How fast the planner materializes messages: N enrollments, one message each, timed.
+
+    .venv/bin/python -m bench.planner --enrollments 1000000 [--database postgresql://...]
+
+Target (DESIGN.md): 1,000,000 enrollments scheduled in <= 60 s. Prints the machine it ran on.
+"""
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert, text
+from sqlmodel import Session, func, select
+
+from saas_app import db, migrations
+from saas_app.models import (
+    Cadence,
+    CadenceStep,
+    Campaign,
+    Debtor,
+    Enrollment,
+    Invoice,
+    Message,
+    Template,
+    TemplateVariant,
+)
+from saas_app.services import accounts, campaigns
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+CHUNK = 20_000
+ZONES = ["America/Sao_Paulo", "Europe/Rome", "Europe/Madrid", "Europe/Paris", "America/Mexico_City"]
+
+
+def seed(session: Session, n: int) -> None:
+    signup = accounts.sign_up(
+        session,
+        name="Bench",
+        email="bench@example.com",
+        password="bench-password-1",  # noqa: S106 - a throw-away benchmark account
+        org_name="Bench",
+        first_party_confirmed=True,
+    )
+    org_id = signup.organization.id
+    template = Template(org_id=org_id, key="t", name="Reminder", purpose="due_today")
+    session.add(template)
+    session.flush()
+    session.add(
+        TemplateVariant(
+            org_id=org_id,
+            template_id=template.id,
+            language="en",
+            body="Hi {{customer_name}}, {{amount}} is due on {{due_date}}. Thanks.",
+        )
+    )
+    cadence = Cadence(org_id=org_id, name="Bench")
+    session.add(cadence)
+    session.flush()
+    for position, offset in enumerate((-7, 0, 5, 15)):
+        session.add(
+            CadenceStep(
+                org_id=org_id, cadence_id=cadence.id, position=position, offset_days=offset, template_id=template.id
+            )
+        )
+    campaign = Campaign(org_id=org_id, name="Bench", cadence_id=cadence.id)
+    session.add(campaign)
+    session.flush()
+    for start in range(0, n, CHUNK):
+        ids = range(start, min(n, start + CHUNK))
+        session.execute(
+            insert(Debtor),
+            [
+                {
+                    "org_id": org_id,
+                    "name": f"Debtor {i}",
+                    "phone": f"+39347{i:07d}",
+                    "email": "",
+                    "locale": "en",
+                    "timezone": ZONES[i % len(ZONES)],
+                    "country": "",
+                    "tags": [],
+                    "attributes": {},
+                    "behaviour": "unknown",
+                    "opt_in_source": "import",
+                    "opted_in_at": NOW,
+                    "external_ref": "",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for i in ids
+            ],
+        )
+        first = session.exec(select(func.min(Debtor.id)).where(Debtor.phone == f"+39347{start:07d}")).one()
+        session.execute(
+            insert(Invoice),
+            [
+                {
+                    "org_id": org_id,
+                    "debtor_id": first + k,
+                    "number": f"F-{i}",
+                    "service": "",
+                    "amount_minor": 10_000 + i,
+                    "paid_minor": 0,
+                    "currency": "EUR",
+                    "due_on": date(2026, 12, 1) + timedelta(days=i % 30),
+                    "status": "open",
+                    "payment_link": "",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for k, i in enumerate(ids)
+            ],
+        )
+        first_invoice = session.exec(select(func.min(Invoice.id)).where(Invoice.number == f"F-{start}")).one()
+        session.execute(
+            insert(Enrollment),
+            [
+                {
+                    "org_id": org_id,
+                    "campaign_id": campaign.id,
+                    "invoice_id": first_invoice + k,
+                    "debtor_id": first + k,
+                    "state": "active",
+                    "stop_reason": "",
+                    "next_step": 0,
+                    "created_at": NOW,
+                }
+                for k in range(len(ids))
+            ],
+        )
+        session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enrollments", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--database", default="")
+    args = parser.parse_args()
+    url = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='cobro-bench-')}/planner.db"
+    migrations.upgrade(url)
+    db.use_database(url)
+    engine = db.engine_for(url)
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"database: {engine.dialect.name}; enrollments: {args.enrollments:,}; batch: {args.batch:,}")
+    with Session(engine) as session:
+        started = time.perf_counter()
+        seed(session, args.enrollments)
+        print(f"seeded in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        planned = 0
+        while True:
+            count = campaigns.plan_messages(session, now=NOW, batch=args.batch)
+            session.commit()
+            if not count:
+                break
+            planned += count
+        elapsed = time.perf_counter() - started
+        messages = session.exec(select(func.count()).select_from(Message)).one()
+        if engine.dialect.name == "sqlite":
+            session.execute(text("PRAGMA wal_checkpoint"))
+    rate = planned / elapsed if elapsed else 0
+    print(f"planned {planned:,} messages ({messages:,} rows) in {elapsed:.1f} s: {rate:,.0f} enrollments/s")
+    print(f"projected for 1,000,000: {1_000_000 / rate:.0f} s (target <= 60 s)" if rate else "nothing planned")
+
+
+if __name__ == "__main__":
+    main()
