@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 
 import holidays as public_holidays
 from sqlmodel import Session, col, select
@@ -10,7 +11,7 @@ from sqlmodel import Session, col, select
 from saas_app.core.roles import Action
 from saas_app.core.schedule import SendRules, StepPlan, first_step, plan
 from saas_app.i18n import N_
-from saas_app.models import Cadence, CadenceStep, Debtor, Invoice, Template
+from saas_app.models import Cadence, CadenceStep, Invoice, Template
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import ServiceError
 
@@ -42,7 +43,7 @@ def _minute(value: int) -> time:
     return time(value // 60, value % 60) if value < 24 * 60 else time(23, 59)
 
 
-def rules_for(cadence: Cadence, debtor: Debtor, around: date) -> SendRules:
+def rules_for(cadence: Cadence, debtor: Any, around: date) -> SendRules:
     """The cadence's rules, narrowed to the debtor's preferred hours and their country's holidays."""
     start = max(cadence.window_start_minute, debtor.window_start_minute or 0)
     end = min(cadence.window_end_minute, debtor.window_end_minute or 24 * 60)
