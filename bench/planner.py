@@ -6,16 +6,13 @@ Target (DESIGN.md): 1,000,000 enrollments scheduled in <= 60 s. Prints the machi
 """
 
 import argparse
-import os
-import platform
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, text
 from sqlmodel import Session, func, select
 
-from saas_app import db, migrations
+from bench.harness import machine, prepare_database
 from saas_app.models import (
     Cadence,
     CadenceStep,
@@ -27,7 +24,7 @@ from saas_app.models import (
     Template,
     TemplateVariant,
 )
-from saas_app.services import accounts, campaigns
+from saas_app.services import accounts, planner
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 CHUNK = 20_000
@@ -139,26 +136,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--database", default="")
     args = parser.parse_args()
-    url = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='cobro-bench-')}/planner.db"
-    migrations.upgrade(url)
-    db.use_database(url)
-    engine = db.engine_for(url)
-    print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    engine = prepare_database(args.database, "planner")
+    print(machine())
     print(f"database: {engine.dialect.name}; enrollments: {args.enrollments:,}; batch: {args.batch:,}")
     with Session(engine) as session:
         started = time.perf_counter()
         seed(session, args.enrollments)
         print(f"seeded in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
-        planned = 0
-        while True:
-            count = campaigns.plan_messages(session, now=NOW, batch=args.batch)
-            session.commit()
-            if not count:
-                break
-            planned += count
+        planned = planner.plan_all(session, now=NOW, batch=args.batch)
         elapsed = time.perf_counter() - started
         messages = session.exec(select(func.count()).select_from(Message)).one()
         if engine.dialect.name == "sqlite":

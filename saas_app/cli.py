@@ -5,16 +5,52 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlmodel import Session, select
+
 from saas_app import migrations
 from saas_app.core.roles import Role
 from saas_app.db import session_scope
-from saas_app.services import accounts, api_keys, imports, organizations
+from saas_app.models import Debtor
+from saas_app.models.base import utcnow
+from saas_app.services import (
+    accounts,
+    api_keys,
+    cadences,
+    campaigns,
+    debtors,
+    exports,
+    imports,
+    organizations,
+    planner,
+    segments,
+)
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
 
 DEMO_EMAIL = "demo@cobro.local"
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - the demo login is printed on purpose
 DEMO_ORG = "Demo Company"
+
+
+def _operator(session: Session, slug: str) -> OrgContext:
+    """The operator acts with an owner's rights; the audit log records no user for it."""
+    org = organizations.find_by_slug(session, slug)
+    assert org.id is not None
+    return OrgContext(user_id=None, org_id=org.id, role=Role.OWNER, ip="cli")
+
+
+def _rule(pairs: list[str]) -> dict[str, object]:
+    """`min_days_overdue=1 tags=retail,vip` -> a segment rule; lists are comma-separated."""
+    rule: dict[str, object] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        if not value:
+            raise ServiceError(f"write the rule as name=value, not '{pair}'")
+        rule[key.strip()] = value.split(",") if key.strip() in LIST_RULES else value.strip()
+    return rule
+
+
+LIST_RULES = ("statuses", "behaviours", "tags", "locales")
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
@@ -58,12 +94,9 @@ def cmd_create_org(args: argparse.Namespace) -> None:
 
 def cmd_create_api_key(args: argparse.Namespace) -> None:
     with session_scope() as session:
-        org = organizations.find_by_slug(session, args.org)
-        assert org.id is not None
-        # The operator acts with an owner's rights; the audit log records no user for it.
-        operator = OrgContext(user_id=None, org_id=org.id, role=Role.OWNER, ip="cli")
+        operator = _operator(session, args.org)
         key = api_keys.create_api_key(session, operator, name=args.name, scopes=args.scopes.split(","))
-    print(f"API key for {org.slug} ({args.name}, scopes {args.scopes}). It is shown only this once:")
+    print(f"API key for {args.org} ({args.name}, scopes {args.scopes}). It is shown only this once:")
     print(key)
 
 
@@ -78,9 +111,7 @@ def cmd_import(args: argparse.Namespace) -> None:
         print(f"\r{done:,}/{total:,} rows written", end="", file=sys.stderr, flush=True)
 
     with session_scope() as session:
-        org = organizations.find_by_slug(session, args.org)
-        assert org.id is not None
-        operator = OrgContext(user_id=None, org_id=org.id, role=Role.OWNER, ip="cli")
+        operator = _operator(session, args.org)
         report = imports.import_file(
             session,
             operator,
@@ -105,6 +136,76 @@ def cmd_import(args: argparse.Namespace) -> None:
             "Nothing was written. Fix the rows above, or run again with --accept-valid to import only the valid rows."
         )
         raise SystemExit(1)
+
+
+def cmd_campaign(args: argparse.Namespace) -> None:
+    """Start a campaign on the standard cadence (or --cadence) for the invoices a rule selects today."""
+    now = utcnow()
+    with session_scope() as session:
+        operator = _operator(session, args.org)
+        cadence_id = args.cadence or _standard_cadence(session, operator)
+        rule = _rule(args.where or [])
+        segment = segments.save_segment(session, operator, name=args.name, rules=rule)
+        count = segments.count(session, operator, segments.rules_from(segment.rules), now.date())
+        campaign = campaigns.create_from_segment(
+            session, operator, name=args.name, cadence_id=cadence_id, segment_id=segment.id or 0, now=now
+        )
+        planned = planner.plan_all(session, now=now, org_id=operator.org_id)
+        print(
+            f"Campaign {campaign.id} '{campaign.name}': {count.matching - count.busy} invoices enrolled"
+            f" ({count.busy} already in a running campaign); {planned} messages scheduled."
+        )
+        print(f"See the schedule with: cobro schedule --org {args.org} --campaign {campaign.id}")
+
+
+def _standard_cadence(session: Session, operator: OrgContext) -> int:
+    built_in = [c for c in cadences.list_cadences(session, operator) if c.built_in]
+    if not built_in:
+        raise ServiceError("this organization has no built-in cadence; pass --cadence ID")
+    return built_in[0].id or 0
+
+
+def cmd_plan(args: argparse.Namespace) -> None:
+    """Materialize the next message of every enrollment (what the worker runs on a timer)."""
+    with session_scope() as session:
+        org_id = _operator(session, args.org).org_id if args.org else None
+        print(f"{planner.plan_all(session, now=utcnow(), org_id=org_id)} messages scheduled.")
+
+
+def cmd_schedule(args: argparse.Namespace) -> None:
+    """Each enrolled invoice, step by step: the exact day and local time it goes out, and its state."""
+    with session_scope() as session:
+        operator = _operator(session, args.org)
+        schedule = campaigns.campaign_schedule(session, operator, args.campaign, now=utcnow(), limit=args.limit)
+    for invoice in schedule:
+        print(f"{invoice.invoice_number}  {invoice.debtor_name}  ({invoice.timezone}, {invoice.state})")
+        for step in invoice.steps:
+            when = "-"
+            if step.local and step.send_at:
+                when = f"{step.local:%a %Y-%m-%d %H:%M} local, {step.send_at:%Y-%m-%d %H:%M} UTC"
+            language = f" [{step.language}]" if step.language else ""
+            print(f"  {step.offset_days:+4d} d  {step.template[:40]:<40} {step.status:<9} {when}{language}")
+    if not schedule:
+        print("This campaign has no invoices.")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        operator = _operator(session, args.org)
+        if args.out == "-":
+            rows = exports.export_invoices(session, operator, sys.stdout)
+        else:
+            with Path(args.out).open("w", newline="", encoding="utf-8") as out:
+                rows = exports.export_invoices(session, operator, out)
+    print(f"{rows} invoices exported.", file=sys.stderr)
+
+
+def cmd_refresh_behaviour(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        operator = _operator(session, args.org)
+        ids = list(session.exec(select(Debtor.id).where(Debtor.org_id == operator.org_id)))
+        changed = debtors.refresh_behaviour(session, operator.org_id, [i for i in ids if i], utcnow().date())
+    print(f"Payment behaviour of {len(ids)} debtors recomputed; {changed} changed.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,6 +236,27 @@ def build_parser() -> argparse.ArgumentParser:
     import_file.add_argument("--org", required=True, help="organization slug")
     import_file.add_argument("--map", nargs="*", metavar="FIELD=HEADER", help="e.g. phone=Celular due_date=Vence")
     import_file.add_argument("--accept-valid", action="store_true", help="import the valid rows even if some are bad")
+    campaign = add("campaign", cmd_campaign, "Start a campaign for the invoices a rule selects today.")
+    campaign.add_argument("--org", required=True, help="organization slug")
+    campaign.add_argument("--name", required=True)
+    campaign.add_argument("--cadence", type=int, default=0, help="cadence id (default: the standard cadence)")
+    campaign.add_argument(
+        "--where",
+        nargs="*",
+        metavar="RULE=VALUE",
+        help="e.g. min_days_overdue=1 max_days_overdue=30 tags=retail,vip locales=pt (default: every open invoice)",
+    )
+    plan = add("plan", cmd_plan, "Schedule the next message of every running enrollment.")
+    plan.add_argument("--org", default="", help="organization slug (default: all)")
+    schedule = add("schedule", cmd_schedule, "Print when each step of a campaign goes out.")
+    schedule.add_argument("--org", required=True, help="organization slug")
+    schedule.add_argument("--campaign", type=int, required=True)
+    schedule.add_argument("--limit", type=int, default=100, help="invoices to show")
+    export = add("export", cmd_export, "Export invoices and their debtors as CSV.")
+    export.add_argument("--org", required=True, help="organization slug")
+    export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    refresh = add("refresh-behaviour", cmd_refresh_behaviour, "Recompute every debtor's payment behaviour.")
+    refresh.add_argument("--org", required=True, help="organization slug")
     return parser
 
 

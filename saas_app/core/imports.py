@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from saas_app.core.languages import SUPPORTED_LOCALES, normalize_locale
 from saas_app.core.money import AmountError, is_currency, parse_amount
 from saas_app.core.phones import PhoneError, normalize_phone
+from saas_app.core.schedule import is_time_zone
+from saas_app.core.text import is_valid_email, normalize_email
 
 # Field -> header names people use for it, in our five languages (compared without accents and case).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -359,6 +362,15 @@ def _parse_row(
     consent_text = _fold(_text(get("consent")))
     if consent_text not in YES and consent_text not in NO:
         fail("consent", f"write yes or no, not '{_text(get('consent'))}'")
+    locale = _text(get("locale"))
+    if locale and normalize_locale(locale) is None:
+        fail("locale", f"unsupported language '{locale}': use one of {', '.join(SUPPORTED_LOCALES)}")
+    zone = _text(get("timezone"))
+    if zone and not is_time_zone(zone):
+        fail("timezone", f"unknown time zone '{zone}': write it like America/Sao_Paulo")
+    email = normalize_email(_text(get("email")))
+    if email and not is_valid_email(email):
+        fail("email", f"'{email}' is not an email address")
     link = _text(get("payment_link"))
     if link and not link.startswith(("https://", "http://")):
         fail("payment_link", "the link must start with https://")
@@ -372,9 +384,9 @@ def _parse_row(
         amount_minor=amount,
         currency=currency,
         due_on=due,
-        email=_text(get("email")),
-        locale=_text(get("locale")),
-        timezone=_text(get("timezone")),
+        email=email,
+        locale=normalize_locale(locale) or "" if locale else "",
+        timezone=zone,
         external_ref=_text(get("external_ref")),
         tags=[t.strip() for t in re.split(r"[;,]", _text(get("tags"))) if t.strip()],
         consent=consent_text in YES,

@@ -14,3 +14,13 @@ def fallback_chain(locale: str, default: str = "en") -> list[str]:
 
 def pick_language(locale: str, available: set[str], default: str = "en") -> str | None:
     return next((lang for lang in fallback_chain(locale, default) if lang in available), None)
+
+
+# The languages a debtor or an organization's content may be in (templates exist for all of them).
+SUPPORTED_LOCALES = ("en", "it", "es", "pt_BR", "pt", "fr")
+_BY_FOLDED = {code.lower(): code for code in SUPPORTED_LOCALES}
+
+
+def normalize_locale(text: str) -> str | None:
+    """'pt-br', 'PT_BR' -> 'pt_BR'; an unsupported language -> None."""
+    return _BY_FOLDED.get(text.strip().replace("-", "_").lower())

@@ -7,13 +7,24 @@ debtor's zone (zoneinfo) is applied only here, so daylight-saving changes are ha
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 WEEK = timedelta(days=7)
 ALL_WEEKDAYS = frozenset(range(7))  # Monday = 0
 DEFAULT_HORIZON = timedelta(days=120)
 # WhatsApp's pair rate: one message to the same person every 6 seconds, whatever the cadence says.
 PAIR_SPACING = timedelta(seconds=6)
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """An IANA zone name zoneinfo knows, such as America/Sao_Paulo."""
+    return name in _zones()
 
 
 @dataclass(frozen=True)

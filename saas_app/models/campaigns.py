@@ -98,7 +98,7 @@ class Enrollment(SQLModel, table=True):
             sqlite_where=text("state = 'active'"),
             postgresql_where=text("state = 'active'"),
         ),
-        Index("ix_enrollment_due", "state", "next_step"),
+        Index("ix_enrollment_state_id", "state", "id"),  # the planner walks running enrollments by id
     )
 
     id: int | None = Field(default=None, primary_key=True)

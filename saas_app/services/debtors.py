@@ -1,17 +1,22 @@
 """Debtors of one organization: create, change, find, and their consent to be messaged."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import available_timezones
 
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, or_, select
 
+from saas_app.core.invoices import InvoiceHistory, Status, classify_behaviour
+from saas_app.core.languages import normalize_locale
 from saas_app.core.phones import PhoneError, normalize_phone, region_of
 from saas_app.core.roles import Action
+from saas_app.core.schedule import is_time_zone
 from saas_app.core.text import is_valid_email, normalize_email
 from saas_app.i18n import N_
-from saas_app.models import Debtor, Organization
+from saas_app.models import Debtor, Invoice, Organization, Payment
 from saas_app.models.base import utcnow
 from saas_app.services import audit
 from saas_app.services.context import OrgContext, owned_row
@@ -19,7 +24,6 @@ from saas_app.services.errors import ServiceError
 from saas_app.services.organizations import get_organization
 from saas_app.services.paging import MAX_PAGE, Page
 
-DEBTOR_LOCALES = ("en", "it", "es", "pt_BR", "pt", "fr")
 OPT_IN_SOURCES = ("import", "api", "checkout_form", "replied_first", "manual")
 
 
@@ -49,11 +53,11 @@ def clean_debtor(data: DebtorInput, org: Organization) -> dict[str, Any]:
     email = normalize_email(data.email)
     if email and not is_valid_email(email):
         raise ServiceError(N_("Enter a valid email address."), field="email")
-    locale = data.locale.strip().replace("-", "_") or org.default_locale
-    if locale not in DEBTOR_LOCALES:
-        raise ServiceError(N_("Unsupported language: {locale}."), field="locale", locale=locale)
+    locale = normalize_locale(data.locale or org.default_locale)
+    if locale is None:
+        raise ServiceError(N_("Unsupported language: {locale}."), field="locale", locale=data.locale.strip())
     zone = data.timezone.strip() or org.timezone
-    if zone not in available_timezones():
+    if not is_time_zone(zone):
         raise ServiceError(N_("{timezone} is not a known time zone."), field="timezone", timezone=zone)
     source = data.opt_in_source.strip()
     if source and source not in OPT_IN_SOURCES:
@@ -136,7 +140,60 @@ def opt_out(session: Session, ctx: OrgContext, debtor_id: int, *, source: str) -
     ctx.require(Action.COLLECT)
     debtor = get_debtor(session, ctx, debtor_id)
     if debtor.opted_out_at is None:
+        from saas_app.services.campaigns import stop_debtor  # a cycle: campaigns read debtors too
+
         debtor.opted_out_at = utcnow()
         session.add(debtor)
-        audit.record_for(ctx, session, "debtor.opted_out", target_type="debtor", target_id=debtor.id, source=source)
+        cancelled = stop_debtor(session, ctx.org_id, debtor.id or 0, reason="opted_out")
+        audit.record_for(
+            ctx,
+            session,
+            "debtor.opted_out",
+            target_type="debtor",
+            target_id=debtor.id,
+            source=source,
+            cancelled_messages=cancelled,
+        )
     return debtor
+
+
+def refresh_behaviour(session: Session, org_id: int, debtor_ids: Iterable[int], today: date) -> int:
+    """Re-derive punctual / late / chronic from each debtor's invoices and payments; returns rows changed.
+
+    A paid invoice counts as settled on its last payment; disputed ones say nothing about the payer.
+    """
+    changed = 0
+    ids = sorted(set(debtor_ids))
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        last_payment = (
+            select(Payment.invoice_id, func.max(Payment.paid_on).label("paid_on"))
+            .where(Payment.org_id == org_id)
+            .group_by(col(Payment.invoice_id))
+            .subquery()
+        )
+        rows = session.execute(
+            sa_select(col(Invoice.debtor_id), col(Invoice.due_on), col(Invoice.status), last_payment.c.paid_on)
+            .outerjoin(last_payment, last_payment.c.invoice_id == Invoice.id)
+            .where(
+                col(Invoice.org_id) == org_id, col(Invoice.debtor_id).in_(chunk), col(Invoice.status) != Status.DISPUTED
+            )
+        ).all()
+        history: dict[int, list[InvoiceHistory]] = {debtor_id: [] for debtor_id in chunk}
+        for debtor_id, due_on, status, paid_on in rows:
+            history[debtor_id].append(InvoiceHistory(due_on, paid_on if status == Status.PAID else None))
+        query = select(Debtor.id, Debtor.behaviour).where(Debtor.org_id == org_id, col(Debtor.id).in_(chunk))
+        current = {row[0]: row[1] for row in session.exec(query).all()}
+        updates = [
+            {"debtor": debtor_id, "behaviour": behaviour}
+            for debtor_id, items in history.items()
+            if debtor_id in current and (behaviour := classify_behaviour(items, today).value) != current[debtor_id]
+        ]
+        if updates:
+            table = Debtor.__table__  # type: ignore[attr-defined]
+            session.connection().execute(
+                update(table).where(table.c.id == bindparam("debtor")).values(behaviour=bindparam("behaviour")),
+                updates,
+            )
+        changed += len(updates)
+    return changed

@@ -24,7 +24,7 @@ from saas_app.models import Debtor, Invoice, Organization
 from saas_app.models.base import utcnow
 from saas_app.services import audit
 from saas_app.services.context import OrgContext
-from saas_app.services.debtors import DEBTOR_LOCALES
+from saas_app.services.debtors import refresh_behaviour
 from saas_app.services.errors import ServiceError
 
 BATCH = 1000
@@ -109,6 +109,7 @@ def import_file(
         session.execute(
             insert(Invoice), [_invoice_values(ctx.org_id, row, debtor_ids[row.phone], now) for row in chunk]
         )
+        refresh_behaviour(session, ctx.org_id, debtor_ids.values(), now.date())
         report.debtors_created += created
         report.debtors_updated += updated
         report.invoices_created += len(chunk)
@@ -130,11 +131,10 @@ def import_file(
 
 
 def _debtor_values(row: ImportRow, org: Organization, now: datetime) -> dict[str, object]:
-    locale = row.locale.replace("-", "_") if row.locale.replace("-", "_") in DEBTOR_LOCALES else org.default_locale
-    values: dict[str, object] = {
+    values: dict[str, object] = {  # validated by core.imports, as services.debtors.clean_debtor does for a form
         "name": row.name[:200],
-        "email": row.email.lower()[:254],
-        "locale": locale,
+        "email": row.email[:254],
+        "locale": row.locale or org.default_locale,
         "timezone": row.timezone or org.timezone,
         "country": region_of(row.phone),
         "updated_at": now,

@@ -13,7 +13,7 @@ from saas_app.models import Debtor, Invoice, Payment
 from saas_app.models.base import utcnow
 from saas_app.services import audit
 from saas_app.services.context import OrgContext, owned_row
-from saas_app.services.debtors import get_debtor
+from saas_app.services.debtors import get_debtor, refresh_behaviour
 from saas_app.services.errors import ServiceError
 from saas_app.services.paging import MAX_PAGE, Page
 
@@ -142,7 +142,14 @@ def change_status(
         if promised_on is None or promised_on < date.today():
             raise ServiceError(N_("Give the date the debtor promised to pay."), field="promised_on")
         invoice.promised_on = promised_on
+    previous = invoice.status
     _set_status(session, ctx, invoice, target, promised_on=str(promised_on or ""))
+    from saas_app.services import campaigns  # a cycle: campaigns read invoices too
+
+    if target == Status.PROMISED and promised_on is not None:
+        campaigns.pause_for_promise(session, ctx.org_id, invoice.id or 0, promised_on)
+    elif target == Status.OPEN and previous == Status.PROMISED:
+        campaigns.resume_invoice(session, ctx.org_id, invoice.id or 0)
     return invoice
 
 
@@ -196,6 +203,8 @@ def record_payment(
         source=source,
     )
     _set_status(session, ctx, invoice, status_after_payment(invoice.status, invoice.amount_minor, invoice.paid_minor))
+    session.flush()
+    refresh_behaviour(session, ctx.org_id, [invoice.debtor_id], utcnow().date())
     return payment, True
 
 

@@ -1,17 +1,18 @@
 """Creating organizations, reading and changing their settings."""
 
 from dataclasses import asdict, astuple, dataclass
-from zoneinfo import available_timezones
 
 from babel.numbers import list_currencies
 from sqlmodel import Session, select
 
+from saas_app.core.languages import SUPPORTED_LOCALES
 from saas_app.core.roles import Action, Role
+from saas_app.core.schedule import is_time_zone
 from saas_app.core.text import slugify
 from saas_app.i18n import N_
 from saas_app.models import Membership, Organization, User
 from saas_app.models.base import utcnow
-from saas_app.services import audit
+from saas_app.services import audit, library
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, ServiceError
 
@@ -55,6 +56,7 @@ def create_organization(
     session.flush()
     assert org.id is not None
     session.add(Membership(org_id=org.id, user_id=owner.id, role=Role.OWNER))
+    library.install(session, org)
     audit.record(
         session,
         action="organization.created",
@@ -94,7 +96,7 @@ class OrganizationSettings:
     contact: str
 
 
-CONTENT_LOCALES = ("en", "it", "es", "pt_BR", "pt", "fr")
+CONTENT_LOCALES = SUPPORTED_LOCALES
 
 
 def settings_of(session: Session, ctx: OrgContext) -> OrganizationSettings:
@@ -111,7 +113,7 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
     currency = values.currency.strip().upper()
     if currency not in list_currencies():
         raise ServiceError(N_("{currency} is not an ISO 4217 currency code."), field="currency", currency=currency)
-    if values.timezone not in available_timezones():
+    if not is_time_zone(values.timezone):
         raise ServiceError(N_("{timezone} is not a known time zone."), field="timezone", timezone=values.timezone)
     if values.default_locale not in CONTENT_LOCALES:
         raise ServiceError(N_("Choose one of the supported languages."), field="default_locale")

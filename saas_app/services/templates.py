@@ -17,7 +17,7 @@ from saas_app.services.errors import NotFound, ServiceError
 SUPPORTED_LANGUAGES = ("en", "it", "es", "pt_BR", "fr")
 
 
-def _variant_row(org_id: int, template_id: int, language: str, variant: Variant) -> TemplateVariant:
+def variant_row(org_id: int, template_id: int, language: str, variant: Variant) -> TemplateVariant:
     return TemplateVariant(
         org_id=org_id,
         template_id=template_id,
@@ -73,7 +73,7 @@ def save_variant(
         )
     row = variants_of(session, template.id or 0).get(language)
     if row is None:
-        row = _variant_row(ctx.org_id, template.id or 0, language, variant)
+        row = variant_row(ctx.org_id, template.id or 0, language, variant)
     else:
         row.header, row.body, row.footer, row.buttons = (
             variant.header,

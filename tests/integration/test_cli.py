@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from sqlmodel import Session
 
@@ -55,8 +57,6 @@ def test_errors_are_one_clear_line_and_a_failing_exit_code(
 def test_import_reports_bad_rows_and_writes_only_when_accepted(
     session: Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pathlib import Path
-
     from sqlmodel import func, select
 
     from saas_app.models import Invoice
@@ -82,3 +82,65 @@ def test_import_reports_bad_rows_and_writes_only_when_accepted(
     assert session.exec(select(func.count()).select_from(Invoice)).one() == 0
     assert cli.main(["import", str(data / "invoices_with_errors.csv"), "--org", "loja-azul", "--accept-valid"]) == 0
     assert "Imported 1 invoices; 1 new debtors, 0 updated." in capsys.readouterr().out
+
+
+def test_import_then_a_campaign_on_the_standard_cadence_and_its_schedule(
+    session: Session, capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    """The engine's 'done when': import the sample files, start a campaign, print the schedule."""
+    from sqlmodel import select
+
+    from saas_app.models import Campaign, Invoice, Message
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    cli.main(["create-org", "--name", "Loja Azul", "--owner-email", "dono@loja.com.br", "--password", "senha-boa-123"])
+    org = organizations.find_by_slug(session, "loja-azul")
+    org.country, org.currency, org.default_locale, org.timezone = "BR", "BRL", "pt_BR", "America/Sao_Paulo"
+    session.add(org)
+    session.commit()
+    assert cli.main(["import", str(data / "invoices_pt_BR.csv"), "--org", "loja-azul"]) == 0
+    capsys.readouterr()
+    assert cli.main(["campaign", "--org", "loja-azul", "--name", "Atrasadas", "--where", "min_days_overdue=1"]) == 0
+    out = capsys.readouterr().out
+    campaign = session.exec(select(Campaign)).one()
+    assert f"Campaign {campaign.id} 'Atrasadas':" in out
+    enrolled = int(out.split(": ", 1)[1].split(" invoices enrolled")[0])
+    assert enrolled > 0
+    assert f"{enrolled} messages scheduled" in out, "each enrolled invoice gets its next message"
+    messages = session.exec(select(Message).where(Message.campaign_id == campaign.id)).all()
+    assert {m.language for m in messages} == {"pt_BR"}
+    assert cli.main(["schedule", "--org", "loja-azul", "--campaign", str(campaign.id)]) == 0
+    schedule = capsys.readouterr().out
+    assert "NF-1004  Diego Alves  (America/Sao_Paulo, active)" in schedule
+    assert "scheduled" in schedule
+    assert "expected" in schedule, "later steps show when they would go out"
+    assert "local," in schedule
+    assert "UTC" in schedule
+
+    # Export, then import the export into another organization: the same invoices come back.
+    out_file = tmp_path / "export.csv"
+    assert cli.main(["export", "--org", "loja-azul", "--out", str(out_file)]) == 0
+    cli.main(
+        ["create-org", "--name", "Loja Verde", "--owner-email", "dono@verde.com.br", "--password", "senha-boa-123"]
+    )
+    other = organizations.find_by_slug(session, "loja-verde")
+    other.country, other.currency = "BR", "BRL"
+    session.add(other)
+    session.commit()
+    capsys.readouterr()
+    assert cli.main(["import", str(out_file), "--org", "loja-verde"]) == 0
+    first = session.exec(select(Invoice.number).where(Invoice.org_id == org.id).order_by(Invoice.number)).all()
+    again = session.exec(select(Invoice.number).where(Invoice.org_id == other.id).order_by(Invoice.number)).all()
+    assert f"Imported {len(first)} invoices" in capsys.readouterr().out
+    assert again == first
+
+
+def test_campaign_command_explains_bad_rules_and_empty_selections(
+    session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["create-org", "--name", "Vazia", "--owner-email", "x@vazia.com", "--password", "senha-boa-123"])
+    capsys.readouterr()
+    assert cli.main(["campaign", "--org", "vazia", "--name", "X", "--where", "colour=red"]) == 1
+    assert "error: This segment rule is not valid: unknown rule colour." in capsys.readouterr().err
+    assert cli.main(["campaign", "--org", "vazia", "--name", "X"]) == 1
+    assert "error: No invoice matches this segment today." in capsys.readouterr().err

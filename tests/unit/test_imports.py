@@ -79,3 +79,20 @@ def test_a_broken_workbook_is_refused() -> None:
 )
 def test_dates(text: str, day_first: bool, expected: date) -> None:
     assert parse_date(text, day_first) == expected
+
+
+def test_language_time_zone_and_email_are_checked_like_the_debtor_form() -> None:
+    content = (
+        b"name,phone,invoice,amount,due date,language,timezone,email\n"
+        b"Ana,+5511987654321,A-1,10.00,2026-12-01,PT-br,America/Sao_Paulo,ana@example.com\n"
+        b"Bea,+5511987654322,A-2,10.00,2026-12-01,klingon,America/Sao_Paulo,\n"
+        b"Caio,+5511987654323,A-3,10.00,2026-12-01,pt_BR,America/Rio,\n"
+        b"Davi,+5511987654324,A-4,10.00,2026-12-01,,,davi-at-example\n"
+    )
+    table = read_table("people.csv", content)
+    rows, errors = validate(table, suggest_mapping(table.headers), BRAZIL)
+    assert [(r.locale, r.timezone, r.email) for r in rows] == [("pt_BR", "America/Sao_Paulo", "ana@example.com")]
+    found = {(e.row, e.column): e.reason for e in errors}
+    assert found[(3, "language")].startswith("unsupported language 'klingon'")
+    assert found[(4, "timezone")] == "unknown time zone 'America/Rio': write it like America/Sao_Paulo"
+    assert found[(5, "email")] == "'davi-at-example' is not an email address"

@@ -1,0 +1,122 @@
+"""Segments of one organization: saved rules over its invoices, with a live count."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, literal_column, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
+
+from saas_app.core.roles import Action
+from saas_app.core.segments import RuleError, SegmentRules, parse_rules
+from saas_app.i18n import N_
+from saas_app.models import Debtor, Enrollment, Invoice, Segment
+from saas_app.services import audit
+from saas_app.services.context import OrgContext, owned_row
+from saas_app.services.errors import ServiceError
+
+
+@dataclass(frozen=True)
+class SegmentCount:
+    matching: int  # invoices the rule selects today
+    busy: int  # of those, already chased by a running campaign
+
+
+def rules_from(raw: dict[str, Any]) -> SegmentRules:
+    try:
+        return parse_rules(raw)
+    except RuleError as error:
+        raise ServiceError(
+            N_("This segment rule is not valid: {reason}."), field=error.field, reason=str(error)
+        ) from None
+
+
+def _has_any_tag(session: Session, tags: frozenset[str]) -> ColumnElement[bool]:
+    """The debtor's JSON tag list shares a tag with `tags`, in each database's own JSON function."""
+    if session.get_bind().dialect.name == "postgresql":
+        elements = func.json_array_elements_text(Debtor.tags).table_valued("value")
+    else:
+        elements = func.json_each(Debtor.tags).table_valued("value")
+    return sa_select(literal_column("1")).select_from(elements).where(elements.c.value.in_(sorted(tags))).exists()
+
+
+def _conditions(session: Session, ctx: OrgContext, rules: SegmentRules, today: date) -> list[Any]:
+    """The rule as SQL over Invoice joined to Debtor: the same meaning as core.segments.matches."""
+    due = col(Invoice.amount_minor) - col(Invoice.paid_minor)
+    where: list[Any] = [Invoice.org_id == ctx.org_id, col(Invoice.status).in_(sorted(rules.statuses))]
+    if rules.min_days_overdue is not None:  # late >= min  <=>  due_on <= today - min
+        where.append(col(Invoice.due_on) <= today - timedelta(days=rules.min_days_overdue))
+    if rules.max_days_overdue is not None:
+        where.append(col(Invoice.due_on) >= today - timedelta(days=rules.max_days_overdue))
+    if rules.currency:
+        where.append(Invoice.currency == rules.currency)
+    if rules.min_amount_minor is not None:
+        where.append(due >= rules.min_amount_minor)
+    if rules.max_amount_minor is not None:
+        where.append(due <= rules.max_amount_minor)
+    if rules.behaviours:
+        where.append(col(Debtor.behaviour).in_(sorted(rules.behaviours)))
+    if rules.tags:
+        where.append(_has_any_tag(session, rules.tags))
+    if rules.locales:
+        locale = col(Debtor.locale)
+        where.append(or_(*(or_(locale == w, locale.like(f"{w}\\_%", escape="\\")) for w in rules.locales)))
+    return where
+
+
+def _busy() -> Any:
+    return select(Enrollment.id).where(Enrollment.invoice_id == Invoice.id, Enrollment.state == "active").exists()
+
+
+def count(session: Session, ctx: OrgContext, rules: SegmentRules, today: date) -> SegmentCount:
+    """How many invoices the rule selects today, and how many of them a running campaign already chases."""
+    ctx.require(Action.VIEW)
+    busy = func.sum(case((_busy(), 1), else_=0))
+    query = (
+        select(func.count(), busy)
+        .select_from(Invoice)
+        .join(Debtor, col(Debtor.id) == Invoice.debtor_id)
+        .where(and_(*_conditions(session, ctx, rules, today)))
+    )
+    matching, busy_count = session.exec(query).one()
+    return SegmentCount(int(matching or 0), int(busy_count or 0))
+
+
+def free_invoice_ids(session: Session, ctx: OrgContext, rules: SegmentRules, today: date) -> list[int]:
+    """The selected invoices no running campaign chases yet, oldest due first."""
+    ctx.require(Action.VIEW)
+    query = (
+        select(Invoice.id)
+        .join(Debtor, col(Debtor.id) == Invoice.debtor_id)
+        .where(*_conditions(session, ctx, rules, today), ~_busy())
+        .order_by(col(Invoice.due_on), col(Invoice.id))
+    )
+    return [i for i in session.exec(query) if i is not None]
+
+
+def get_segment(session: Session, ctx: OrgContext, segment_id: int) -> Segment:
+    ctx.require(Action.VIEW)
+    return owned_row(session, Segment, ctx, segment_id, N_("This segment does not exist."))
+
+
+def list_segments(session: Session, ctx: OrgContext) -> list[Segment]:
+    ctx.require(Action.VIEW)
+    return list(session.exec(select(Segment).where(Segment.org_id == ctx.org_id).order_by(col(Segment.id))))
+
+
+def save_segment(
+    session: Session, ctx: OrgContext, *, name: str, rules: dict[str, Any], segment_id: int | None = None
+) -> Segment:
+    """Create a segment, or change one; the rule is checked and stored in its canonical form."""
+    ctx.require(Action.COLLECT)
+    if not name.strip():
+        raise ServiceError(N_("Give the segment a name."), field="name")
+    parsed = rules_from(rules)
+    segment = Segment(org_id=ctx.org_id, name=name) if segment_id is None else get_segment(session, ctx, segment_id)
+    segment.name = name.strip()[:120]
+    segment.rules = parsed.to_dict()
+    session.add(segment)
+    session.flush()
+    audit.record_for(ctx, session, "segment.saved", target_type="segment", target_id=segment.id, rules=segment.rules)
+    return segment
