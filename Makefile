@@ -66,7 +66,11 @@ migrate: install
 seed: migrate
 	$(BIN)/cobro seed-demo
 
+# The app, the sending worker and the WhatsApp simulator; Ctrl-C stops all three.
 run: seed
+	@trap 'kill 0' EXIT; \
+	$(BIN)/cobro simulator --webhook-url http://127.0.0.1:$(PORT)/webhooks/whatsapp & \
+	$(BIN)/cobro worker & \
 	$(BIN)/reflex run --env prod --frontend-port $(PORT)
 
 lint: $(VENV)/.installed
@@ -84,4 +88,4 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not browser"
 
 clean:
-	rm -rf .web .states $(VENV) .tools cobro.db*
+	rm -rf .web .states .secrets $(VENV) .tools cobro.db*

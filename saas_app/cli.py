@@ -1,6 +1,7 @@
 """`cobro`: the operator's command line."""
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from saas_app.services import (
     organizations,
     planner,
     segments,
+    whatsapp,
 )
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
@@ -208,6 +210,91 @@ def cmd_refresh_behaviour(args: argparse.Namespace) -> None:
     print(f"Payment behaviour of {len(ids)} debtors recomputed; {changed} changed.")
 
 
+def cmd_whatsapp_set(args: argparse.Namespace) -> None:
+    """Connect an organization's WhatsApp number; secrets come from the environment, not the command line."""
+    with session_scope() as session:
+        operator = _operator(session, args.org)
+        view = whatsapp.save_account(
+            session,
+            operator,
+            whatsapp.AccountInput(
+                phone_number_id=args.phone_number_id,
+                waba_id=args.waba_id,
+                display_number=args.display_number,
+                access_token=os.environ.get("WHATSAPP_ACCESS_TOKEN", ""),
+                app_secret=os.environ.get("WHATSAPP_APP_SECRET", ""),
+                verify_token=args.verify_token,
+                api_base_url=args.api_base_url,
+                api_version=args.api_version,
+                throughput=args.throughput,
+                messaging_limit=args.messaging_limit,
+            ),
+        )
+    print(f"WhatsApp number {view.phone_number_id} connected to {args.org}.")
+    print(f"  access token: {'set' if view.has_access_token else 'missing (WHATSAPP_ACCESS_TOKEN)'}")
+    print(f"  app secret:   {'set' if view.has_app_secret else 'missing (WHATSAPP_APP_SECRET)'}")
+    print(f"  webhook:      {view.webhook_url}  verify token: {view.verify_token}")
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Send due messages until stopped (SIGTERM or Ctrl-C finish what is in flight first)."""
+    import asyncio
+    import signal
+
+    from saas_app.worker.dispatcher import Worker, WorkerConfig
+
+    config = WorkerConfig(
+        batch=args.batch, concurrency=args.concurrency, clients=args.clients, plan_seconds=args.plan_seconds
+    )
+
+    async def run() -> None:
+        worker = Worker(config)
+        loop = asyncio.get_running_loop()
+        for name in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(name, worker.stop)
+
+        async def report() -> None:
+            while True:
+                await asyncio.sleep(args.report_seconds)
+                print(f"worker: {worker.stats.line()}", flush=True)
+
+        reporter = asyncio.create_task(report()) if args.report_seconds > 0 else None
+        stats = await worker.run(until_idle=args.until_idle)
+        if reporter:
+            reporter.cancel()
+        print(f"worker stopped: {stats.line()}", flush=True)
+
+    print(f"worker: sending with {config.concurrency} requests in flight at most", flush=True)
+    asyncio.run(run())
+
+
+def cmd_simulator(args: argparse.Namespace) -> None:
+    """Serve the WhatsApp simulator and post its webhooks to the app."""
+    import httpx
+    import uvicorn
+
+    from saas_app.settings import settings
+    from saas_app.whatsapp.simulator import Behaviour, SimulatorState, create_simulator, http_deliverer
+
+    behaviour = Behaviour(
+        answer_delay=args.answer_delay,
+        sent_after=args.sent_after,
+        delivered_after=args.delivered_after,
+        read_after=args.read_after,
+        reply_after=args.reply_after,
+        failure_rate=args.failure_rate,
+        reply_rate=args.reply_rate,
+        webhooks=not args.no_webhooks,
+    )
+    state = SimulatorState(behaviour=behaviour, sandbox_secret=settings.simulator_secret)
+    if args.seed is not None:
+        state.rng.seed(args.seed)
+    webhook_url = args.webhook_url or f"{settings.public_url}/webhooks/whatsapp"
+    deliver = http_deliverer(webhook_url, httpx.AsyncClient(timeout=10))
+    print(f"WhatsApp simulator on http://{args.host}:{args.port}, webhooks to {webhook_url}", flush=True)
+    uvicorn.run(create_simulator(state, deliver=deliver), host=args.host, port=args.port, log_level="warning")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cobro", description="Cobro operator commands.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -255,6 +342,36 @@ def build_parser() -> argparse.ArgumentParser:
     export = add("export", cmd_export, "Export invoices and their debtors as CSV.")
     export.add_argument("--org", required=True, help="organization slug")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    wa = add("whatsapp-set", cmd_whatsapp_set, "Connect a WhatsApp Business number (secrets from the environment).")
+    wa.add_argument("--org", required=True, help="organization slug")
+    wa.add_argument("--phone-number-id", required=True)
+    wa.add_argument("--waba-id", default="")
+    wa.add_argument("--display-number", default="")
+    wa.add_argument("--verify-token", default="", help="default: keep the current one, or make one")
+    wa.add_argument("--api-base-url", default="", help="default https://graph.facebook.com; the simulator's address")
+    wa.add_argument("--api-version", default="")
+    wa.add_argument("--throughput", type=int, default=80, help="messages per second (1 to 1,000)")
+    wa.add_argument("--messaging-limit", type=int, default=250, help="250, 2000, 10000, 100000 or 0 (unlimited)")
+    worker = add("worker", cmd_worker, "Send due WhatsApp messages (run one or more).")
+    worker.add_argument("--batch", type=int, default=500, help="messages claimed per query")
+    worker.add_argument("--concurrency", type=int, default=256, help="requests in flight at most")
+    worker.add_argument("--clients", type=int, default=16, help="HTTP clients the requests are spread over")
+    worker.add_argument("--until-idle", action="store_true", help="stop when nothing is due")
+    worker.add_argument("--plan-seconds", type=float, default=60.0, help="run the planner this often (0: never)")
+    worker.add_argument("--report-seconds", type=float, default=10.0, help="print progress this often (0: never)")
+    simulator = add("simulator", cmd_simulator, "Run the local WhatsApp Cloud API simulator.")
+    simulator.add_argument("--host", default="127.0.0.1")
+    simulator.add_argument("--port", type=int, default=8090)
+    simulator.add_argument("--webhook-url", default="", help="default: COBRO_PUBLIC_URL/webhooks/whatsapp")
+    simulator.add_argument("--answer-delay", type=float, default=0.0, help="seconds before answering a send")
+    simulator.add_argument("--sent-after", type=float, default=1.0, help="seconds until the 'sent' webhook")
+    simulator.add_argument("--delivered-after", type=float, default=3.0)
+    simulator.add_argument("--read-after", type=float, default=20.0)
+    simulator.add_argument("--reply-after", type=float, default=40.0)
+    simulator.add_argument("--failure-rate", type=float, default=0.03, help="share of sends that fail (0 to 1)")
+    simulator.add_argument("--reply-rate", type=float, default=0.2, help="share of read messages answered")
+    simulator.add_argument("--no-webhooks", action="store_true", help="answer sends only")
+    simulator.add_argument("--seed", type=int, default=None, help="make the simulated world repeatable")
     refresh = add("refresh-behaviour", cmd_refresh_behaviour, "Recompute every debtor's payment behaviour.")
     refresh.add_argument("--org", required=True, help="organization slug")
     return parser

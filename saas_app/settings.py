@@ -1,27 +1,37 @@
 """Settings read once from the environment, with embedded defaults for development."""
 
+import base64
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LOCAL_SECRET_FILE = PROJECT_ROOT / ".states" / "dev-secret-key"
+# Development secrets live here, not in .states/: Reflex empties .states/ when it starts.
+LOCAL_SECRET_FILE = PROJECT_ROOT / ".secrets" / "dev-secret-key"
+LOCAL_ENCRYPTION_KEY_FILE = PROJECT_ROOT / ".secrets" / "dev-encryption-key"
+LOCAL_SIMULATOR_SECRET_FILE = PROJECT_ROOT / ".secrets" / "dev-simulator-secret"
+DEFAULT_SIMULATOR_URL = "http://127.0.0.1:8090"
 
 
 def _default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'cobro.db'}"
 
 
-def _local_secret() -> str:
-    """A secret kept on this machine so that development sessions survive restarts."""
-    if LOCAL_SECRET_FILE.exists():
-        return LOCAL_SECRET_FILE.read_text().strip()
-    LOCAL_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    LOCAL_SECRET_FILE.write_text(value)
-    LOCAL_SECRET_FILE.chmod(0o600)
+def _local_secret(path: Path = LOCAL_SECRET_FILE, make: Callable[[], str] | None = None) -> str:
+    """A secret kept on this machine so that development sessions (and sealed data) survive restarts."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make() if make else secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
     return value
+
+
+def _fernet_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
 def _list(value: str) -> list[str]:
@@ -73,6 +83,26 @@ def _oidc_providers(env: dict[str, str]) -> list[OidcProvider]:
     return providers
 
 
+def _encryption_keys(env: dict[str, str], environment: str) -> list[str]:
+    keys = _list(env.get("COBRO_ENCRYPTION_KEY", ""))
+    if keys:
+        return keys
+    if environment == "production":
+        raise RuntimeError("COBRO_ENCRYPTION_KEY must be set when COBRO_ENV=production")
+    return [_local_secret(LOCAL_ENCRYPTION_KEY_FILE, _fernet_key)]
+
+
+def _simulator(env: dict[str, str], environment: str) -> dict[str, str]:
+    """Development sends to the simulator by default; production only if it is set on purpose."""
+    url = env.get("COBRO_SIMULATOR_URL", "" if environment == "production" else DEFAULT_SIMULATOR_URL)
+    secret = env.get("COBRO_SIMULATOR_SECRET", "")
+    if url and not secret:
+        if environment == "production":
+            raise RuntimeError("COBRO_SIMULATOR_URL needs COBRO_SIMULATOR_SECRET when COBRO_ENV=production")
+        secret = _local_secret(LOCAL_SIMULATOR_SECRET_FILE)
+    return {"simulator_url": url.rstrip("/"), "simulator_secret": secret}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, read from environment variables."""
@@ -84,6 +114,11 @@ class Settings:
     public_url: str
     smtp_url: str
     oidc_providers: list[OidcProvider] = field(default_factory=list)
+    # Fernet keys for secrets at rest (WhatsApp tokens, app secrets); the first one seals, all unseal.
+    encryption_keys: list[str] = field(default_factory=list)
+    # The WhatsApp simulator new organizations send to until they connect Meta ("" in production).
+    simulator_url: str = ""
+    simulator_secret: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -111,6 +146,8 @@ class Settings:
             public_url=env.get("COBRO_PUBLIC_URL", f"http://localhost:{port}").rstrip("/"),
             smtp_url=env.get("COBRO_SMTP_URL", ""),
             oidc_providers=_oidc_providers(env),
+            encryption_keys=_encryption_keys(env, environment),
+            **_simulator(env, environment),
         )
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse
 
-from saas_app.api import auth_routes
+from saas_app.api import auth_routes, webhook_routes
 from saas_app.db import get_engine
 from saas_app.settings import settings
 
@@ -32,4 +32,5 @@ def create_api() -> FastAPI:
     )
     api.add_api_route("/api/health", health, methods=["GET"])
     api.include_router(auth_routes.router)
+    api.include_router(webhook_routes.router)
     return api

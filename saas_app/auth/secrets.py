@@ -1,10 +1,13 @@
-"""Random tokens shown once and stored only as hashes; password hashing with Argon2."""
+"""Random tokens shown once and stored only as hashes; password hashing with Argon2; secrets sealed at rest."""
 
 import hashlib
 import hmac
 import secrets
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pwdlib import PasswordHash
+
+from saas_app.settings import settings
 
 _hasher = PasswordHash.recommended()
 # Verified when the account does not exist, so that timing does not reveal which emails are registered.
@@ -32,3 +35,22 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         _hasher.verify(password, _DUMMY_HASH)
         return False
     return _hasher.verify(password, password_hash)
+
+
+def _sealer(keys: list[str] | None = None) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in (keys or settings.encryption_keys)])
+
+
+def seal(secret: str, keys: list[str] | None = None) -> str:
+    """Encrypt a credential for the database (COBRO_ENCRYPTION_KEY); empty stays empty."""
+    return _sealer(keys).encrypt(secret.encode()).decode() if secret else ""
+
+
+def unseal(sealed: str, keys: list[str] | None = None) -> str:
+    """The credential back; raises ValueError when no configured key opens it (a rotated-out key)."""
+    if not sealed:
+        return ""
+    try:
+        return _sealer(keys).decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        raise ValueError("this secret was sealed with a key that is no longer configured") from None

@@ -24,6 +24,7 @@ from saas_app.models.tenancy import (
     PasswordReset,
     User,
 )
+from saas_app.models.whatsapp import InboundMessage, WebhookEvent, WhatsAppAccount
 
 __all__ = [
     "ApiKey",
@@ -33,6 +34,7 @@ __all__ = [
     "Campaign",
     "Debtor",
     "Enrollment",
+    "InboundMessage",
     "Invitation",
     "Invoice",
     "LoginAttempt",
@@ -48,4 +50,6 @@ __all__ = [
     "Template",
     "TemplateVariant",
     "User",
+    "WebhookEvent",
+    "WhatsAppAccount",
 ]

@@ -169,7 +169,7 @@ def stop_debtor(session: Session, org_id: int, debtor_id: int, *, reason: str) -
     return _stop(session, (Enrollment.org_id == org_id) & (Enrollment.debtor_id == debtor_id), reason)
 
 
-def _unplan(session: Session, enrollment_ids: list[int]) -> int:
+def unplan(session: Session, enrollment_ids: list[int]) -> int:
     """Take back messages not yet claimed by a worker, so the planner schedules their step again later."""
     if not enrollment_ids:
         return 0
@@ -199,7 +199,7 @@ def _pause(session: Session, enrollments: list[tuple[int, date]]) -> int:
             )
             .values(paused_until=until)
         )
-    return _unplan(session, [enrollment_id for enrollment_id, _ in enrollments])
+    return unplan(session, [enrollment_id for enrollment_id, _ in enrollments])
 
 
 def _active_with(session: Session, setting: Any, condition: Any) -> list[tuple[int, int]]:
@@ -239,7 +239,7 @@ def resume_invoice(session: Session, org_id: int, invoice_id: int) -> int:
     known = [i for i in ids if i is not None]
     if known:
         session.execute(update(Enrollment).where(col(Enrollment.id).in_(known)).values(paused_until=None))
-    return _unplan(session, known)
+    return unplan(session, known)
 
 
 def campaign_counts(session: Session, ctx: OrgContext, campaign_id: int) -> dict[str, int]:

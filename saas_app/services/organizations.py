@@ -12,7 +12,7 @@ from saas_app.core.text import slugify
 from saas_app.i18n import N_
 from saas_app.models import Membership, Organization, User
 from saas_app.models.base import utcnow
-from saas_app.services import audit, library
+from saas_app.services import audit, library, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, ServiceError
 
@@ -57,6 +57,7 @@ def create_organization(
     assert org.id is not None
     session.add(Membership(org_id=org.id, user_id=owner.id, role=Role.OWNER))
     library.install(session, org)
+    whatsapp.connect_sandbox(session, org.id)
     audit.record(
         session,
         action="organization.created",

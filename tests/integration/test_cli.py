@@ -144,3 +144,33 @@ def test_campaign_command_explains_bad_rules_and_empty_selections(
     assert "error: This segment rule is not valid: unknown rule colour." in capsys.readouterr().err
     assert cli.main(["campaign", "--org", "vazia", "--name", "X"]) == 1
     assert "error: No invoice matches this segment today." in capsys.readouterr().err
+
+
+def test_whatsapp_set_connects_a_number_with_secrets_from_the_environment(
+    session: Session, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from saas_app.services import whatsapp
+
+    cli.main(["create-org", "--name", "Zap", "--owner-email", "z@zap.com", "--password", "senha-boa-123"])
+    monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "EAAG-from-env")
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "app-secret-from-env")
+    capsys.readouterr()
+    args = [
+        "whatsapp-set",
+        "--org",
+        "zap",
+        "--phone-number-id",
+        "1098765432",
+        "--api-base-url",
+        "http://127.0.0.1:8088",
+    ]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "access token: set" in out
+    assert "/webhooks/whatsapp" in out
+    assert "EAAG-from-env" not in out
+    account = whatsapp.by_phone_number_id(session, "1098765432")
+    assert account is not None
+    assert whatsapp.access_token(account) == "EAAG-from-env"
+    assert cli.main([*args[:-2], "--api-base-url", "http://evil.example.com"]) == 1
+    assert "https://" in capsys.readouterr().err

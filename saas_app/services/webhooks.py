@@ -1,0 +1,253 @@
+"""Meta's webhooks for one organization's number: verified, stored, then applied idempotently.
+
+Statuses only move forward; a debtor's reply is kept as evidence, read for its intent, and acted
+on the way the cadence says: opt-out stops everything, a dated promise pauses until then, anything
+else pauses the reminders until a person has answered.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from saas_app.core import library
+from saas_app.core.intents import Intent, classify
+from saas_app.core.invoices import can_move
+from saas_app.core.roles import Role
+from saas_app.models import (
+    Debtor,
+    InboundMessage,
+    Invoice,
+    Message,
+    Template,
+    TemplateVariant,
+    WebhookEvent,
+    WhatsAppAccount,
+)
+from saas_app.models.base import utcnow
+from saas_app.services import campaigns, debtors, invoices, whatsapp
+from saas_app.services.context import OrgContext
+from saas_app.whatsapp.webhooks import (
+    Batch,
+    InboundEvent,
+    StatusEvent,
+    TemplateStatusEvent,
+    handshake,
+    moves_forward,
+    parse,
+    signature_is_valid,
+)
+
+_STAMP = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at", "failed": "failed_at"}
+
+
+@dataclass
+class Outcome:
+    """What a POST did, for the HTTP answer and for tests."""
+
+    http_status: int
+    statuses_applied: int = 0
+    templates_updated: int = 0
+    replies: list[InboundMessage] = field(default_factory=list)
+
+
+def verify_subscription(session: Session, params: dict[str, str]) -> str | None:
+    """Meta's GET handshake: the challenge, if the verify token is one of ours."""
+    account = whatsapp.by_verify_token(session, params.get("hub.verify_token", ""))
+    return handshake(params, account.verify_token) if account else None
+
+
+def _accounts(session: Session, batch: Batch, payload: dict[str, Any]) -> list[WhatsAppAccount] | None:
+    """The accounts the events are about; None if any of them is not connected here."""
+    found: list[WhatsAppAccount] = []
+    for phone_number_id in batch.phone_number_ids:
+        account = whatsapp.by_phone_number_id(session, phone_number_id)
+        if account is None:
+            return None
+        found.append(account)
+    if batch.templates:
+        waba_ids = {str(entry.get("id", "")) for entry in payload.get("entry") or []}
+        rows = session.exec(select(WhatsAppAccount).where(col(WhatsAppAccount.waba_id).in_(waba_ids))).all()
+        found += [row for row in rows if row not in found]
+    return found or None
+
+
+def receive(session: Session, raw_body: bytes, signature: str, now: datetime | None = None) -> Outcome:
+    """A POST to /webhooks/whatsapp. Unsigned: 401; mis-signed or for a number we do not know: 403."""
+    if not signature:
+        return Outcome(401)
+    try:
+        payload = json.loads(raw_body)
+    except ValueError:
+        return Outcome(400)
+    if not isinstance(payload, dict):
+        return Outcome(400)
+    batch = parse(payload)
+    accounts = _accounts(session, batch, payload)
+    if accounts is None or not all(signature_is_valid(raw_body, signature, whatsapp.app_secret(a)) for a in accounts):
+        return Outcome(403)
+    event = WebhookEvent(org_id=accounts[0].org_id if len(accounts) == 1 else None, payload=payload)
+    session.add(event)
+    session.flush()
+    outcome = Outcome(200)
+    by_number = {a.phone_number_id: a.org_id for a in accounts}
+    for status in batch.statuses:
+        outcome.statuses_applied += _apply_status(session, by_number[status.phone_number_id], status)
+    for inbound in batch.inbound:
+        reply = _apply_reply(session, by_number[inbound.phone_number_id], inbound, now or utcnow())
+        if reply is not None:
+            outcome.replies.append(reply)
+    by_waba = {a.waba_id: a.org_id for a in accounts if a.waba_id}
+    for template in batch.templates:
+        if template.waba_id in by_waba:
+            outcome.templates_updated += _apply_template_status(session, by_waba[template.waba_id], template)
+    event.processed_at = utcnow()
+    session.add(event)
+    return outcome
+
+
+def _message_for(session: Session, org_id: int, status: StatusEvent) -> Message | None:
+    message = session.exec(select(Message).where(Message.org_id == org_id, Message.wamid == status.wamid)).first()
+    if message is None and status.callback_data.isdigit():  # the worker died before storing the wamid
+        message = session.exec(
+            select(Message).where(Message.org_id == org_id, Message.id == int(status.callback_data))
+        ).first()
+    return message
+
+
+def _apply_status(session: Session, org_id: int, status: StatusEvent) -> int:
+    """Record the status if it moves the message forward; fill in a missing earlier stamp either way."""
+    message = _message_for(session, org_id, status)
+    stamp = _STAMP.get(status.status)
+    if message is None or stamp is None:
+        return 0
+    message.wamid = message.wamid or status.wamid
+    if getattr(message, stamp) is None:
+        setattr(message, stamp, status.at)
+    moved = moves_forward(message.status, status.status)
+    if moved:
+        message.status = status.status
+        if status.status == "failed":
+            message.error_code, message.error_message = status.error_code, status.error_message
+    session.add(message)
+    return int(moved)
+
+
+# Meta's template events, as our variant statuses; the others (PENDING_DELETION, ...) are ignored.
+_TEMPLATE_STATUS = {
+    "APPROVED": "approved",
+    "REJECTED": "rejected",
+    "PENDING": "pending",
+    "PAUSED": "paused",
+    "DISABLED": "disabled",
+    "FLAGGED": "approved",  # still sendable; Meta warns before pausing
+    "REINSTATED": "approved",
+}
+
+
+def _apply_template_status(session: Session, org_id: int, event: TemplateStatusEvent) -> int:
+    """Meta approved, rejected, paused or disabled one of our templates in one language."""
+    status = _TEMPLATE_STATUS.get(event.status.upper())
+    if status is None:
+        return 0
+    named = or_(
+        col(TemplateVariant.whatsapp_name) == event.name,
+        and_(col(TemplateVariant.whatsapp_name) == "", col(Template.key) == event.name),
+    )
+    variants = session.exec(
+        select(TemplateVariant)
+        .join(Template, col(Template.id) == TemplateVariant.template_id)
+        .where(TemplateVariant.org_id == org_id, TemplateVariant.language == event.language, named)
+    ).all()
+    for variant in variants:
+        variant.status, variant.updated_at = status, utcnow()
+        session.add(variant)
+    return len(variants)
+
+
+def _system(org_id: int) -> OrgContext:
+    """The webhook acts for the organization with a collector's rights, recorded as no user."""
+    return OrgContext(user_id=None, org_id=org_id, role=Role.COLLECTOR, ip="whatsapp-webhook")
+
+
+def _apply_reply(session: Session, org_id: int, inbound: InboundEvent, now: datetime) -> InboundMessage | None:
+    known = session.exec(
+        select(InboundMessage.id).where(InboundMessage.org_id == org_id, InboundMessage.wamid == inbound.wamid)
+    ).first()
+    if known is not None:  # Meta retries and duplicates: a reply is acted on once
+        return None
+    debtor = session.exec(select(Debtor).where(Debtor.org_id == org_id, Debtor.phone == inbound.sender)).first()
+    replied_to = None
+    if inbound.replied_to:
+        replied_to = session.exec(
+            select(Message).where(Message.org_id == org_id, Message.wamid == inbound.replied_to)
+        ).first()
+    button = (
+        library.REPLY_BUTTONS.index(inbound.button_payload) if inbound.button_payload in library.REPLY_BUTTONS else None
+    )
+    reading = classify(inbound.text, now.date(), button_index=button)
+    reply = InboundMessage(
+        org_id=org_id,
+        debtor_id=debtor.id if debtor else None,
+        wamid=inbound.wamid,
+        sender=inbound.sender,
+        profile_name=inbound.profile_name[:200],
+        kind=inbound.kind[:20],
+        text=inbound.text[:4096],
+        replied_to_message_id=replied_to.id if replied_to else None,
+        intent=reading.intent.value,
+        promised_on=reading.promised_on,
+        received_at=inbound.at,
+    )
+    session.add(reply)
+    session.flush()
+    if debtor is not None:
+        _act_on(session, org_id, debtor, replied_to, reading.intent, reading.promised_on, now)
+    return reply
+
+
+def _act_on(
+    session: Session,
+    org_id: int,
+    debtor: Debtor,
+    replied_to: Message | None,
+    intent: Intent,
+    promised_on: Any,
+    now: datetime,
+) -> None:
+    ctx = _system(org_id)
+    if debtor.opted_in_at is None and debtor.opted_out_at is None:
+        debtor.opt_in_source, debtor.opted_in_at = "replied_first", now  # they wrote to the business first
+        session.add(debtor)
+    if intent == Intent.OPT_OUT:
+        debtors.opt_out(session, ctx, debtor.id or 0, source="whatsapp_reply")
+        return
+    invoice = _invoice_of(session, org_id, debtor, replied_to)
+    promise_applies = (
+        intent == Intent.PROMISE
+        and promised_on is not None
+        and invoice is not None
+        and can_move(invoice.status, "promised")
+        and promised_on >= now.date()
+    )
+    if promise_applies and invoice is not None:
+        invoices.change_status(session, ctx, invoice.id or 0, "promised", promised_on=promised_on)
+        return
+    campaigns.pause_for_reply(session, org_id, debtor.id or 0, now.date())
+
+
+def _invoice_of(session: Session, org_id: int, debtor: Debtor, replied_to: Message | None) -> Invoice | None:
+    """The invoice a reply is about: the one of the message it answers, else the debtor's only open one."""
+    if replied_to is not None and replied_to.invoice_id is not None:
+        return session.get(Invoice, replied_to.invoice_id)
+    open_ones = session.exec(
+        select(Invoice).where(
+            Invoice.org_id == org_id,
+            Invoice.debtor_id == debtor.id,
+            col(Invoice.status).in_(("open", "partially_paid")),
+        )
+    ).all()
+    return open_ones[0] if len(open_ones) == 1 else None

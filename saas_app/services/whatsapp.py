@@ -1,0 +1,184 @@
+"""An organization's WhatsApp Business account: connect it, and read it back without its secrets."""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, select
+
+from saas_app.auth.secrets import new_token, seal, unseal
+from saas_app.core.roles import Action
+from saas_app.i18n import N_
+from saas_app.models import WhatsAppAccount
+from saas_app.models.base import utcnow
+from saas_app.services import audit
+from saas_app.services.context import OrgContext
+from saas_app.services.errors import ServiceError
+from saas_app.settings import settings
+from saas_app.whatsapp import sandbox
+
+MESSAGING_LIMITS = (250, 2_000, 10_000, 100_000, 0)  # 0: unlimited
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class AccountInput:
+    phone_number_id: str
+    waba_id: str = ""
+    display_number: str = ""
+    access_token: str = ""  # blank keeps the stored one
+    app_secret: str = ""  # blank keeps the stored one
+    verify_token: str = ""  # blank keeps the stored one, or makes one
+    api_base_url: str = ""
+    api_version: str = ""
+    throughput: int = 80
+    messaging_limit: int = 250
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """What the settings page shows: whether secrets are set, never the secrets themselves."""
+
+    phone_number_id: str
+    waba_id: str
+    display_number: str
+    has_access_token: bool
+    has_app_secret: bool
+    verify_token: str
+    api_base_url: str
+    api_version: str
+    throughput: int
+    messaging_limit: int
+    paused_reason: str
+    webhook_url: str
+
+
+def _view(account: WhatsAppAccount) -> AccountView:
+    return AccountView(
+        phone_number_id=account.phone_number_id,
+        waba_id=account.waba_id,
+        display_number=account.display_number,
+        has_access_token=bool(account.access_token_sealed),
+        has_app_secret=bool(account.app_secret_sealed),
+        verify_token=account.verify_token,
+        api_base_url=account.api_base_url,
+        api_version=account.api_version,
+        throughput=account.throughput,
+        messaging_limit=account.messaging_limit,
+        paused_reason=account.paused_reason,
+        webhook_url=f"{settings.public_url}/webhooks/whatsapp",
+    )
+
+
+def _check(data: AccountInput) -> None:
+    if not re.fullmatch(r"\d{5,40}", data.phone_number_id.strip()):
+        raise ServiceError(
+            N_("The phone number ID is the number Meta shows for it, digits only."), field="phone_number_id"
+        )
+    if data.waba_id.strip() and not re.fullmatch(r"\d{5,40}", data.waba_id.strip()):
+        raise ServiceError(N_("The WhatsApp Business Account ID has digits only."), field="waba_id")
+    if data.api_base_url:
+        url = urlsplit(data.api_base_url.strip())
+        # Plain http only to this machine (the simulator): tokens never travel unencrypted elsewhere.
+        if not url.hostname or not (url.scheme == "https" or (url.scheme == "http" and url.hostname in _LOOPBACK)):
+            raise ServiceError(N_("The API address must start with https://."), field="api_base_url")
+    if data.api_version and not re.fullmatch(r"v\d{1,2}\.\d", data.api_version.strip()):
+        raise ServiceError(N_("Write the API version like v23.0."), field="api_version")
+    if not 1 <= data.throughput <= 1000:
+        raise ServiceError(N_("Throughput is between 1 and 1,000 messages per second."), field="throughput")
+    if data.messaging_limit not in MESSAGING_LIMITS:
+        raise ServiceError(N_("Choose one of Meta's messaging limits."), field="messaging_limit")
+
+
+def get_account(session: Session, ctx: OrgContext) -> AccountView | None:
+    ctx.require(Action.VIEW)
+    account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
+    return _view(account) if account else None
+
+
+def save_account(session: Session, ctx: OrgContext, data: AccountInput) -> AccountView:
+    """Connect or change the account; secrets are sealed at rest, and blank ones are kept as they were."""
+    ctx.require(Action.MANAGE_SETTINGS)
+    _check(data)
+    phone_number_id = data.phone_number_id.strip()
+    other = by_phone_number_id(session, phone_number_id)
+    if other is not None and other.org_id != ctx.org_id:
+        raise ServiceError(N_("This phone number is connected to another organization."), field="phone_number_id")
+    account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
+    if account is None:
+        account = WhatsAppAccount(org_id=ctx.org_id, phone_number_id=phone_number_id, verify_token=new_token(24))
+    account.phone_number_id = phone_number_id
+    account.waba_id = data.waba_id.strip()
+    account.display_number = data.display_number.strip()[:30]
+    if data.access_token.strip():
+        account.access_token_sealed = seal(data.access_token.strip())
+        account.paused_reason = ""  # a new token is how an admin answers "the token expired"
+    if data.app_secret.strip():
+        account.app_secret_sealed = seal(data.app_secret.strip())
+    if data.verify_token.strip():
+        account.verify_token = data.verify_token.strip()[:100]
+    account.api_base_url = data.api_base_url.strip().rstrip("/") or account.api_base_url
+    account.api_version = data.api_version.strip() or account.api_version
+    account.throughput = data.throughput
+    account.messaging_limit = data.messaging_limit
+    account.updated_at = utcnow()
+    session.add(account)
+    session.flush()
+    changed = [name for name in ("access_token", "app_secret") if getattr(data, name).strip()]
+    audit.record_for(
+        ctx,
+        session,
+        "whatsapp.account_saved",
+        target_type="whatsapp_account",
+        target_id=account.id,
+        phone_number_id=phone_number_id,
+        secrets_changed=",".join(changed),
+    )
+    return _view(account)
+
+
+def connect_sandbox(session: Session, org_id: int) -> WhatsAppAccount | None:
+    """A new organization sends to the simulator until it connects Meta (when a simulator is set)."""
+    if not settings.simulator_url:
+        return None
+    existing = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == org_id)).first()
+    if existing is not None:
+        return existing
+    phone_number_id = sandbox.phone_number_id(org_id)
+    token, secret = sandbox.credentials(settings.simulator_secret, phone_number_id)
+    account = WhatsAppAccount(
+        org_id=org_id,
+        phone_number_id=phone_number_id,
+        waba_id=sandbox.waba_id(org_id),
+        display_number="+1 555 " + phone_number_id[-4:],
+        access_token_sealed=seal(token),
+        app_secret_sealed=seal(secret),
+        verify_token=new_token(24),
+        api_base_url=settings.simulator_url,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def is_sandbox(account: AccountView | WhatsAppAccount) -> bool:
+    return sandbox.is_sandbox(account.phone_number_id)
+
+
+def by_phone_number_id(session: Session, phone_number_id: str) -> WhatsAppAccount | None:
+    """The account a webhook is about; the webhook's signature must still be checked with its secret."""
+    return session.exec(select(WhatsAppAccount).where(WhatsAppAccount.phone_number_id == phone_number_id)).first()
+
+
+def by_verify_token(session: Session, verify_token: str) -> WhatsAppAccount | None:
+    if not verify_token:
+        return None
+    return session.exec(select(WhatsAppAccount).where(WhatsAppAccount.verify_token == verify_token)).first()
+
+
+def app_secret(account: WhatsAppAccount) -> str:
+    return unseal(account.app_secret_sealed)
+
+
+def access_token(account: WhatsAppAccount) -> str:
+    return unseal(account.access_token_sealed)

@@ -1,0 +1,64 @@
+"""What to do about a Cloud API error, decided by Meta's error code (never by the HTTP status alone)."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    RETRY = "retry"  # back off and try again; a timeout may have sent it: match a webhook first
+    RETRY_RECIPIENT = "retry_recipient"  # the pair rate: back off for this person, not the queue
+    FAIL = "fail"  # this message cannot go: record why, keep sending the others
+    PAUSE_ACCOUNT = "pause_account"  # the organization's sending stops until an admin acts
+    PAUSE_TEMPLATE = "pause_template"  # this template is paused or disabled by Meta
+
+
+RETRY_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 133004, 131057})
+FAIL_CODES = frozenset({100, 131008, 131009, 131026, 131047, 131051, 132000, 132001, 132005, 132007, 132012, 130403})
+PAUSE_ACCOUNT_CODES = frozenset({0, 3, 10, 190, 131031, 131042, 131045, 131048, 131064, 133010, 368, 130497})
+PAUSE_TEMPLATE_CODES = frozenset({132015, 132016})
+
+READABLE = {
+    131026: "the number is not on WhatsApp or cannot receive messages",
+    131047: "more than 24 hours since the debtor's last reply: only a template can be sent",
+    131051: "this message type is not supported",
+    132000: "the template's parameters do not match its placeholders",
+    132001: "the template does not exist in this language or is not approved",
+    130429: "the number's throughput limit was reached",
+    131056: "too many messages to this person in a short time",
+    190: "the access token has expired or was revoked",
+    131042: "a payment problem on the WhatsApp Business account",
+    131048: "the number is restricted for sending spam-like messages",
+    368: "the account is temporarily blocked for policy violations",
+    132015: "Meta paused this template for low quality",
+    132016: "Meta disabled this template for low quality",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Action
+    code: int
+    reason: str
+
+
+def judge(code: int | None, http_status: int, message: str = "") -> Verdict:
+    """The action for an error answer; a missing code falls back on the HTTP status (5xx, 429: retry)."""
+    if code is None:
+        transient = http_status >= 500 or http_status == 429 or http_status == 0
+        return Verdict(Action.RETRY if transient else Action.FAIL, 0, message or f"HTTP {http_status}")
+    reason = READABLE.get(code, message or f"error {code}")
+    if code == 131056:
+        return Verdict(Action.RETRY_RECIPIENT, code, reason)
+    if code in PAUSE_TEMPLATE_CODES:
+        return Verdict(Action.PAUSE_TEMPLATE, code, reason)
+    if code in PAUSE_ACCOUNT_CODES or 200 <= code <= 299:
+        return Verdict(Action.PAUSE_ACCOUNT, code, reason)
+    if code in RETRY_CODES or http_status >= 500:
+        return Verdict(Action.RETRY, code, reason)
+    return Verdict(Action.FAIL, code, reason)
+
+
+def backoff_seconds(attempt: int, action: Action, jitter: float) -> float:
+    """Exponential with jitter (0..1): 1, 2, 4 ... s capped at 5 min; the pair rate waits 4^n s."""
+    base = 4.0**attempt if action == Action.RETRY_RECIPIENT else 2.0**attempt
+    return min(300.0, base) * (0.5 + jitter / 2)

@@ -1,0 +1,461 @@
+"""A local stand-in for the Cloud API, in its own wire format, with Meta's error codes for bad input.
+
+The same client code talks to it or to Meta: only the base URL and credentials differ. It keeps
+its numbers, templates and recent sends in memory, and posts signed webhooks back to the app the
+way Meta does: sent, delivered and read after a while, some failures, and some replies in the
+debtor's language (payment claims, promises, opt-outs), so that a demo campaign moves by itself.
+Sandbox numbers (whatsapp.sandbox) need no set-up: their credentials come from a shared secret.
+"""
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import json
+import random
+import re
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from saas_app.core import library
+from saas_app.core.ratelimit import most_in_any_second
+from saas_app.core.schedule import PAIR_SPACING
+from saas_app.core.templates import placeholders_in
+from saas_app.whatsapp import sandbox
+from saas_app.whatsapp.webhooks import (
+    button_message,
+    contact,
+    envelope,
+    signature_of,
+    status_item,
+    text_message,
+)
+
+_E164_DIGITS = re.compile(r"^[1-9]\d{7,14}$")
+
+
+@dataclass
+class Number:
+    phone_number_id: str
+    waba_id: str
+    access_token: str
+    display_phone_number: str = "+1 555 0100"
+    verified_name: str = "Cobro Simulator"
+    throughput: int = 80
+    messaging_limit: str = "TIER_250"
+    app_secret: str = ""  # signs the webhooks about this number
+
+
+@dataclass
+class SimTemplate:
+    id: str
+    name: str
+    language: str
+    category: str
+    body: str
+    status: str = "APPROVED"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "language": self.language,
+            "category": self.category,
+            "status": self.status,
+            "parameter_format": "NAMED",
+            "components": [{"type": "BODY", "text": self.body}],
+        }
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How the simulated world answers: delays in seconds, rates between 0 and 1."""
+
+    answer_delay: float = 0.0  # before answering a send (a round trip to Meta is ~0.2 s)
+    sent_after: float = 1.0
+    delivered_after: float = 3.0
+    read_after: float = 20.0
+    reply_after: float = 40.0
+    failure_rate: float = 0.03  # undeliverable (131026)
+    delivered_rate: float = 0.95
+    read_rate: float = 0.7
+    reply_rate: float = 0.2  # of the messages read
+    webhooks: bool = True
+
+
+# Replies a debtor might write, per language: (quick-reply button index or None, text).
+REPLIES: dict[str, tuple[tuple[int | None, str], ...]] = {
+    "en": (
+        (0, "Already paid"),
+        (1, "I need more time"),
+        (None, "I will pay on {date}"),
+        (None, "STOP"),
+        (None, "I never received the invoice"),
+    ),
+    "it": (
+        (0, "Ho già pagato"),
+        (1, "Mi serve più tempo"),
+        (None, "Pagherò il {date}"),
+        (None, "BASTA"),
+        (None, "Non ho ricevuto la fattura"),
+    ),
+    "es": (
+        (0, "Ya pagué"),
+        (1, "Necesito más tiempo"),
+        (None, "Voy a pagar el {date}"),
+        (None, "BAJA"),
+        (None, "No me llegó la factura"),
+    ),
+    "pt_BR": (
+        (0, "Já paguei"),
+        (1, "Preciso de mais prazo"),
+        (None, "Vou pagar dia {date}"),
+        (None, "PARAR"),
+        (None, "Não recebi a fatura"),
+    ),
+    "fr": (
+        (0, "J'ai déjà payé"),
+        (1, "J'ai besoin d'un délai"),
+        (None, "Je paierai le {date}"),
+        (None, "ARRÊTER"),
+        (None, "Je n'ai pas reçu la facture"),
+    ),
+}
+
+
+@dataclass(order=True)
+class _Due:
+    at: float
+    seq: int
+    phone_number_id: str = field(compare=False)
+    value: dict[str, Any] = field(compare=False)  # statuses, or contacts and messages
+
+
+@dataclass
+class SimulatorState:
+    numbers: dict[str, Number] = field(default_factory=dict)
+    templates: dict[str, dict[tuple[str, str], SimTemplate]] = field(default_factory=lambda: defaultdict(dict))
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    send_times: list[float] = field(default_factory=list)  # clock() of each accepted send, for rate checks
+    _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _last_to: dict[tuple[str, str], float] = field(default_factory=dict)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    sandbox_secret: str = ""  # set: sandbox numbers work without being added
+    rng: random.Random = field(default_factory=random.Random)
+    pending: list[_Due] = field(default_factory=list)  # webhooks to post, soonest first
+    delivered_webhooks: int = 0
+
+    def number(self, phone_number_id: str) -> Number | None:
+        """A known number, or a sandbox one made on first use with the built-in library approved."""
+        found = self.numbers.get(phone_number_id)
+        if found is None and self.sandbox_secret and sandbox.is_sandbox(phone_number_id):
+            token, secret = sandbox.credentials(self.sandbox_secret, phone_number_id)
+            found = Number(
+                phone_number_id,
+                sandbox.waba_of(phone_number_id),
+                token,
+                display_phone_number="+1 555 " + phone_number_id[-4:],
+                verified_name="Cobro Sandbox",
+                app_secret=secret,
+            )
+            self.numbers[phone_number_id] = found
+            for language in library.LANGUAGES:
+                for text in library.texts(language):
+                    self.add_template(found.waba_id, text.key, language, text.variant.body)
+        return found
+
+    def later(self, delay: float, phone_number_id: str, **value: Any) -> None:
+        heapq.heappush(self.pending, _Due(time.monotonic() + delay, next(self._ids), phone_number_id, value))
+
+    def add_template(self, waba_id: str, name: str, language: str, body: str, status: str = "APPROVED") -> SimTemplate:
+        template = SimTemplate(str(next(self._ids)), name, language, "UTILITY", body, status)
+        self.templates[waba_id][(name, language)] = template
+        return template
+
+    def next_wamid(self) -> str:
+        return f"wamid.SIM{next(self._ids):012d}"
+
+
+def _error(code: int, message: str, http_status: int = 400, details: str = "") -> JSONResponse:
+    body: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "SIMULATOR"}
+    if details:
+        body["error_data"] = {"messaging_product": "whatsapp", "details": details}
+    return JSONResponse({"error": body}, status_code=http_status)
+
+
+def _lifecycle(state: SimulatorState, number: Number, wamid: str, body: dict[str, Any]) -> None:
+    """What Meta would tell the app about this message later, drawn from the behaviour's rates."""
+    world, rng = state.behaviour, state.rng
+    if not world.webhooks:
+        return
+    to, callback = str(body.get("to", "")).lstrip("+"), str(body.get("biz_opaque_callback_data", ""))
+    now = datetime.now(UTC)
+
+    def status(delay: float, name: str, error: tuple[int, str] | None = None) -> None:
+        item = status_item(wamid, name, to, now + timedelta(seconds=delay), callback, error)
+        state.later(delay, number.phone_number_id, statuses=[item])
+
+    if rng.random() < world.failure_rate:
+        status(world.sent_after, "failed", (131026, "Message undeliverable"))
+        return
+    status(world.sent_after, "sent")
+    if rng.random() >= world.delivered_rate:
+        return
+    status(world.delivered_after, "delivered")
+    if rng.random() >= world.read_rate:
+        return
+    status(world.read_after, "read")
+    if rng.random() < world.reply_rate:
+        language = str(((body.get("template") or {}).get("language") or {}).get("code", "en"))
+        _reply(state, number, wamid, to, language, world.reply_after)
+
+
+def _reply(state: SimulatorState, number: Number, wamid: str, to: str, language: str, delay: float) -> None:
+    button, text = state.rng.choice(REPLIES.get(language, REPLIES["en"]))
+    at = datetime.now(UTC) + timedelta(seconds=delay)
+    promised = (date.today() + timedelta(days=state.rng.randint(2, 10))).strftime("%d/%m")
+    reply_id = f"wamid.SIMIN{next(state._ids):012d}"
+    if button is None:
+        message = text_message(reply_id, to, at, text.format(date=promised), context_wamid=wamid)
+    else:
+        message = button_message(reply_id, to, at, text, library.REPLY_BUTTONS[button], wamid)
+    state.later(delay, number.phone_number_id, contacts=[contact(to, "Simulated debtor")], messages=[message])
+
+
+Deliver = Callable[[bytes, str], Awaitable[None]]
+
+
+async def post_due(state: SimulatorState, deliver: Deliver, until: float | None = None) -> int:
+    """Post every webhook due by `until` (default now), one signed POST per number; returns POSTs made."""
+    limit = time.monotonic() if until is None else until
+    grouped: dict[str, dict[str, list[Any]]] = {}
+    while state.pending and state.pending[0].at <= limit:
+        due = heapq.heappop(state.pending)
+        value = grouped.setdefault(due.phone_number_id, {})
+        for key, items in due.value.items():
+            value.setdefault(key, []).extend(items)
+    posts = 0
+    for phone_number_id, value in grouped.items():
+        number = state.numbers[phone_number_id]
+        for chunk in _chunks(value):
+            raw = json.dumps(
+                envelope(number.waba_id, phone_number_id, number.display_phone_number, **chunk), ensure_ascii=False
+            ).encode()
+            await deliver(raw, signature_of(raw, number.app_secret))
+            posts += 1
+    state.delivered_webhooks += posts
+    return posts
+
+
+def _chunks(value: dict[str, list[Any]], size: int = 100) -> list[dict[str, list[Any]]]:
+    """Meta batches up to 1,000 changes; smaller POSTs keep each one quick to answer."""
+    if "messages" in value:  # replies go one per POST, as Meta sends them, with their contact
+        contacts = {c["wa_id"]: c for c in value.get("contacts", [])}
+        replies = [{"contacts": [contacts[m["from"]]], "messages": [m]} for m in value["messages"]]
+        statuses = value.get("statuses", [])
+        return [{"statuses": statuses[i : i + size]} for i in range(0, len(statuses), size)] + replies
+    statuses = value.get("statuses", [])
+    return [{"statuses": statuses[i : i + size]} for i in range(0, len(statuses), size)]
+
+
+def http_deliverer(url: str, client: httpx.AsyncClient) -> Deliver:
+    async def deliver(raw: bytes, signature: str) -> None:
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+        with contextlib.suppress(httpx.HTTPError):  # the app is down: this event is lost, as in a demo it may be
+            await client.post(url, content=raw, headers=headers)
+
+    return deliver
+
+
+async def post_forever(state: SimulatorState, deliver: Deliver, every: float = 0.2) -> None:
+    while True:
+        await asyncio.sleep(every)
+        await post_due(state, deliver)
+
+
+def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver: Deliver | None = None) -> Starlette:
+    """The ASGI app; `state` is shared so tests and the demo can inspect and seed it.
+
+    With `deliver`, the app posts its webhooks by itself while it runs; without, tests call post_due.
+    """
+
+    def authorized(request: Request, number: Number) -> bool:
+        return request.headers.get("authorization", "") == f"Bearer {number.access_token}"
+
+    def over_throughput(number: Number, now: float) -> bool:
+        window = state._recent[number.phone_number_id]
+        while window and now - window[0] >= 1.0:
+            window.popleft()
+        if len(window) >= number.throughput:
+            return True
+        window.append(now)
+        return False
+
+    def check_template(waba_id: str, content: dict[str, Any]) -> JSONResponse | None:
+        name = str(content.get("name", ""))
+        language = str((content.get("language") or {}).get("code", ""))
+        template = state.templates[waba_id].get((name, language))
+        if template is None or template.status != "APPROVED":
+            details = f"template name ({name}) does not exist in {language}"
+            return _error(132001, "(#132001) Template name does not exist in the translation", 404, details)
+        body: dict[str, Any] = next(
+            (c for c in content.get("components") or [] if c.get("type") == "body"), {"parameters": []}
+        )
+        given = [p.get("parameter_name") for p in body.get("parameters") or []]
+        wanted = placeholders_in(template.body)
+        if sorted(str(g) for g in given) != sorted(wanted) or len(given) != len(wanted):
+            details = f"body: expected {len(wanted)}, received {len(given)}"
+            return _error(132000, "(#132000) Number of parameters does not match the expected number", 400, details)
+        if any(not str(p.get("text", "")).strip() for p in body.get("parameters") or []):
+            return _error(131008, "(#131008) Required parameter is missing", 400)
+        return None
+
+    async def messages(request: Request) -> JSONResponse:
+        if state.behaviour.answer_delay:
+            await asyncio.sleep(state.behaviour.answer_delay)
+        number = state.number(request.path_params["object_id"])
+        if number is None:
+            return _error(100, "Unsupported post request. Object does not exist or lacks permissions.", 400)
+        if not authorized(request, number):
+            return _error(190, "Error validating access token: the session is invalid.", 401)
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(100, "(#100) Invalid JSON in the request body", 400)
+        if body.get("messaging_product") != "whatsapp":
+            return _error(100, "(#100) The parameter messaging_product is required.", 400)
+        if body.get("status") == "read":
+            return JSONResponse({"success": True})
+        to = str(body.get("to", "")).lstrip("+")
+        if not _E164_DIGITS.match(to):
+            return _error(100, "(#100) Invalid parameter", 400, "to: not a valid WhatsApp phone number")
+        kind = body.get("type")
+        if kind not in ("template", "text", "document"):
+            return _error(131051, "(#131051) Unsupported message type", 400)
+        now = clock()
+        if over_throughput(number, now):
+            return _error(130429, "(#130429) Rate limit hit", 400, "Cloud API message throughput has been reached.")
+        last = state._last_to.get((number.phone_number_id, to))
+        if last is not None and now - last < PAIR_SPACING.total_seconds():
+            return _error(131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit", 400)
+        if kind == "template":
+            refused = check_template(number.waba_id, body.get("template") or {})
+            if refused is not None:
+                return refused
+        elif kind == "text":
+            details = "More than 24 hours have passed since the recipient last replied."
+            return _error(131047, "(#131047) Re-engagement message", 400, details)
+        state._last_to[(number.phone_number_id, to)] = now
+        wamid = state.next_wamid()
+        state.sent.append({"wamid": wamid, "phone_number_id": number.phone_number_id, **body})
+        state.send_times.append(now)
+        _lifecycle(state, number, wamid, body)
+        return JSONResponse(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": body.get("to"), "wa_id": to}],
+                "messages": [{"id": wamid, "message_status": "accepted"}],
+            }
+        )
+
+    async def phone_number(request: Request) -> JSONResponse:
+        number = state.number(request.path_params["object_id"])
+        if number is None:
+            return _error(100, "Unsupported get request. Object does not exist or lacks permissions.", 400)
+        if not authorized(request, number):
+            return _error(190, "Error validating access token: the session is invalid.", 401)
+        return JSONResponse(
+            {
+                "id": number.phone_number_id,
+                "display_phone_number": number.display_phone_number,
+                "verified_name": number.verified_name,
+                "quality_rating": "GREEN",
+                "throughput": {"level": "STANDARD" if number.throughput <= 80 else "HIGH"},
+                "whatsapp_business_manager_messaging_limit": number.messaging_limit,
+            }
+        )
+
+    def waba_number(request: Request) -> Number | None:
+        waba_id = request.path_params["object_id"]
+        if waba_id.startswith("2555") and state.number("1555" + waba_id[4:]):  # a sandbox account's WABA
+            return state.numbers["1555" + waba_id[4:]]
+        return next((n for n in state.numbers.values() if n.waba_id == waba_id), None)
+
+    async def message_templates(request: Request) -> JSONResponse:
+        number = waba_number(request)
+        if number is None:
+            return _error(100, "Unsupported request. Object does not exist or lacks permissions.", 400)
+        if not authorized(request, number):
+            return _error(190, "Error validating access token: the session is invalid.", 401)
+        if request.method == "GET":
+            return JSONResponse({"data": [t.as_json() for t in state.templates[number.waba_id].values()]})
+        body = await request.json()
+        text = next((c.get("text", "") for c in body.get("components") or [] if c.get("type") == "BODY"), "")
+        if not body.get("name") or not body.get("language") or not text:
+            return _error(100, "(#100) Invalid parameter", 400, "name, language and a BODY component are required")
+        template = state.add_template(number.waba_id, body["name"], body["language"], text, status="PENDING")
+        template.category = str(body.get("category", "UTILITY"))
+        return JSONResponse({"id": template.id, "status": template.status, "category": template.category})
+
+    async def stats(_request: Request) -> JSONResponse:
+        """Not Meta's: what the simulator saw, for benchmarks and demos."""
+        by_number: dict[str, list[float]] = defaultdict(list)
+        for request, at in zip(state.sent, state.send_times, strict=True):
+            by_number[request["phone_number_id"]].append(at)
+        return JSONResponse(
+            {
+                "sends": len(state.sent),
+                "distinct_messages": len({r.get("biz_opaque_callback_data") or r["wamid"] for r in state.sent}),
+                "most_in_any_second": {n: most_in_any_second(times) for n, times in by_number.items()},
+                "webhook_posts": state.delivered_webhooks,
+            }
+        )
+
+    async def approve(request: Request) -> JSONResponse:
+        """Not Meta's: approve a template at once (Meta takes minutes to days), for benchmarks and demos."""
+        body = await request.json()
+        number = state.number(str(body.get("phone_number_id", "")))
+        if number is None:
+            return _error(100, "unknown phone_number_id", 404)
+        template = state.add_template(number.waba_id, body["name"], body["language"], body["body"])
+        return JSONResponse(template.as_json())
+
+    async def configure(request: Request) -> JSONResponse:
+        """Not Meta's: set a number's throughput tier, as Meta would after an upgrade."""
+        number = state.number(request.path_params["object_id"])
+        if number is None:
+            return _error(100, "unknown phone_number_id", 404)
+        body = await request.json()
+        number.throughput = int(body.get("throughput", number.throughput))
+        return JSONResponse({"id": number.phone_number_id, "throughput": number.throughput})
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> Any:
+        poster = asyncio.create_task(post_forever(state, deliver)) if deliver else None
+        yield
+        if poster:
+            poster.cancel()
+
+    return Starlette(
+        lifespan=lifespan,
+        routes=[
+            Route("/_simulator/stats", stats, methods=["GET"]),
+            Route("/_simulator/templates", approve, methods=["POST"]),
+            Route("/_simulator/numbers/{object_id}", configure, methods=["POST"]),
+            Route("/{version}/{object_id}/messages", messages, methods=["POST"]),
+            Route("/{version}/{object_id}/message_templates", message_templates, methods=["GET", "POST"]),
+            Route("/{version}/{object_id}", phone_number, methods=["GET"]),
+        ],
+    )

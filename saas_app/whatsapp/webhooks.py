@@ -1,0 +1,235 @@
+"""Meta's webhooks, in and out of their wire format: the handshake, the signature, the events.
+
+Pure: bytes and dicts in, typed events out. Storing and applying them is the services' job.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+# A message's statuses only move forward; "failed" is final whatever arrives after it.
+STATUS_RANK = {"scheduled": 0, "sending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+def handshake(params: dict[str, str], verify_token: str) -> str | None:
+    """The challenge to echo when Meta subscribes with our verify token; None refuses."""
+    if not verify_token or params.get("hub.mode") != "subscribe":
+        return None
+    if not hmac.compare_digest(params.get("hub.verify_token", ""), verify_token):
+        return None
+    return params.get("hub.challenge", "")
+
+
+def signature_of(raw_body: bytes, app_secret: str) -> str:
+    return "sha256=" + hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
+
+
+def signature_is_valid(raw_body: bytes, header: str, app_secret: str) -> bool:
+    """X-Hub-Signature-256 over the raw bytes (re-serialized JSON would break accented names)."""
+    if not app_secret or not header.startswith("sha256="):
+        return False
+    return hmac.compare_digest(signature_of(raw_body, app_secret), header.strip())
+
+
+def moves_forward(current: str, incoming: str) -> bool:
+    """Whether a status webhook may replace the current status: duplicates and late arrivals may not."""
+    return STATUS_RANK.get(incoming, -1) > STATUS_RANK.get(current, -1)
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    phone_number_id: str
+    wamid: str
+    status: str
+    at: datetime
+    recipient: str = ""
+    callback_data: str = ""  # our message id, echoed from biz_opaque_callback_data
+    error_code: str = ""
+    error_message: str = ""
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    phone_number_id: str
+    wamid: str
+    sender: str  # E.164 with +
+    at: datetime
+    kind: str  # text, button, interactive, document, image, ...
+    text: str = ""
+    button_payload: str = ""
+    replied_to: str = ""  # the wamid of our message it answers
+    user_id: str = ""
+    profile_name: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateStatusEvent:
+    waba_id: str
+    name: str
+    language: str
+    status: str  # APPROVED, REJECTED, PAUSED, DISABLED, ...
+    reason: str = ""
+
+
+@dataclass
+class Batch:
+    statuses: list[StatusEvent] = field(default_factory=list)
+    inbound: list[InboundEvent] = field(default_factory=list)
+    templates: list[TemplateStatusEvent] = field(default_factory=list)
+    phone_number_ids: set[str] = field(default_factory=set)
+
+
+def _time(value: Any) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (TypeError, ValueError):
+        return datetime.now(UTC)
+
+
+def _phone(value: str) -> str:
+    digits = "".join(ch for ch in str(value) if ch.isdigit())
+    return f"+{digits}" if digits else ""
+
+
+def _inbound(phone_number_id: str, item: dict[str, Any], names: dict[str, tuple[str, str]]) -> InboundEvent:
+    kind = str(item.get("type", ""))
+    text = payload = ""
+    if kind == "text":
+        text = str(item.get("text", {}).get("body", ""))
+    elif kind == "button":
+        text, payload = str(item["button"].get("text", "")), str(item["button"].get("payload", ""))
+    elif kind == "interactive":
+        reply = item["interactive"].get("button_reply") or item["interactive"].get("list_reply") or {}
+        text, payload = str(reply.get("title", "")), str(reply.get("id", ""))
+    elif kind in ("document", "image"):
+        text = str(item.get(kind, {}).get("caption", ""))
+    sender = str(item.get("from", ""))
+    profile, user_id = names.get(sender, ("", ""))
+    return InboundEvent(
+        phone_number_id=phone_number_id,
+        wamid=str(item.get("id", "")),
+        sender=_phone(sender),
+        at=_time(item.get("timestamp")),
+        kind=kind,
+        text=text,
+        button_payload=payload,
+        replied_to=str(item.get("context", {}).get("id", "")),
+        user_id=str(item.get("user_id", "") or user_id),
+        profile_name=profile,
+    )
+
+
+def _status(phone_number_id: str, item: dict[str, Any]) -> StatusEvent:
+    errors = item.get("errors") or [{}]
+    return StatusEvent(
+        phone_number_id=phone_number_id,
+        wamid=str(item.get("id", "")),
+        status=str(item.get("status", "")),
+        at=_time(item.get("timestamp")),
+        recipient=_phone(str(item.get("recipient_id", ""))),
+        callback_data=str(item.get("biz_opaque_callback_data", "")),
+        error_code=str(errors[0].get("code", "")),
+        error_message=str(errors[0].get("message", "") or errors[0].get("title", ""))[:500],
+    )
+
+
+def parse(payload: dict[str, Any]) -> Batch:
+    """Every status, inbound message and template update in one POST (Meta batches up to 1,000)."""
+    batch = Batch()
+    if payload.get("object") != "whatsapp_business_account":
+        return batch
+    for entry in payload.get("entry") or []:
+        for change in entry.get("changes") or []:
+            value = change.get("value") or {}
+            if change.get("field") == "message_template_status_update":
+                batch.templates.append(
+                    TemplateStatusEvent(
+                        waba_id=str(entry.get("id", "")),
+                        name=str(value.get("message_template_name", "")),
+                        language=str(value.get("message_template_language", "")),
+                        status=str(value.get("event", "")),
+                        reason=str(value.get("reason", "") or ""),
+                    )
+                )
+                continue
+            if change.get("field") != "messages":
+                continue
+            phone_number_id = str((value.get("metadata") or {}).get("phone_number_id", ""))
+            batch.phone_number_ids.add(phone_number_id)
+            names = {
+                str(c.get("wa_id", "")): (str((c.get("profile") or {}).get("name", "")), str(c.get("user_id", "")))
+                for c in value.get("contacts") or []
+            }
+            batch.statuses += [_status(phone_number_id, s) for s in value.get("statuses") or []]
+            batch.inbound += [_inbound(phone_number_id, m, names) for m in value.get("messages") or []]
+    return batch
+
+
+# Building Meta's payloads: what the simulator posts, and what tests post as if they were Meta.
+
+
+def envelope(waba_id: str, phone_number_id: str, display_number: str, **value: Any) -> dict[str, Any]:
+    """One `messages` change for one number; `value` holds statuses, or contacts and messages."""
+    metadata = {"display_phone_number": display_number.lstrip("+").replace(" ", ""), "phone_number_id": phone_number_id}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": waba_id,
+                "changes": [
+                    {"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": metadata, **value}}
+                ],
+            }
+        ],
+    }
+
+
+def status_item(
+    wamid: str, status: str, recipient: str, at: datetime, callback_data: str = "", error: tuple[int, str] | None = None
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": wamid,
+        "status": status,
+        "timestamp": str(int(at.timestamp())),
+        "recipient_id": recipient.lstrip("+"),
+    }
+    if status in ("sent", "delivered"):
+        item["pricing"] = {"billable": True, "pricing_model": "PMP", "category": "utility", "type": "regular"}
+    if callback_data:
+        item["biz_opaque_callback_data"] = callback_data
+    if error is not None:
+        code, title = error
+        item["errors"] = [{"code": code, "title": title, "message": title, "error_data": {"details": title}}]
+    return item
+
+
+def text_message(wamid: str, sender: str, at: datetime, text: str, context_wamid: str = "") -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "from": sender.lstrip("+"),
+        "id": wamid,
+        "timestamp": str(int(at.timestamp())),
+        "type": "text",
+        "text": {"body": text},
+    }
+    if context_wamid:
+        item["context"] = {"from": "", "id": context_wamid}
+    return item
+
+
+def button_message(
+    wamid: str, sender: str, at: datetime, text: str, payload: str, context_wamid: str
+) -> dict[str, Any]:
+    return {
+        "from": sender.lstrip("+"),
+        "id": wamid,
+        "timestamp": str(int(at.timestamp())),
+        "type": "button",
+        "button": {"text": text, "payload": payload},
+        "context": {"from": "", "id": context_wamid},
+    }
+
+
+def contact(wa_id: str, name: str) -> dict[str, Any]:
+    return {"profile": {"name": name}, "wa_id": wa_id.lstrip("+")}

@@ -1,0 +1,227 @@
+"""The sending loop: claim due messages, pace them per number, keep many requests in flight, record.
+
+All database work runs on one thread, in order, so the event loop only waits on the network and
+SQLite never sees two writers from one worker. Results are written in batches; a worker killed
+before writing them loses nothing (see services.outbox: the rows stay `sending` until Meta's
+status webhook or the lease says what happened).
+"""
+
+import asyncio
+import contextlib
+import math
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from sqlmodel import Session
+
+from saas_app import db
+from saas_app.models.base import utcnow
+from saas_app.services import outbox, planner
+from saas_app.services.outbox import Account, Outgoing, Result
+from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint
+from saas_app.whatsapp.errors import Action, backoff_seconds
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    batch: int = 500  # messages claimed per query
+    concurrency: int = 256  # requests in flight (at 200 ms per answer, 256 allow ~1,280/s)
+    # httpx's pool slows down as it grows, so the requests are spread over several small clients.
+    clients: int = 16
+    poll_seconds: float = 0.5  # how often an idle worker looks for due messages
+    flush_seconds: float = 0.1  # how often results are written
+    recover_seconds: float = 30.0  # how often leases that ran out are looked at
+    request_timeout: float = 15.0
+    plan_seconds: float = 0.0  # also run the planner this often (0: a separate `cobro plan` does it)
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    uncertain: int = 0
+    held_back: int = 0
+    recovered: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        return (
+            f"sent {self.sent:,} ({self.sent / elapsed:,.0f}/s), failed {self.failed:,}, "
+            f"retrying {self.retried:,}, unconfirmed {self.uncertain:,}, held back {self.held_back:,}"
+        )
+
+
+def result_of(message: Outgoing, failure: CloudError, now: datetime, jitter: float) -> Result:
+    """What an error means for this message: Meta's code decides, and retries are not endless."""
+    verdict = failure.verdict
+    code, reason = str(verdict.code or failure.http_status or ""), verdict.reason
+
+    def result(outcome: str, retry_at: datetime | None = None, why: str = reason) -> Result:
+        return Result(message.message_id, message.org_id, outcome, code=code, reason=why, retry_at=retry_at)
+
+    if verdict.action == Action.FAIL:
+        return result("failed")
+    if verdict.action == Action.PAUSE_ACCOUNT:
+        return result("pause_account", now)
+    if verdict.action == Action.PAUSE_TEMPLATE:
+        return result("pause_template", now + timedelta(hours=1))
+    if failure.maybe_sent:  # it may have gone: only Meta's webhook can tell, so do not send it again now
+        return result("uncertain")
+    if message.attempts >= outbox.MAX_ATTEMPTS:
+        return result("failed", why=f"gave up after {message.attempts} tries: {reason}")
+    return result("retry", now + timedelta(seconds=backoff_seconds(message.attempts, verdict.action, jitter)))
+
+
+def _plan(session: Session, now: datetime) -> None:
+    planner.plan_all(session, now=now)
+
+
+class Worker:
+    def __init__(
+        self,
+        config: WorkerConfig | None = None,
+        *,
+        database_url: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = utcnow,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.config = config or WorkerConfig()
+        self.engine = db.engine_for(database_url) if database_url else db.get_engine()
+        self.clock, self.wall = clock, wall
+        self.stats = Stats()
+        self._transport = transport
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cobro-worker-db")
+        self._results: list[Result] = []
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._clients: list[httpx.AsyncClient] = []
+        self._next_client = 0
+        self._stopping = asyncio.Event()
+        self._closing = False
+
+    def stop(self) -> None:
+        """Finish what is in flight, write it down, and return from run()."""
+        self._stopping.set()
+
+    async def _database(self, work: Callable[..., T], *args: Any) -> T:
+        def in_session() -> T:
+            with Session(self.engine, expire_on_commit=False) as session:
+                return work(session, *args)
+
+        return await asyncio.get_running_loop().run_in_executor(self._db, in_session)
+
+    def _open_clients(self) -> None:
+        per_client = max(1, math.ceil(self.config.concurrency / self.config.clients))
+        limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
+        self._clients = [
+            httpx.AsyncClient(limits=limits, transport=self._transport, timeout=self.config.request_timeout)
+            for _ in range(self.config.clients)
+        ]
+
+    def _client(self) -> httpx.AsyncClient:
+        self._next_client = (self._next_client + 1) % len(self._clients)
+        return self._clients[self._next_client]
+
+    async def run(self, *, until_idle: bool = False) -> Stats:
+        """Send until stop() (or, with until_idle, until nothing is due and nothing is in flight)."""
+        self._open_clients()
+        flusher = asyncio.create_task(self._flush_forever())
+        last_recovery = last_plan = -math.inf
+        try:
+            while not self._stopping.is_set():
+                if self.clock() - last_recovery >= self.config.recover_seconds:
+                    self.stats.recovered += await self._database(outbox.recover, self.wall())
+                    last_recovery = self.clock()
+                if self.config.plan_seconds and self.clock() - last_plan >= self.config.plan_seconds:
+                    await self._database(_plan, self.wall())
+                    last_plan = self.clock()
+                room = self.config.concurrency - len(self._in_flight)
+                if room < min(self.config.batch, self.config.concurrency) // 4:
+                    await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                now = self.wall()
+                claimed = await self._database(outbox.claim, now, min(self.config.batch, room))
+                self.stats.held_back += claimed.held_back
+                if claimed.messages:
+                    self._start(claimed, now.timestamp())
+                elif self._in_flight:
+                    await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+                elif until_idle:
+                    break
+                else:
+                    await self._idle()
+            if self._in_flight:
+                await asyncio.wait(self._in_flight)
+        finally:
+            self._closing = True
+            await flusher
+            await self._flush()
+            for client in self._clients:
+                await client.aclose()
+            self._db.shutdown(wait=True)
+        return self.stats
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=self.config.poll_seconds)
+
+    def _start(self, claimed: outbox.Claimed, claimed_at: float) -> None:
+        started = self.clock()
+        for message in claimed.messages:
+            # The booked slot, measured from the claim on this process's clock.
+            due = started + (message.send_at - claimed_at)
+            task = asyncio.create_task(self._send(message, claimed.accounts[message.account_id], due))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def _send(self, message: Outgoing, account: Account, due: float) -> None:
+        wait = due - self.clock()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        endpoint = Endpoint(account.base_url, account.version, account.phone_number_id, account.access_token)
+        client = CloudClient(endpoint, self._client(), timeout=self.config.request_timeout)
+        try:
+            sent = await client.send_template(
+                message.to,
+                message.template_name,
+                message.language,
+                message.parameters,
+                callback_data=str(message.message_id),
+                button_payloads=message.button_payloads,
+            )
+            result = Result(message.message_id, message.org_id, "sent", wamid=sent.wamid)
+        except CloudError as failure:
+            result = result_of(message, failure, self.wall(), random.random())  # noqa: S311 - jitter
+        self._count(result)
+        self._results.append(result)
+
+    def _count(self, result: Result) -> None:
+        if result.outcome == "sent":
+            self.stats.sent += 1
+        elif result.outcome == "failed":
+            self.stats.failed += 1
+        elif result.outcome == "uncertain":
+            self.stats.uncertain += 1
+        else:
+            self.stats.retried += 1
+
+    async def _flush_forever(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(self.config.flush_seconds)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not self._results:
+            return
+        results, self._results = self._results, []
+        await self._database(outbox.record, results, self.wall())

@@ -1,0 +1,147 @@
+"""Workers killed with SIGKILL mid-batch lose nothing and send nothing twice; two workers never collide.
+
+The simulator runs as a real HTTP server in this process and keeps Meta's signed webhooks for the
+test to deliver; the workers are real `cobro worker` processes.
+"""
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import uvicorn
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from saas_app.models import Message, WhatsAppAccount
+from saas_app.services import outbox, webhooks
+from saas_app.settings import PROJECT_ROOT
+from saas_app.whatsapp.simulator import Behaviour, SimulatorState, create_simulator
+from tests.integration.test_worker import campaign_world
+
+# Slow enough answers that a batch is in flight when the worker dies.
+WORLD = Behaviour(answer_delay=0.05, sent_after=0.0, failure_rate=0, delivered_rate=0, reply_rate=0)
+
+
+class SimulatorServer:
+    def __init__(self, state: SimulatorState) -> None:
+        self.state = state
+        self.webhooks: list[tuple[bytes, str]] = []
+
+        async def keep(raw: bytes, signature: str) -> None:
+            self.webhooks.append((raw, signature))
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = uvicorn.Config(
+            create_simulator(state, deliver=keep), host="127.0.0.1", port=self.port, log_level="error"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "SimulatorServer":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the simulator did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def simulated(session: Session) -> Iterator[tuple[Session, SimulatorServer, int]]:
+    """300 due messages on a sandbox number pointed at a live simulator."""
+    ctx, account, state = campaign_world(session, 300, behaviour=WORLD)
+    with SimulatorServer(state) as server:
+        session.execute(
+            update(WhatsAppAccount).where(col(WhatsAppAccount.id) == account.id).values(api_base_url=server.url)
+        )
+        past = datetime.now(UTC) - timedelta(minutes=1)
+        session.execute(update(Message).values(scheduled_at=past))
+        session.commit()
+        yield session, server, ctx.org_id
+
+
+def start_worker(database_url: str, *extra: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "saas_app.cli", "worker", "--until-idle", "--report-seconds", "0"]
+    command += ["--batch", "20", "--concurrency", "16", "--clients", "4", "--plan-seconds", "0", *extra]
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def deliver(session: Session, server: SimulatorServer) -> None:
+    """Hand Meta's webhooks to the app, as Meta would once the app is reachable."""
+    time.sleep(0.6)  # the simulator posts every 0.2 s
+    while server.webhooks:
+        raw, signature = server.webhooks.pop(0)
+        assert webhooks.receive(session, raw, signature).http_status == 200
+        session.commit()
+
+
+def sends_per_message(server: SimulatorServer) -> Counter[str]:
+    return Counter(request["biz_opaque_callback_data"] for request in server.state.sent)
+
+
+def test_workers_killed_mid_batch_lose_nothing_and_send_nothing_twice(simulated, database_url: str) -> None:
+    session, server, _ = simulated
+    chance = random.Random(20261123)
+    for _ in range(3):
+        worker = start_worker(database_url)
+        before = len(server.state.sent)
+        deadline = time.monotonic() + 30
+        while len(server.state.sent) < before + chance.randint(5, 60):
+            assert worker.poll() is None, worker.communicate()[0].decode()
+            assert time.monotonic() < deadline, "the worker sent nothing"
+            time.sleep(0.005)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    killed_after = len(server.state.sent)
+    assert 0 < killed_after < 300
+    session.expire_all()
+    assert Counter(session.exec(select(Message.status)))["sending"] > 0, "some sends were cut off mid-flight"
+
+    deliver(session, server)
+    # Whatever Meta confirmed is sent; whatever it never heard of goes back to the queue after the grace.
+    later = datetime.now(UTC) + outbox.LEASE + outbox.WEBHOOK_GRACE + timedelta(seconds=1)
+    with Session(session.get_bind()) as other:
+        outbox.recover(other, later)
+    finisher = start_worker(database_url)
+    output = finisher.communicate(timeout=120)[0].decode()
+    assert finisher.returncode == 0, output
+
+    per_message = sends_per_message(server)
+    assert len(per_message) == 300, "every message went out"
+    assert max(per_message.values()) == 1, "and none twice"
+    session.expire_all()
+    assert Counter(session.exec(select(Message.status))) == Counter({"sent": 300})
+
+
+def test_two_workers_share_the_queue_without_sending_anything_twice(simulated, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several workers are a PostgreSQL set-up; SQLite runs one")
+    session, server, _ = simulated
+    workers = [start_worker(database_url), start_worker(database_url)]
+    outputs = [w.communicate(timeout=120)[0].decode() for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    per_message = sends_per_message(server)
+    assert len(per_message) == 300
+    assert max(per_message.values()) == 1
+    session.expire_all()
+    assert Counter(session.exec(select(Message.status))) == Counter({"sent": 300})
