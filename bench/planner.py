@@ -31,13 +31,14 @@ CHUNK = 20_000
 ZONES = ["America/Sao_Paulo", "Europe/Rome", "Europe/Madrid", "Europe/Paris", "America/Mexico_City"]
 
 
-def seed(session: Session, n: int) -> None:
+def seed(session: Session, n: int, tenant: str = "Bench") -> int:
+    """One organization, `tenant`, with n debtors, invoices and enrollments; returns its id."""
     signup = accounts.sign_up(
         session,
-        name="Bench",
-        email="bench@example.com",
+        name=tenant,
+        email=f"{tenant.lower()}@example.com",
         password="bench-password-1",  # noqa: S106 - a throw-away benchmark account
-        org_name="Bench",
+        org_name=tenant,
         first_party_confirmed=True,
     )
     org_id = signup.organization.id
@@ -89,7 +90,9 @@ def seed(session: Session, n: int) -> None:
                 for i in ids
             ],
         )
-        first = session.exec(select(func.min(Debtor.id)).where(Debtor.phone == f"+39347{start:07d}")).one()
+        first = session.exec(
+            select(func.min(Debtor.id)).where(Debtor.org_id == org_id, Debtor.phone == f"+39347{start:07d}")
+        ).one()
         session.execute(
             insert(Invoice),
             [
@@ -110,7 +113,9 @@ def seed(session: Session, n: int) -> None:
                 for k, i in enumerate(ids)
             ],
         )
-        first_invoice = session.exec(select(func.min(Invoice.id)).where(Invoice.number == f"F-{start}")).one()
+        first_invoice = session.exec(
+            select(func.min(Invoice.id)).where(Invoice.org_id == org_id, Invoice.number == f"F-{start}")
+        ).one()
         session.execute(
             insert(Enrollment),
             [
@@ -128,6 +133,7 @@ def seed(session: Session, n: int) -> None:
             ],
         )
         session.commit()
+    return org_id
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from saas_app.models import (
 from saas_app.models.base import utcnow
 from saas_app.services import campaigns, debtors, invoices, whatsapp
 from saas_app.services.context import OrgContext
+from saas_app.whatsapp import templates as template_format
 from saas_app.whatsapp.webhooks import (
     Batch,
     InboundEvent,
@@ -60,11 +61,15 @@ def verify_subscription(session: Session, params: dict[str, str]) -> str | None:
     return handshake(params, account.verify_token) if account else None
 
 
-def _accounts(session: Session, batch: Batch, payload: dict[str, Any]) -> list[WhatsAppAccount] | None:
+def _accounts(
+    session: Session, batch: Batch, payload: dict[str, Any], known: dict[str, WhatsAppAccount | None]
+) -> list[WhatsAppAccount] | None:
     """The accounts the events are about; None if any of them is not connected here."""
     found: list[WhatsAppAccount] = []
     for phone_number_id in batch.phone_number_ids:
-        account = whatsapp.by_phone_number_id(session, phone_number_id)
+        if phone_number_id not in known:
+            known[phone_number_id] = whatsapp.by_phone_number_id(session, phone_number_id)
+        account = known[phone_number_id]
         if account is None:
             return None
         found.append(account)
@@ -75,8 +80,17 @@ def _accounts(session: Session, batch: Batch, payload: dict[str, Any]) -> list[W
     return found or None
 
 
-def receive(session: Session, raw_body: bytes, signature: str, now: datetime | None = None) -> Outcome:
-    """A POST to /webhooks/whatsapp. Unsigned: 401; mis-signed or for a number we do not know: 403."""
+@dataclass(frozen=True)
+class _Verified:
+    payload: dict[str, Any]
+    batch: Batch
+    accounts: list[WhatsAppAccount]
+
+
+def _verify(
+    session: Session, raw_body: bytes, signature: str, known: dict[str, WhatsAppAccount | None]
+) -> _Verified | Outcome:
+    """Unsigned: 401; not JSON: 400; mis-signed or for a number we do not know: 403."""
     if not signature:
         return Outcome(401)
     try:
@@ -86,71 +100,111 @@ def receive(session: Session, raw_body: bytes, signature: str, now: datetime | N
     if not isinstance(payload, dict):
         return Outcome(400)
     batch = parse(payload)
-    accounts = _accounts(session, batch, payload)
+    accounts = _accounts(session, batch, payload, known)
     if accounts is None or not all(signature_is_valid(raw_body, signature, whatsapp.app_secret(a)) for a in accounts):
         return Outcome(403)
-    event = WebhookEvent(org_id=accounts[0].org_id if len(accounts) == 1 else None, payload=payload)
-    session.add(event)
-    session.flush()
-    outcome = Outcome(200)
-    by_number = {a.phone_number_id: a.org_id for a in accounts}
-    for status in batch.statuses:
-        outcome.statuses_applied += _apply_status(session, by_number[status.phone_number_id], status)
-    for inbound in batch.inbound:
-        reply = _apply_reply(session, by_number[inbound.phone_number_id], inbound, now or utcnow())
+    return _Verified(payload, batch, accounts)
+
+
+def receive(session: Session, raw_body: bytes, signature: str, now: datetime | None = None) -> Outcome:
+    """One POST to /webhooks/whatsapp."""
+    return receive_many(session, [(raw_body, signature)], now)[0]
+
+
+def receive_many(session: Session, posts: list[tuple[bytes, str]], now: datetime | None = None) -> list[Outcome]:
+    """POSTs that arrived together, verified one by one and applied in one transaction.
+
+    Meta usually sends one status per POST; grouping them (see api.webhook_routes) is what lets
+    one process keep up with a campaign's thousands of statuses per second: all their statuses
+    are matched in two queries and written in one flush. A POST that fails verification changes
+    nothing and gets its own answer; the caller commits.
+    """
+    now = now or utcnow()
+    known: dict[str, WhatsAppAccount | None] = {}
+    checked = [_verify(session, raw_body, signature, known) for raw_body, signature in posts]
+    verified = [(i, v) for i, v in enumerate(checked) if isinstance(v, _Verified)]
+    outcomes = [v if isinstance(v, Outcome) else Outcome(200) for v in checked]
+    statuses = [(i, status) for i, v in verified for status in v.batch.statuses]
+    org_of = {a.phone_number_id: a.org_id for _, v in verified for a in v.accounts}
+    for i, moved in _apply_statuses(session, org_of, statuses).items():
+        outcomes[i].statuses_applied = moved
+    for i, v in verified:
+        _apply_the_rest(session, v, outcomes[i], now)
+    # The raw events are kept as evidence, in the same transaction as their effects.
+    session.add_all(
+        WebhookEvent(
+            org_id=v.accounts[0].org_id if len(v.accounts) == 1 else None,
+            payload=v.payload,
+            received_at=now,
+            processed_at=now,
+        )
+        for _, v in verified
+    )
+    return outcomes
+
+
+def _apply_the_rest(session: Session, verified: _Verified, outcome: Outcome, now: datetime) -> None:
+    """Replies and template updates: rare next to statuses, applied one by one."""
+    by_number = {a.phone_number_id: a.org_id for a in verified.accounts}
+    for inbound in verified.batch.inbound:
+        reply = _apply_reply(session, by_number[inbound.phone_number_id], inbound, now)
         if reply is not None:
             outcome.replies.append(reply)
-    by_waba = {a.waba_id: a.org_id for a in accounts if a.waba_id}
-    for template in batch.templates:
+    by_waba = {a.waba_id: a.org_id for a in verified.accounts if a.waba_id}
+    for template in verified.batch.templates:
         if template.waba_id in by_waba:
             outcome.templates_updated += _apply_template_status(session, by_waba[template.waba_id], template)
-    event.processed_at = utcnow()
-    session.add(event)
-    return outcome
 
 
-def _message_for(session: Session, org_id: int, status: StatusEvent) -> Message | None:
-    message = session.exec(select(Message).where(Message.org_id == org_id, Message.wamid == status.wamid)).first()
-    if message is None and status.callback_data.isdigit():  # the worker died before storing the wamid
-        message = session.exec(
-            select(Message).where(Message.org_id == org_id, Message.id == int(status.callback_data))
-        ).first()
-    return message
+def _messages_for(session: Session, org_id: int, statuses: list[StatusEvent]) -> dict[str, Message]:
+    """The messages a batch of statuses is about, by wamid, in two queries whatever the batch size.
+
+    A status whose wamid we never stored (the worker died before writing it) is matched by the
+    message id we sent in biz_opaque_callback_data.
+    """
+    wamids = {s.wamid for s in statuses if s.wamid}
+    found = session.exec(select(Message).where(Message.org_id == org_id, col(Message.wamid).in_(wamids))).all()
+    by_wamid = {m.wamid or "": m for m in found}
+    orphans = {int(s.callback_data): s.wamid for s in statuses if s.wamid not in by_wamid and s.callback_data.isdigit()}
+    if orphans:
+        rows = session.exec(select(Message).where(Message.org_id == org_id, col(Message.id).in_(orphans))).all()
+        by_wamid.update({orphans[m.id or 0]: m for m in rows})
+    return by_wamid
 
 
-def _apply_status(session: Session, org_id: int, status: StatusEvent) -> int:
-    """Record the status if it moves the message forward; fill in a missing earlier stamp either way."""
-    message = _message_for(session, org_id, status)
-    stamp = _STAMP.get(status.status)
-    if message is None or stamp is None:
-        return 0
-    message.wamid = message.wamid or status.wamid
-    if getattr(message, stamp) is None:
-        setattr(message, stamp, status.at)
-    moved = moves_forward(message.status, status.status)
-    if moved:
-        message.status = status.status
-        if status.status == "failed":
-            message.error_code, message.error_message = status.error_code, status.error_message
-    session.add(message)
-    return int(moved)
+def _apply_statuses(
+    session: Session, org_of: dict[str, int], statuses: list[tuple[int, StatusEvent]]
+) -> dict[int, int]:
+    """Record each status that moves its message forward; fill in missing earlier stamps either way.
 
-
-# Meta's template events, as our variant statuses; the others (PENDING_DELETION, ...) are ignored.
-_TEMPLATE_STATUS = {
-    "APPROVED": "approved",
-    "REJECTED": "rejected",
-    "PENDING": "pending",
-    "PAUSED": "paused",
-    "DISABLED": "disabled",
-    "FLAGGED": "approved",  # still sendable; Meta warns before pausing
-    "REINSTATED": "approved",
-}
+    `statuses` are (post index, status); returns how many each post moved forward.
+    """
+    by_org: dict[int, list[tuple[int, StatusEvent]]] = {}
+    for post, status in statuses:
+        by_org.setdefault(org_of[status.phone_number_id], []).append((post, status))
+    moved: dict[int, int] = {}
+    for org_id, events in by_org.items():
+        messages = _messages_for(session, org_id, [status for _, status in events])
+        for post, status in events:
+            message, stamp = messages.get(status.wamid), _STAMP.get(status.status)
+            moved.setdefault(post, 0)
+            if message is None or stamp is None:
+                continue
+            message.wamid = message.wamid or status.wamid
+            if getattr(message, stamp) is None:
+                setattr(message, stamp, status.at)
+            if moves_forward(message.status, status.status):
+                moved[post] += 1
+                message.status = status.status
+                if status.status == "failed":
+                    message.error_code, message.error_message = status.error_code, status.error_message
+            session.add(message)
+    return moved
 
 
 def _apply_template_status(session: Session, org_id: int, event: TemplateStatusEvent) -> int:
     """Meta approved, rejected, paused or disabled one of our templates in one language."""
-    status = _TEMPLATE_STATUS.get(event.status.upper())
+    status = template_format.STATUSES.get(event.status.upper())
     if status is None:
         return 0
     named = or_(

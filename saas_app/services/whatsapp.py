@@ -4,18 +4,23 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, select
+import httpx
+from sqlmodel import Session, col, select
 
 from saas_app.auth.secrets import new_token, seal, unseal
 from saas_app.core.roles import Action
 from saas_app.i18n import N_
-from saas_app.models import WhatsAppAccount
+from saas_app.models import Template, TemplateVariant, WhatsAppAccount
 from saas_app.models.base import utcnow
 from saas_app.services import audit
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
+from saas_app.services.templates import as_variant as template_variant
 from saas_app.settings import settings
 from saas_app.whatsapp import sandbox
+from saas_app.whatsapp import templates as template_format
+from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint
+from saas_app.whatsapp.errors import Action as ErrorAction
 
 MESSAGING_LIMITS = (250, 2_000, 10_000, 100_000, 0)  # 0: unlimited
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
@@ -182,3 +187,133 @@ def app_secret(account: WhatsAppAccount) -> str:
 
 def access_token(account: WhatsAppAccount) -> str:
     return unseal(account.access_token_sealed)
+
+
+# Talking to the Cloud API on the organization's behalf: the settings page's buttons.
+
+_LIMITS = {"TIER_250": 250, "TIER_1K": 1_000, "TIER_2K": 2_000, "TIER_10K": 10_000, "TIER_100K": 100_000}
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    verified_name: str = ""
+    display_number: str = ""
+    quality: str = ""
+    messaging_limit: int | None = None  # None: Meta did not say; 0: unlimited
+    problem: str = ""  # Meta's reason, readable
+
+
+@dataclass(frozen=True)
+class RemoteTemplate:
+    name: str
+    language: str
+    status: str  # Meta's: APPROVED, PENDING, REJECTED, PAUSED, DISABLED
+    ours: bool  # one of this organization's templates
+
+
+def _own_account(session: Session, ctx: OrgContext) -> WhatsAppAccount:
+    account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
+    if account is None:
+        raise ServiceError(N_("Connect a WhatsApp number first."))
+    return account
+
+
+def _client(account: WhatsAppAccount, http: httpx.AsyncClient) -> CloudClient:
+    endpoint = Endpoint(account.api_base_url, account.api_version, account.phone_number_id, access_token(account))
+    return CloudClient(endpoint, http)
+
+
+async def test_connection(session: Session, ctx: OrgContext, http: httpx.AsyncClient) -> ConnectionCheck:
+    """Read the number's details from Meta; its messaging limit is kept, as Meta says it now."""
+    ctx.require(Action.MANAGE_SETTINGS)
+    account = _own_account(session, ctx)
+    try:
+        details = await _client(account, http).phone_number()
+    except CloudError as failure:
+        return ConnectionCheck(ok=False, problem=failure.verdict.reason)
+    limit = _LIMITS.get(str(details.get("whatsapp_business_manager_messaging_limit", "")).upper())
+    if str(details.get("whatsapp_business_manager_messaging_limit", "")).upper() == "TIER_UNLIMITED":
+        limit = 0
+    account.display_number = str(details.get("display_phone_number", account.display_number))[:30]
+    if limit is not None:
+        account.messaging_limit = limit
+    session.add(account)
+    return ConnectionCheck(
+        ok=True,
+        verified_name=str(details.get("verified_name", "")),
+        display_number=account.display_number,
+        quality=str(details.get("quality_rating", "")),
+        messaging_limit=limit,
+    )
+
+
+def _our_variants(session: Session, org_id: int) -> list[tuple[Template, TemplateVariant]]:
+    rows = session.exec(
+        select(Template, TemplateVariant)
+        .join(TemplateVariant, col(TemplateVariant.template_id) == Template.id)
+        .where(Template.org_id == org_id)
+        .order_by(Template.key, TemplateVariant.language)
+    ).all()
+    return [(template, variant) for template, variant in rows]
+
+
+async def sync_templates(session: Session, ctx: OrgContext, http: httpx.AsyncClient) -> list[RemoteTemplate]:
+    """The WABA's templates with Meta's status; ours take that status (approved, paused, ...)."""
+    ctx.require(Action.MANAGE_SETTINGS)
+    account = _own_account(session, ctx)
+    if not account.waba_id:
+        raise ServiceError(N_("Add the WhatsApp Business Account ID to list its templates."), field="waba_id")
+    try:
+        remote = await _client(account, http).templates(account.waba_id)
+    except CloudError as failure:
+        raise ServiceError(failure.verdict.reason) from failure
+    statuses = {(str(t.get("name")), str(t.get("language"))): str(t.get("status", "")).upper() for t in remote}
+    ours: set[tuple[str, str]] = set()
+    for template, variant in _our_variants(session, ctx.org_id):
+        name = variant.whatsapp_name or template_format.meta_name(template.key)
+        ours.add((name, variant.language))
+        status = template_format.STATUSES.get(statuses.get((name, variant.language), ""))
+        if status is not None and status != variant.status:
+            variant.whatsapp_name, variant.status, variant.updated_at = name, status, utcnow()
+            session.add(variant)
+    return sorted(
+        (
+            RemoteTemplate(name, language, status, (name, language) in ours)
+            for (name, language), status in statuses.items()
+        ),
+        key=lambda t: (not t.ours, t.name, t.language),
+    )
+
+
+@dataclass(frozen=True)
+class Submitted:
+    sent: int
+    refused: list[tuple[str, str, str]]  # name, language, Meta's reason
+
+
+async def submit_templates(session: Session, ctx: OrgContext, http: httpx.AsyncClient) -> Submitted:
+    """Send Meta every draft of ours (UTILITY, with example values) for approval; they become pending."""
+    ctx.require(Action.MANAGE_SETTINGS)
+    account = _own_account(session, ctx)
+    if not account.waba_id:
+        raise ServiceError(N_("Add the WhatsApp Business Account ID to submit templates."), field="waba_id")
+    client, sent, refused = _client(account, http), 0, []
+    for template, variant in _our_variants(session, ctx.org_id):
+        if variant.status != "draft":
+            continue
+        name = template_format.meta_name(template.key)
+        body = template_format.submission(name, variant.language, template_variant(variant))
+        try:
+            answer = await client.submit_template(account.waba_id, body)
+        except CloudError as failure:
+            refused.append((name, variant.language, failure.verdict.reason))
+            if failure.verdict.action == ErrorAction.PAUSE_ACCOUNT:
+                break  # a bad token fails every one of them the same way
+            continue
+        variant.whatsapp_name, variant.updated_at = name, utcnow()
+        variant.status = template_format.STATUSES.get(str(answer.get("status", "PENDING")).upper(), "pending")
+        session.add(variant)
+        sent += 1
+    audit.record_for(ctx, session, "whatsapp.templates_submitted", target_type="whatsapp_account", sent=sent)
+    return Submitted(sent, refused)

@@ -91,6 +91,7 @@ class Behaviour:
     delivered_rate: float = 0.95
     read_rate: float = 0.7
     reply_rate: float = 0.2  # of the messages read
+    approve_after: float = 5.0  # a submitted template's review
     webhooks: bool = True
 
 
@@ -156,6 +157,7 @@ class SimulatorState:
     rng: random.Random = field(default_factory=random.Random)
     pending: list[_Due] = field(default_factory=list)  # webhooks to post, soonest first
     delivered_webhooks: int = 0
+    throttled: int = 0  # sends refused with 130429
 
     def number(self, phone_number_id: str) -> Number | None:
         """A known number, or a sandbox one made on first use with the built-in library approved."""
@@ -248,8 +250,15 @@ async def post_due(state: SimulatorState, deliver: Deliver, until: float | None 
             value.setdefault(key, []).extend(items)
     posts = 0
     for phone_number_id, value in grouped.items():
+        for template in value.pop("approved", []):
+            template.status = "APPROVED"
+            number = state.numbers[phone_number_id]
+            raw = json.dumps(_template_event(number.waba_id, template), ensure_ascii=False).encode()
+            await deliver(raw, signature_of(raw, number.app_secret))
+            posts += 1
+    for phone_number_id, value in grouped.items():
         number = state.numbers[phone_number_id]
-        for chunk in _chunks(value):
+        for chunk in _chunks(value) if value else []:
             raw = json.dumps(
                 envelope(number.waba_id, phone_number_id, number.display_phone_number, **chunk), ensure_ascii=False
             ).encode()
@@ -257,6 +266,21 @@ async def post_due(state: SimulatorState, deliver: Deliver, until: float | None 
             posts += 1
     state.delivered_webhooks += posts
     return posts
+
+
+def _template_event(waba_id: str, template: SimTemplate) -> dict[str, Any]:
+    value = {
+        "event": template.status,
+        "message_template_id": template.id,
+        "message_template_name": template.name,
+        "message_template_language": template.language,
+        "reason": "NONE",
+    }
+    change = {"field": "message_template_status_update", "value": value}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": waba_id, "time": int(time.time()), "changes": [change]}],
+    }
 
 
 def _chunks(value: dict[str, list[Any]], size: int = 100) -> list[dict[str, list[Any]]]:
@@ -346,6 +370,7 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
             return _error(131051, "(#131051) Unsupported message type", 400)
         now = clock()
         if over_throughput(number, now):
+            state.throttled += 1
             return _error(130429, "(#130429) Rate limit hit", 400, "Cloud API message throughput has been reached.")
         last = state._last_to.get((number.phone_number_id, to))
         if last is not None and now - last < PAIR_SPACING.total_seconds():
@@ -407,6 +432,8 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
             return _error(100, "(#100) Invalid parameter", 400, "name, language and a BODY component are required")
         template = state.add_template(number.waba_id, body["name"], body["language"], text, status="PENDING")
         template.category = str(body.get("category", "UTILITY"))
+        if state.behaviour.webhooks:  # Meta reviews it, then says so with a template status webhook
+            state.later(state.behaviour.approve_after, number.phone_number_id, approved=[template])
         return JSONResponse({"id": template.id, "status": template.status, "category": template.category})
 
     async def stats(_request: Request) -> JSONResponse:
@@ -420,6 +447,7 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
                 "distinct_messages": len({r.get("biz_opaque_callback_data") or r["wamid"] for r in state.sent}),
                 "most_in_any_second": {n: most_in_any_second(times) for n, times in by_number.items()},
                 "webhook_posts": state.delivered_webhooks,
+                "refused_over_throughput": state.throttled,
             }
         )
 

@@ -288,3 +288,68 @@ def test_a_template_status_webhook_updates_that_language_only(session: Session, 
         ).one()
         == "draft"
     )
+
+
+def test_posts_grouped_in_one_transaction_keep_their_own_answers(session: Session) -> None:
+    """The route writes POSTs that arrive together in one go; each still stands on its own."""
+    from saas_app.services import webhooks
+
+    _, ctx = sign_up(session)
+    connect(session, ctx)
+    message = _planned_message(session, ctx)
+    _, intruder = sign_up(session)
+    connect(session, intruder, phone_number_id="2223334445", secret="intruder-secret")
+
+    def signed(payload: dict, secret: str = SECRET) -> tuple[bytes, str]:
+        raw = json.dumps(payload).encode()
+        return raw, signature_of(raw, secret)
+
+    def status(name: str, at: str) -> dict:
+        return envelope("1098765432", statuses=[{"id": "wamid.OUT1", "status": name, "timestamp": at}])
+
+    forged = envelope("2223334445", statuses=[{"id": "wamid.OUT1", "status": "failed", "timestamp": "1795000003"}])
+    posts = [
+        signed(status("read", "1795000002")),
+        signed(status("delivered", "1795000001"), secret="wrong"),
+        signed(forged, secret="intruder-secret"),
+        signed(status("delivered", "1795000001")),
+        signed(status("read", "1795000002")),
+    ]
+    outcomes = webhooks.receive_many(session, posts)
+    session.commit()
+    assert [o.http_status for o in outcomes] == [200, 403, 200, 200, 200]
+    assert [o.statuses_applied for o in outcomes] == [1, 0, 0, 0, 0], "read first; the rest move nothing"
+    message = _reload(session, message)
+    assert message.status == "read"
+    assert message.delivered_at is not None
+    assert session.exec(select(func.count()).select_from(WebhookEvent)).one() == 4
+
+
+def test_a_burst_of_posts_is_answered_once_each_after_it_is_stored(session: Session) -> None:
+    import asyncio
+
+    import httpx
+
+    from tests.aio import run
+
+    _, ctx = sign_up(session)
+    connect(session, ctx)
+    message = _planned_message(session, ctx)
+    names = ["sent", "delivered", "read"] * 10
+
+    async def burst() -> list[int]:
+        transport = httpx.ASGITransport(app=create_api())
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
+
+            async def one(name: str, n: int) -> int:
+                raw = json.dumps(
+                    envelope("1098765432", statuses=[{"id": "wamid.OUT1", "status": name, "timestamp": str(n)}])
+                ).encode()
+                headers = {"X-Hub-Signature-256": signature_of(raw, SECRET)}
+                return (await http.post("/webhooks/whatsapp", content=raw, headers=headers)).status_code
+
+            return list(await asyncio.gather(*(one(name, 1795000000 + n) for n, name in enumerate(names))))
+
+    assert run(burst()) == [200] * 30
+    assert _reload(session, message).status == "read"
+    assert session.exec(select(func.count()).select_from(WebhookEvent)).one() == 30

@@ -1,0 +1,74 @@
+"""The settings page's WhatsApp buttons, through the services, against the simulator in process."""
+
+from collections import Counter
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from saas_app.models import TemplateVariant, WhatsAppAccount
+from saas_app.services import webhooks, whatsapp
+from saas_app.services.errors import PermissionDenied
+from saas_app.settings import settings
+from saas_app.whatsapp.simulator import Behaviour, SimulatorState, create_simulator, post_due
+from tests.aio import run
+from tests.factories import add_member, sign_up
+
+
+@pytest.fixture
+def simulator() -> SimulatorState:
+    return SimulatorState(behaviour=Behaviour(approve_after=0), sandbox_secret=settings.simulator_secret)
+
+
+def call(simulator: SimulatorState, action, session: Session, ctx):
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_simulator(simulator))) as http:
+            return await action(session, ctx, http)
+
+    return run(go())
+
+
+def test_test_connection_reads_the_number_and_its_messaging_limit(session: Session, simulator) -> None:
+    _, ctx = sign_up(session)
+    check = call(simulator, whatsapp.test_connection, session, ctx)
+    session.commit()
+    assert check.ok
+    assert check.verified_name == "Cobro Sandbox"
+    assert check.messaging_limit == 250
+    account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).one()
+    simulator.numbers[account.phone_number_id].access_token = "revoked"
+    failed = call(simulator, whatsapp.test_connection, session, ctx)
+    assert not failed.ok
+    assert failed.problem == "the access token has expired or was revoked"
+    collector = add_member(session, ctx, "collector")
+    with pytest.raises(PermissionDenied):
+        call(simulator, whatsapp.test_connection, session, collector)
+
+
+def test_our_drafts_are_submitted_with_examples_and_approved_by_webhook(session: Session, simulator) -> None:
+    _, ctx = sign_up(session)
+    submitted = call(simulator, whatsapp.submit_templates, session, ctx)
+    session.commit()
+    assert (submitted.sent, submitted.refused) == (23 * 5, [])
+    request = next(t for t in simulator.templates[next(iter(simulator.templates))].values() if t.status == "PENDING")
+    assert request.category == "UTILITY"
+
+    def statuses() -> Counter[str]:
+        session.expire_all()
+        mine = select(TemplateVariant.status).where(TemplateVariant.org_id == ctx.org_id)
+        return Counter(session.exec(mine).all())
+
+    assert statuses() == Counter({"pending": 115})
+    answers: list[int] = []
+
+    async def deliver(raw: bytes, signature: str) -> None:
+        answers.append(webhooks.receive(session, raw, signature).http_status)
+        session.commit()
+
+    run(post_due(simulator, deliver, until=float("inf")))
+    assert set(answers) == {200}
+    assert statuses() == Counter({"approved": 115}), "Meta's approval webhooks reached every language"
+    listed = call(simulator, whatsapp.sync_templates, session, ctx)
+    assert {(t.status, t.ours) for t in listed} == {("APPROVED", True)}
+    assert len(listed) == 115
+    assert call(simulator, whatsapp.submit_templates, session, ctx).sent == 0, "nothing left to submit"
