@@ -347,7 +347,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = add("export", cmd_export, "Export invoices and their debtors as CSV.")
     export.add_argument("--org", required=True, help="organization slug")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
-    wa = add("whatsapp-set", cmd_whatsapp_set, "Connect a WhatsApp Business number (secrets from the environment).")
+    whatsapp_commands = commands.add_parser("whatsapp", help="The organization's WhatsApp number.")
+    whatsapp_actions = whatsapp_commands.add_subparsers(dest="whatsapp_command", required=True)
+    wa_help = "Connect a WhatsApp Business number (secrets from the environment)."
+    wa = whatsapp_actions.add_parser("set", help=wa_help, description=wa_help)
+    wa.set_defaults(handler=cmd_whatsapp_set)
     wa.add_argument("--org", required=True, help="organization slug")
     wa.add_argument("--phone-number-id", required=True)
     wa.add_argument("--waba-id", default="")

@@ -141,6 +141,20 @@ def app_page(title: str, *children: rx.Component) -> rx.Component:
                 align="center",
                 width="100%",
             ),
+            rx.cond(
+                SessionState.sending_paused & (SessionState.router.url.path != "/settings/whatsapp"),
+                rx.callout(
+                    rx.link(
+                        t("WhatsApp refused your account: sending is paused. Open the WhatsApp settings."),
+                        href="/settings/whatsapp",
+                    ),
+                    icon="octagon-pause",
+                    color_scheme="red",
+                    role="alert",
+                    id="sending-paused-banner",
+                    width="100%",
+                ),
+            ),
             *children,
             spacing="5",
             padding="2em",

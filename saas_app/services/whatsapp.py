@@ -166,6 +166,12 @@ def connect_sandbox(session: Session, org_id: int) -> WhatsAppAccount | None:
     return account
 
 
+def sending_paused(session: Session, org_id: int) -> bool:
+    """For the banner on every page; the reason itself is on the WhatsApp settings page."""
+    reason = session.exec(select(WhatsAppAccount.paused_reason).where(WhatsAppAccount.org_id == org_id)).first()
+    return bool(reason)
+
+
 def is_sandbox(account: AccountView | WhatsAppAccount) -> bool:
     return sandbox.is_sandbox(account.phone_number_id)
 

@@ -13,7 +13,7 @@ from saas_app import i18n
 from saas_app.api.auth_routes import SESSION_COOKIE, safe_next
 from saas_app.core.roles import Action, can
 from saas_app.db import session_scope
-from saas_app.services import accounts
+from saas_app.services import accounts, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
 
@@ -50,6 +50,7 @@ class SessionState(rx.State):
     org_name: str = ""
     role: str = ""
     orgs: list[OrgOption] = []
+    sending_paused: bool = False  # WhatsApp refused the organization's account: every page says so
 
     @rx.var
     def texts(self) -> dict[str, str]:
@@ -138,6 +139,8 @@ class SessionState(rx.State):
         self._show(identity)
         if identity.org_id is None:
             return rx.redirect("/onboarding")
+        with session_scope() as session:
+            self.sending_paused = whatsapp.sending_paused(session, identity.org_id)
         return None
 
     @rx.event

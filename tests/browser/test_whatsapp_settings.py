@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlmodel import Session, select
 
+from saas_app import db
+from saas_app.models import Organization
+from saas_app.services import outbox
 from saas_app.settings import settings
 from saas_app.whatsapp.simulator import Behaviour, SimulatorState
 from tests.browser.conftest import RunningApp, running_app
@@ -48,3 +52,24 @@ def test_owner_tests_the_sandbox_connection_and_submits_templates(new_page, simu
     page.fill("#phone_number_id", "not-a-number")
     page.click("#whatsapp-save")
     expect(page.get_by_role("alert")).to_contain_text("digits only")
+
+
+def test_a_paused_account_is_announced_everywhere_until_a_new_token_is_saved(new_page, app_server) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    page = new_page()
+    sign_up(page, name="Gaia", email=f"gaia-{suffix}@example.com", company=f"Gaia Srl {suffix}")
+    with Session(db.engine_for(app_server.database_url)) as session:  # what the worker does on error 190
+        org_id = session.exec(select(Organization.id).where(Organization.name == f"Gaia Srl {suffix}")).one()
+        outbox.pause_account(session, org_id, "the access token has expired or was revoked")
+        session.commit()
+    page.goto("/dashboard")
+    expect(page.locator("#sending-paused-banner")).to_contain_text("sending is paused")
+    page.locator("#sending-paused-banner a").click()
+    expect(page.locator("#whatsapp-paused")).to_contain_text("the access token has expired or was revoked")
+    page.fill("#access_token", "EAAG-a-fresh-token")
+    page.click("#whatsapp-save")
+    expect(page.get_by_text("WhatsApp settings saved.")).to_be_visible()
+    expect(page.locator("#whatsapp-paused")).to_have_count(0)
+    page.goto("/dashboard")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.locator("#sending-paused-banner")).to_have_count(0)

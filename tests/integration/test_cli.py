@@ -156,7 +156,8 @@ def test_whatsapp_set_connects_a_number_with_secrets_from_the_environment(
     monkeypatch.setenv("WHATSAPP_APP_SECRET", "app-secret-from-env")
     capsys.readouterr()
     args = [
-        "whatsapp-set",
+        "whatsapp",
+        "set",
         "--org",
         "zap",
         "--phone-number-id",
