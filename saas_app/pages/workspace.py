@@ -68,13 +68,6 @@ SECTIONS = [
         N_("No campaigns yet"),
         N_("Launch a cadence on a set of invoices and follow sent, delivered, read, replied and paid."),
     ),
-    (
-        "/inbox",
-        N_("Inbox"),
-        "inbox",
-        N_("No replies yet"),
-        N_("When debtors answer a reminder, their messages appear here for your team."),
-    ),
 ]
 
 

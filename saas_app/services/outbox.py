@@ -59,6 +59,7 @@ class Outgoing:
     button_payloads: tuple[str, ...]
     attempts: int
     send_at: float  # the booked slot, Unix seconds: the number's rate holds across workers
+    text: str = ""  # what the debtor reads; sent as is when there is no template (a person's reply)
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,8 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             _TABLE.c.attempts,
             _TABLE.c.enrollment_id,
             _TABLE.c.language,
+            _TABLE.c.template_id,
+            _TABLE.c.text,
             Debtor.__table__.c.name.label("debtor_name"),  # type: ignore[attr-defined]
             col(Debtor.phone),
             col(Debtor.locale),
@@ -221,6 +224,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
         .where(_TABLE.c.id.in_(ids))
     ).all()
     held: list[dict[str, Any]] = []
+    rendered: list[dict[str, Any]] = []
     paused_enrollments: list[int] = []
     account_ids: set[int] = set()
     for row in rows:
@@ -240,7 +244,16 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             continue
         claimed.messages.append(outgoing)
         account_ids.add(row.account_id)
+        if row.template_id is not None:
+            rendered.append({"b_id": row.id, "b_text": outgoing.text, "b_parameters": outgoing.parameters})
     _hold(session, held, now)
+    if rendered:  # what the debtor reads, kept with the message: evidence, and the inbox's thread
+        session.connection().execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == bindparam("b_id"))
+            .values(text=bindparam("b_text"), parameters=bindparam("b_parameters")),
+            rendered,
+        )
     campaigns.unplan(session, paused_enrollments)
     claimed.held_back = len(held) - len(paused_enrollments)
     claimed.accounts = _accounts(session, account_ids)
@@ -251,6 +264,8 @@ def _stop_reason(row: Any) -> tuple[str, str]:
     """Why this message must not go now: (status, reason), or ("", "") to send it."""
     if row.opted_out_at is not None:
         return "cancelled", "the debtor opted out"
+    if row.template_id is None:  # a person's reply inside the debtor's 24-hour window: they wrote first
+        return "", ""
     if row.opted_in_at is None:
         return "skipped", "no opt-in recorded for this debtor"
     if row.invoice_status in _STOPPED_INVOICE:
@@ -263,6 +278,10 @@ def _stop_reason(row: Any) -> tuple[str, str]:
 
 
 def _outgoing(row: Any, now: datetime, send_at: float) -> Outgoing:
+    if row.template_id is None:
+        return Outgoing(
+            row.id, row.org_id, row.account_id, row.phone, "", "", [], (), row.attempts, send_at, text=row.text
+        )
     today = _local_today(now, row.timezone)
     facts = MessageFacts(
         customer_name=row.debtor_name,
@@ -290,6 +309,7 @@ def _outgoing(row: Any, now: datetime, send_at: float) -> Outgoing:
         button_payloads=library.REPLY_BUTTONS[: len(variant.buttons)],
         attempts=row.attempts,
         send_at=send_at,
+        text=rendered.text,
     )
 
 

@@ -157,6 +157,7 @@ class SimulatorState:
     rng: random.Random = field(default_factory=random.Random)
     pending: list[_Due] = field(default_factory=list)  # webhooks to post, soonest first
     delivered_webhooks: int = 0
+    wrote_at: dict[tuple[str, str], float] = field(default_factory=dict)  # (number, debtor): last message
     throttled: int = 0  # sends refused with 130429
 
     def number(self, phone_number_id: str) -> Number | None:
@@ -177,6 +178,14 @@ class SimulatorState:
                 for text in library.texts(language):
                     self.add_template(found.waba_id, text.key, language, text.variant.body)
         return found
+
+    def debtor_wrote(self, phone_number_id: str, to: str, at: float | None = None) -> None:
+        """The debtor's message opens the 24-hour window for free text (a test can open it too)."""
+        self.wrote_at[(phone_number_id, to.lstrip("+"))] = time.monotonic() if at is None else at
+
+    def window_open(self, phone_number_id: str, to: str) -> bool:
+        wrote = self.wrote_at.get((phone_number_id, to.lstrip("+")))
+        return wrote is not None and 0 <= time.monotonic() - wrote < 24 * 3600
 
     def later(self, delay: float, phone_number_id: str, **value: Any) -> None:
         heapq.heappush(self.pending, _Due(time.monotonic() + delay, next(self._ids), phone_number_id, value))
@@ -234,6 +243,7 @@ def _reply(state: SimulatorState, number: Number, wamid: str, to: str, language:
     else:
         message = button_message(reply_id, to, at, text, library.REPLY_BUTTONS[button], wamid)
     state.later(delay, number.phone_number_id, contacts=[contact(to, "Simulated debtor")], messages=[message])
+    state.debtor_wrote(number.phone_number_id, to, time.monotonic() + delay)
 
 
 Deliver = Callable[[bytes, str], Awaitable[None]]
@@ -379,7 +389,7 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
             refused = check_template(number.waba_id, body.get("template") or {})
             if refused is not None:
                 return refused
-        elif kind == "text":
+        elif kind == "text" and not state.window_open(number.phone_number_id, to):
             details = "More than 24 hours have passed since the recipient last replied."
             return _error(131047, "(#131047) Re-engagement message", 400, details)
         state._last_to[(number.phone_number_id, to)] = now

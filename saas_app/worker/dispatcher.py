@@ -194,14 +194,17 @@ class Worker:
         assert self._http is not None
         client = CloudClient(endpoint, self._http, timeout=self.config.request_timeout)
         try:
-            sent = await client.send_template(
-                message.to,
-                message.template_name,
-                message.language,
-                message.parameters,
-                callback_data=str(message.message_id),
-                button_payloads=message.button_payloads,
-            )
+            if message.template_name:
+                sent = await client.send_template(
+                    message.to,
+                    message.template_name,
+                    message.language,
+                    message.parameters,
+                    callback_data=str(message.message_id),
+                    button_payloads=message.button_payloads,
+                )
+            else:
+                sent = await client.send_text(message.to, message.text, callback_data=str(message.message_id))
             result = Result(message.message_id, message.org_id, "sent", wamid=sent.wamid)
         except CloudError as failure:
             result = result_of(message, failure, self.wall(), random.random())  # noqa: S311 - jitter

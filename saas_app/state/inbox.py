@@ -1,0 +1,155 @@
+"""The inbox: debtors' replies, one conversation at a time, answered inside the 24-hour window."""
+
+from datetime import datetime
+from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+from babel.dates import format_datetime
+
+from saas_app.core.roles import Action
+from saas_app.db import session_scope
+from saas_app.i18n import N_, gettext
+from saas_app.services import inbox, organizations
+from saas_app.services.errors import ServiceError
+from saas_app.state.base import NotSignedIn, SessionState, guarded
+
+INTENT_LABELS = {
+    "opt_out": N_("Opted out"),
+    "already_paid": N_("Says it is paid"),
+    "not_received": N_("Did not receive the invoice"),
+    "need_time": N_("Needs more time"),
+    "promise": N_("Promised to pay"),
+    "other": N_("Needs an answer"),
+}
+
+
+class ConversationRow(TypedDict):
+    debtor_id: str
+    name: str
+    last_text: str
+    intent: str
+    when: str
+    waiting: int
+
+
+class EntryRow(TypedDict):
+    inbound: bool
+    text: str
+    when: str
+    status: str
+    intent: str
+    error: str
+
+
+class InboxState(SessionState):
+    conversations: list[ConversationRow] = []
+    selected: str = ""
+    name: str = ""
+    phone: str = ""
+    opted_out: bool = False
+    window_note: str = ""
+    window_open: bool = False
+    entries: list[EntryRow] = []
+    error: str = ""
+    _zone: str = "UTC"
+
+    def _when(self, moment: datetime) -> str:
+        return format_datetime(moment, format="short", tzinfo=ZoneInfo(self._zone), locale=self.locale)
+
+    def _label(self, intent: str) -> str:
+        return gettext(self.locale, INTENT_LABELS.get(intent, INTENT_LABELS["other"]))
+
+    def _refresh(self) -> None:
+        context = self._context(Action.VIEW)
+        with session_scope() as session:
+            self._zone = organizations.settings_of(session, context).timezone
+            found = inbox.conversations(session, context)
+            self.conversations = [
+                ConversationRow(
+                    debtor_id=str(c.debtor_id),
+                    name=c.name,
+                    last_text=c.last_text[:120],
+                    intent=self._label(c.last_intent),
+                    when=self._when(c.last_at),
+                    waiting=c.waiting,
+                )
+                for c in found
+            ]
+            if self.selected:
+                self._show_thread(session, context, int(self.selected))
+
+    def _show_thread(self, session: Any, context: Any, debtor_id: int) -> None:
+        thread = inbox.thread(session, context, debtor_id)
+        self.selected, self.name, self.phone, self.opted_out = (
+            str(debtor_id),
+            thread.name,
+            thread.phone,
+            thread.opted_out,
+        )
+        self.window_open = thread.window_closes_at is not None and not thread.opted_out
+        if thread.opted_out:
+            self.window_note = gettext(self.locale, N_("This debtor opted out: nothing more is sent to them."))
+        elif thread.window_closes_at is None:
+            self.window_note = gettext(
+                self.locale,
+                N_("More than 24 hours since their last message: WhatsApp allows only an approved template now."),
+            )
+        else:
+            self.window_note = gettext(
+                self.locale, N_("You can answer freely until {when}."), when=self._when(thread.window_closes_at)
+            )
+        self.entries = [
+            EntryRow(
+                inbound=e.inbound,
+                text=e.text,
+                when=self._when(e.at),
+                status=e.status,
+                intent=self._label(e.intent) if e.inbound else "",
+                error=e.error if e.status == "failed" else "",
+            )
+            for e in thread.entries
+        ]
+
+    @rx.event
+    def load(self) -> Any:
+        redirect = self.require_member()
+        if redirect is not None:
+            return redirect
+        self.error, self.selected = "", ""
+        self.entries = []
+        try:
+            self._refresh()
+        except NotSignedIn:
+            return rx.redirect("/login?next=/inbox")
+        return None
+
+    @rx.event
+    @guarded
+    def open(self, debtor_id: str) -> None:
+        self.error = ""
+        context = self._context(Action.VIEW)
+        with session_scope() as session:
+            self._show_thread(session, context, int(debtor_id))
+
+    @rx.event
+    @guarded
+    def send(self, form: dict[str, Any]) -> Any:
+        self.error = ""
+        context = self._context(Action.COLLECT)
+        try:
+            with session_scope() as session:
+                inbox.reply(session, context, int(self.selected), str(form.get("text", "")))
+        except ServiceError as error:
+            self.error = self._translate(error)
+            return None
+        self._refresh()
+        return rx.toast.success(gettext(self.locale, N_("Reply queued: it goes out within seconds.")))
+
+    @rx.event
+    @guarded
+    def mark_handled(self) -> None:
+        context = self._context(Action.COLLECT)
+        with session_scope() as session:
+            inbox.mark_handled(session, context, int(self.selected))
+        self._refresh()
