@@ -19,6 +19,7 @@ from saas_app.services import (
     cadences,
     campaigns,
     debtors,
+    demo,
     exports,
     imports,
     organizations,
@@ -64,7 +65,7 @@ def cmd_seed_demo(_args: argparse.Namespace) -> None:
     """Create the demo organization once; later runs only print the login."""
     with session_scope() as session:
         if accounts.find_user(session, DEMO_EMAIL) is None:
-            accounts.sign_up(
+            signed_up = accounts.sign_up(
                 session,
                 name="Demo Owner",
                 email=DEMO_EMAIL,
@@ -72,6 +73,11 @@ def cmd_seed_demo(_args: argparse.Namespace) -> None:
                 org_name=DEMO_ORG,
                 first_party_confirmed=True,
             )
+            owner = OrgContext(
+                user_id=signed_up.user.id, org_id=signed_up.organization.id or 0, role=Role.OWNER, ip="cli"
+            )
+            customers = demo.populate(session, owner, utcnow())
+            print(f"Demo organization created: {customers} customers in five languages, a campaign running.")
     print(f"Demo organization ready. Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
 
 

@@ -18,7 +18,14 @@ def conversation_item(row: ConversationRow) -> rx.Component:
             rx.text(row["when"], size="1", color="var(--gray-10)"),
             width="100%",
         ),
-        rx.text(row["last_text"], size="2", color="var(--gray-11)", trim="end", no_wrap=True, overflow="hidden"),
+        rx.text(
+            row["last_text"],
+            size="2",
+            color="var(--gray-11)",
+            no_wrap=True,
+            overflow="hidden",
+            text_overflow="ellipsis",
+        ),
         rx.hstack(
             rx.badge(row["intent"], variant="soft", size="1"),
             rx.cond(row["waiting"] > 0, rx.badge(row["waiting"], color_scheme="red", radius="full", size="1")),

@@ -8,7 +8,6 @@ Sandbox numbers (whatsapp.sandbox) need no set-up: their credentials come from a
 """
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import json
@@ -247,6 +246,7 @@ def _reply(state: SimulatorState, number: Number, wamid: str, to: str, language:
 
 
 Deliver = Callable[[bytes, str], Awaitable[None]]
+WEBHOOK_RETRY_SECONDS = 5.0  # Meta retries undelivered webhooks for days; the simulator, every few seconds
 
 
 async def post_due(state: SimulatorState, deliver: Deliver, until: float | None = None) -> int:
@@ -260,22 +260,32 @@ async def post_due(state: SimulatorState, deliver: Deliver, until: float | None 
             value.setdefault(key, []).extend(items)
     posts = 0
     for phone_number_id, value in grouped.items():
+        number = state.numbers[phone_number_id]
         for template in value.pop("approved", []):
             template.status = "APPROVED"
-            number = state.numbers[phone_number_id]
             raw = json.dumps(_template_event(number.waba_id, template), ensure_ascii=False).encode()
-            await deliver(raw, signature_of(raw, number.app_secret))
-            posts += 1
-    for phone_number_id, value in grouped.items():
-        number = state.numbers[phone_number_id]
+            if await _post(deliver, raw, number):
+                posts += 1
+            else:
+                state.later(WEBHOOK_RETRY_SECONDS, phone_number_id, approved=[template])
         for chunk in _chunks(value) if value else []:
             raw = json.dumps(
                 envelope(number.waba_id, phone_number_id, number.display_phone_number, **chunk), ensure_ascii=False
             ).encode()
-            await deliver(raw, signature_of(raw, number.app_secret))
-            posts += 1
+            if await _post(deliver, raw, number):
+                posts += 1
+            else:  # like Meta: the app was unreachable, so the same events come again later
+                state.later(WEBHOOK_RETRY_SECONDS, phone_number_id, **chunk)
     state.delivered_webhooks += posts
     return posts
+
+
+async def _post(deliver: Deliver, raw: bytes, number: Number) -> bool:
+    try:
+        await deliver(raw, signature_of(raw, number.app_secret))
+    except (httpx.HTTPError, WebhookRefused):
+        return False
+    return True
 
 
 def _template_event(waba_id: str, template: SimTemplate) -> dict[str, Any]:
@@ -304,11 +314,16 @@ def _chunks(value: dict[str, list[Any]], size: int = 100) -> list[dict[str, list
     return [{"statuses": statuses[i : i + size]} for i in range(0, len(statuses), size)]
 
 
+class WebhookRefused(Exception):
+    """The app answered 5xx: it did not store the events."""
+
+
 def http_deliverer(url: str, client: httpx.AsyncClient) -> Deliver:
     async def deliver(raw: bytes, signature: str) -> None:
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
-        with contextlib.suppress(httpx.HTTPError):  # the app is down: this event is lost, as in a demo it may be
-            await client.post(url, content=raw, headers=headers)
+        answer = await client.post(url, content=raw, headers=headers)
+        if answer.status_code >= 500:
+            raise WebhookRefused(answer.status_code)
 
     return deliver
 

@@ -175,3 +175,45 @@ def test_whatsapp_set_connects_a_number_with_secrets_from_the_environment(
     assert whatsapp.access_token(account) == "EAAG-from-env"
     assert cli.main([*args[:-2], "--api-base-url", "http://evil.example.com"]) == 1
     assert "https://" in capsys.readouterr().err
+
+
+def test_the_demo_campaign_moves_by_itself_with_the_worker_and_the_simulator(
+    session: Session, database_url: str
+) -> None:
+    from collections import Counter
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import select
+
+    from saas_app.models import Message
+    from saas_app.services import inbox, planner, webhooks
+    from saas_app.settings import settings
+    from saas_app.whatsapp.simulator import Behaviour, SimulatorState, post_due
+    from tests.aio import run
+    from tests.integration.test_worker import send_all
+
+    assert cli.main(["seed-demo"]) == 0
+    now = datetime.now(UTC)
+    planner.plan_all(session, now=now)
+    world = Behaviour(failure_rate=0, delivered_rate=1, read_rate=1, reply_rate=1)
+    state = SimulatorState(behaviour=world, sandbox_secret=settings.simulator_secret)
+    state.rng.seed(7)
+    assert send_all(database_url, state, wall=lambda: now + timedelta(minutes=1)).stats.sent == 10
+    languages = Counter(request["template"]["language"]["code"] for request in state.sent)
+    assert languages == Counter({"pt_BR": 3, "it": 2, "es": 2, "fr": 2, "en": 1})
+
+    async def deliver(raw: bytes, signature: str) -> None:
+        assert webhooks.receive(session, raw, signature).http_status == 200
+        session.commit()
+
+    run(post_due(state, deliver, until=float("inf")))
+    session.expire_all()
+    statuses = Counter(session.exec(select(Message.status).where(Message.wamid.is_not(None))).all())  # type: ignore[union-attr]
+    assert statuses == Counter({"read": 10})
+    owner = accounts.log_in(session, email=cli.DEMO_EMAIL, password=cli.DEMO_PASSWORD)
+    assert owner is not None
+    org = organizations.find_by_slug(session, "demo-company")
+    from saas_app.services.context import OrgContext
+
+    ctx = OrgContext(user_id=None, org_id=org.id or 0, role="owner")
+    assert len(inbox.conversations(session, ctx)) == 10, "every demo customer answered in their language"

@@ -139,3 +139,25 @@ async def test_a_dead_server_is_a_retry_not_a_crash() -> None:
     with pytest.raises(CloudError) as failed:
         await client.mark_read("wamid.X")
     assert failed.value.verdict.action == Action.RETRY
+
+
+@in_own_loop
+async def test_webhooks_the_app_could_not_take_come_again_later(world) -> None:
+    from saas_app.whatsapp.simulator import post_due
+
+    state, _ = world
+    state.numbers["1098765432"].app_secret = "app-secret"
+    client = client_for(world)
+    await client.send_template("+5511987654321", "due_today_neutral", "pt_BR", rendered_parameters(), callback_data="9")
+    received: list[bytes] = []
+
+    async def app_down(raw: bytes, signature: str) -> None:
+        raise httpx.ConnectError("connection refused")
+
+    async def app_up(raw: bytes, signature: str) -> None:
+        received.append(raw)
+
+    assert await post_due(state, app_down, until=float("inf")) == 0
+    assert state.pending, "nothing was dropped"
+    assert await post_due(state, app_up, until=float("inf")) > 0
+    assert any(b'"biz_opaque_callback_data": "9"' in raw for raw in received)
