@@ -106,7 +106,7 @@ class InboxState(SessionState):
                 when=self._when(e.at),
                 status=e.status,
                 intent=self._label(e.intent) if e.inbound else "",
-                error=e.error if e.status == "failed" else "",
+                error=gettext(self.locale, e.error) if e.status == "failed" and e.error else "",
             )
             for e in thread.entries
         ]

@@ -77,7 +77,8 @@ class WhatsAppSettingsState(SessionState):
         self.verify_token, self.webhook_url = view.verify_token, view.webhook_url
         self.api_base_url, self.api_version = view.api_base_url, view.api_version
         self.throughput, self.messaging_limit = str(view.throughput), str(view.messaging_limit)
-        self.paused_reason = view.paused_reason
+        # Stored as Meta's reason in English; the catalogs know the ones we write (whatsapp.errors).
+        self.paused_reason = gettext(self.locale, view.paused_reason) if view.paused_reason else ""
         self.form_version += 1
 
     @rx.event
@@ -165,7 +166,9 @@ class WhatsAppSettingsState(SessionState):
                     limit=limit,
                 )
             else:
-                self.check_text = gettext(self.locale, N_("WhatsApp refused: {reason}."), reason=check.problem)
+                self.check_text = gettext(
+                    self.locale, N_("WhatsApp refused: {reason}."), reason=gettext(self.locale, check.problem)
+                )
             self._fill(view)
 
     @rx.event(background=True)
@@ -203,4 +206,4 @@ class WhatsAppSettingsState(SessionState):
                 )
                 if result.refused:
                     name, language, reason = result.refused[0]
-                    self.templates_text += f" {name} ({language}): {reason}"
+                    self.templates_text += f" {name} ({language}): {gettext(self.locale, reason)}"

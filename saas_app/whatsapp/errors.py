@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from saas_app.i18n import N_
+
 
 class Action(StrEnum):
     RETRY = "retry"  # back off and try again; a timeout may have sent it: match a webhook first
@@ -17,20 +19,21 @@ FAIL_CODES = frozenset({100, 131008, 131009, 131026, 131047, 131051, 132000, 132
 PAUSE_ACCOUNT_CODES = frozenset({0, 3, 10, 190, 131031, 131042, 131045, 131048, 131064, 133010, 368, 130497})
 PAUSE_TEMPLATE_CODES = frozenset({132015, 132016})
 
+# Shown to people (in their language, through the catalogs) and stored as the reason.
 READABLE = {
-    131026: "the number is not on WhatsApp or cannot receive messages",
-    131047: "more than 24 hours since the debtor's last reply: only a template can be sent",
-    131051: "this message type is not supported",
-    132000: "the template's parameters do not match its placeholders",
-    132001: "the template does not exist in this language or is not approved",
-    130429: "the number's throughput limit was reached",
-    131056: "too many messages to this person in a short time",
-    190: "the access token has expired or was revoked",
-    131042: "a payment problem on the WhatsApp Business account",
-    131048: "the number is restricted for sending spam-like messages",
-    368: "the account is temporarily blocked for policy violations",
-    132015: "Meta paused this template for low quality",
-    132016: "Meta disabled this template for low quality",
+    131026: N_("the number is not on WhatsApp or cannot receive messages"),
+    131047: N_("more than 24 hours since the debtor's last reply: only a template can be sent"),
+    131051: N_("this message type is not supported"),
+    132000: N_("the template's parameters do not match its placeholders"),
+    132001: N_("the template does not exist in this language or is not approved"),
+    130429: N_("the number's throughput limit was reached"),
+    131056: N_("too many messages to this person in a short time"),
+    190: N_("the access token has expired or was revoked"),
+    131042: N_("a payment problem on the WhatsApp Business account"),
+    131048: N_("the number is restricted for sending spam-like messages"),
+    368: N_("the account is temporarily blocked for policy violations"),
+    132015: N_("Meta paused this template for low quality"),
+    132016: N_("Meta disabled this template for low quality"),
 }
 
 

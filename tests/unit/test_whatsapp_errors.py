@@ -36,3 +36,13 @@ def test_backoff_grows_with_jitter_and_a_cap() -> None:
     assert backoff_seconds(3, Action.RETRY, 1.0) == 8.0
     assert backoff_seconds(3, Action.RETRY_RECIPIENT, 1.0) == 64.0
     assert backoff_seconds(20, Action.RETRY, 1.0) == 300.0
+
+
+def test_metas_reasons_reach_people_in_their_language() -> None:
+    from saas_app.i18n import gettext
+    from saas_app.whatsapp.errors import READABLE
+
+    for language in ("it", "es", "pt", "fr"):
+        untranslated = [reason for reason in READABLE.values() if gettext(language, reason) == reason]
+        assert untranslated == [], language
+    assert gettext("pt", READABLE[190]) == "o token de acesso expirou ou foi revogado"
