@@ -3,15 +3,17 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import httpx
 from sqlmodel import Session, col, select
 
 from saas_app.core.roles import Action
 from saas_app.i18n import N_
-from saas_app.models import Debtor, InboundMessage, Message
+from saas_app.models import Debtor, InboundMessage, Message, WhatsAppAccount
 from saas_app.models.base import utcnow
-from saas_app.services import audit
+from saas_app.services import audit, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, ServiceError
+from saas_app.whatsapp.client import CloudError
 
 # WhatsApp's customer service window: free text only this long after the debtor's last message.
 SERVICE_WINDOW = timedelta(hours=24)
@@ -162,3 +164,22 @@ def mark_handled(session: Session, ctx: OrgContext, debtor_id: int, now: datetim
         row.handled_at = now or utcnow()
         session.add(row)
     return len(waiting)
+
+
+async def mark_read(session: Session, ctx: OrgContext, debtor_id: int, http: httpx.AsyncClient) -> bool:
+    """Blue ticks for the debtor: their latest message was seen by a person. False if WhatsApp refused."""
+    ctx.require(Action.COLLECT)
+    _debtor(session, ctx, debtor_id)
+    latest = session.exec(
+        select(InboundMessage.wamid)
+        .where(InboundMessage.org_id == ctx.org_id, InboundMessage.debtor_id == debtor_id)
+        .order_by(col(InboundMessage.received_at).desc())
+    ).first()
+    account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
+    if latest is None or account is None:
+        return False
+    try:
+        await whatsapp.client_for(account, http).mark_read(latest)
+    except CloudError:
+        return False  # nothing for the person to do: the conversation reads the same
+    return True

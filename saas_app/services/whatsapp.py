@@ -225,7 +225,7 @@ def _own_account(session: Session, ctx: OrgContext) -> WhatsAppAccount:
     return account
 
 
-def _client(account: WhatsAppAccount, http: httpx.AsyncClient) -> CloudClient:
+def client_for(account: WhatsAppAccount, http: httpx.AsyncClient) -> CloudClient:
     endpoint = Endpoint(account.api_base_url, account.api_version, account.phone_number_id, access_token(account))
     return CloudClient(endpoint, http)
 
@@ -235,7 +235,7 @@ async def test_connection(session: Session, ctx: OrgContext, http: httpx.AsyncCl
     ctx.require(Action.MANAGE_SETTINGS)
     account = _own_account(session, ctx)
     try:
-        details = await _client(account, http).phone_number()
+        details = await client_for(account, http).phone_number()
     except CloudError as failure:
         return ConnectionCheck(ok=False, problem=failure.verdict.reason)
     limit = _LIMITS.get(str(details.get("whatsapp_business_manager_messaging_limit", "")).upper())
@@ -271,7 +271,7 @@ async def sync_templates(session: Session, ctx: OrgContext, http: httpx.AsyncCli
     if not account.waba_id:
         raise ServiceError(N_("Add the WhatsApp Business Account ID to list its templates."), field="waba_id")
     try:
-        remote = await _client(account, http).templates(account.waba_id)
+        remote = await client_for(account, http).templates(account.waba_id)
     except CloudError as failure:
         raise ServiceError(failure.verdict.reason) from failure
     statuses = {(str(t.get("name")), str(t.get("language"))): str(t.get("status", "")).upper() for t in remote}
@@ -304,7 +304,7 @@ async def submit_templates(session: Session, ctx: OrgContext, http: httpx.AsyncC
     account = _own_account(session, ctx)
     if not account.waba_id:
         raise ServiceError(N_("Add the WhatsApp Business Account ID to submit templates."), field="waba_id")
-    client, sent, refused = _client(account, http), 0, []
+    client, sent, refused = client_for(account, http), 0, []
     for template, variant in _our_variants(session, ctx.org_id):
         if variant.status != "draft":
             continue

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
+import httpx
 import reflex as rx
 from babel.dates import format_datetime
 
@@ -126,11 +127,24 @@ class InboxState(SessionState):
 
     @rx.event
     @guarded
-    def open(self, debtor_id: str) -> None:
+    def open(self, debtor_id: str) -> Any:
         self.error = ""
         context = self._context(Action.VIEW)
         with session_scope() as session:
             self._show_thread(session, context, int(debtor_id))
+        return InboxState.mark_seen if self.can_collect else None
+
+    @rx.event(background=True)
+    async def mark_seen(self) -> None:
+        """Tell the debtor a person read them (WhatsApp's blue ticks), off the state lock."""
+        async with self:
+            try:
+                context, debtor_id = self._context(Action.COLLECT), int(self.selected)
+            except (ServiceError, ValueError):
+                return
+        with session_scope() as session:
+            async with httpx.AsyncClient(timeout=10.0) as http:
+                await inbox.mark_read(session, context, debtor_id, http)
 
     @rx.event
     @guarded

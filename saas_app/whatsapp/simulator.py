@@ -156,6 +156,7 @@ class SimulatorState:
     rng: random.Random = field(default_factory=random.Random)
     pending: list[_Due] = field(default_factory=list)  # webhooks to post, soonest first
     delivered_webhooks: int = 0
+    read_receipts: list[str] = field(default_factory=list)  # wamids the business marked read
     wrote_at: dict[tuple[str, str], float] = field(default_factory=dict)  # (number, debtor): last message
     throttled: int = 0  # sends refused with 130429
 
@@ -386,6 +387,7 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
         if body.get("messaging_product") != "whatsapp":
             return _error(100, "(#100) The parameter messaging_product is required.", 400)
         if body.get("status") == "read":
+            state.read_receipts.append(str(body.get("message_id", "")))
             return JSONResponse({"success": True})
         to = str(body.get("to", "")).lstrip("+")
         if not _E164_DIGITS.match(to):

@@ -3,13 +3,16 @@
 import json
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 
 from saas_app.models import Debtor, Message
 from saas_app.services import inbox, webhooks, whatsapp
 from saas_app.services.errors import NotFound, PermissionDenied, ServiceError
+from saas_app.whatsapp.simulator import create_simulator
 from saas_app.whatsapp.webhooks import contact, envelope, signature_of, text_message
+from tests.aio import run
 from tests.factories import add_member, sign_up
 from tests.integration.test_worker import LATER, campaign_world, send_all
 
@@ -59,6 +62,15 @@ def test_a_reply_becomes_a_conversation_a_person_answers_in_the_window(session: 
     with pytest.raises(NotFound):
         inbox.thread(session, stranger, debtor.id or 0)
     assert inbox.conversations(session, stranger) == []
+
+    async def mark_read(context) -> bool:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_simulator(state))) as http:
+            return await inbox.mark_read(session, context, debtor.id or 0, http)
+
+    assert run(mark_read(ctx))
+    assert state.read_receipts == ["wamid.IN1"], "the debtor sees blue ticks on their message"
+    with pytest.raises(PermissionDenied):
+        run(mark_read(viewer))
 
     assert inbox.mark_handled(session, ctx, debtor.id or 0) == 1
     session.commit()
