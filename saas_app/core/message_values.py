@@ -1,10 +1,12 @@
 """The values of a template's placeholders for one debtor and invoice, written the debtor's way."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_currency_precision
 
 from saas_app.core.invoices import days_overdue
 from saas_app.core.money import format_money
@@ -40,3 +42,23 @@ def placeholder_values(facts: MessageFacts, today: date) -> dict[str, str]:
         "company_name": facts.company_name,
         "contact": facts.contact,
     }
+
+
+PAYMENT_LINK_FIELDS = ("invoice_number", "amount")
+
+
+def payment_link(template: str, invoice_number: str, amount_minor: int, currency: str) -> str:
+    """An organization's link for an invoice without its own: {invoice_number} and {amount} filled in.
+
+    The amount is written for machines (1234.56), whatever the debtor's language.
+    """
+    if not template:
+        return ""
+    digits = get_currency_precision(currency)
+    amount = f"{amount_minor / 10**digits:.{digits}f}"
+    return template.replace("{invoice_number}", quote(invoice_number, safe="")).replace("{amount}", amount)
+
+
+def unknown_link_fields(template: str) -> list[str]:
+    """Placeholders in a payment link template that we cannot fill in."""
+    return sorted(set(re.findall(r"\{([^{}]*)\}", template)) - set(PAYMENT_LINK_FIELDS))

@@ -22,6 +22,8 @@ class Organization(SQLModel, table=True):
     contact: str = Field(default="", max_length=200)
     # How debtors can pay (bank transfer, Pix key, card...), shown where a template says {{payment_methods}}.
     payment_methods: str = Field(default="", max_length=500)
+    # The link {{payment_link}} shows when an invoice has none, e.g. https://pay.example.com/{invoice_number}
+    payment_link_template: str = Field(default="", max_length=500)
     # WhatsApp forbids third-party debt collection: who confirmed first-party use, and when.
     first_party_confirmed_by_id: int | None = Field(default=None, foreign_key="user.id")
     first_party_confirmed_at: datetime | None = utc_field(nullable=True)

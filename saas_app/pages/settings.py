@@ -218,6 +218,12 @@ def organization_page() -> rx.Component:
                     ),
                     field(N_("Sender name shown to debtors"), "sender_name", default_value=state.sender_name),
                     field(N_("Contact for debtors (phone or email)"), "contact", default_value=state.contact),
+                    field(
+                        N_("Payment link for invoices without one"),
+                        "payment_link_template",
+                        default_value=state.payment_link_template,
+                        placeholder="https://pay.example.com/{invoice_number}?amount={amount}",
+                    ),
                     form_error(state.error),
                     rx.cond(
                         state.can_manage_settings,

@@ -6,6 +6,7 @@ from babel.numbers import list_currencies
 from sqlmodel import Session, select
 
 from saas_app.core.languages import SUPPORTED_LOCALES
+from saas_app.core.message_values import unknown_link_fields
 from saas_app.core.roles import Action, Role
 from saas_app.core.schedule import is_time_zone
 from saas_app.core.text import slugify
@@ -95,6 +96,7 @@ class OrganizationSettings:
     timezone: str
     sender_name: str
     contact: str
+    payment_link_template: str = ""
 
 
 CONTENT_LOCALES = SUPPORTED_LOCALES
@@ -103,7 +105,15 @@ CONTENT_LOCALES = SUPPORTED_LOCALES
 def settings_of(session: Session, ctx: OrgContext) -> OrganizationSettings:
     ctx.require(Action.VIEW)
     org = get_organization(session, ctx)
-    return OrganizationSettings(org.name, org.default_locale, org.currency, org.timezone, org.sender_name, org.contact)
+    return OrganizationSettings(
+        org.name,
+        org.default_locale,
+        org.currency,
+        org.timezone,
+        org.sender_name,
+        org.contact,
+        org.payment_link_template,
+    )
 
 
 def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
@@ -118,6 +128,15 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
         raise ServiceError(N_("{timezone} is not a known time zone."), field="timezone", timezone=values.timezone)
     if values.default_locale not in CONTENT_LOCALES:
         raise ServiceError(N_("Choose one of the supported languages."), field="default_locale")
+    link = values.payment_link_template.strip()
+    if link and (not link.startswith("https://") or " " in link):
+        raise ServiceError(N_("The payment link must be an https:// address."), field="payment_link_template")
+    if unknown := unknown_link_fields(link):
+        raise ServiceError(
+            N_("The payment link can use {{invoice_number}} and {{amount}}, not {{{name}}}."),
+            field="payment_link_template",
+            name=unknown[0],
+        )
     return OrganizationSettings(
         name=name[:120],
         default_locale=values.default_locale,
@@ -125,6 +144,7 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
         timezone=values.timezone,
         sender_name=values.sender_name.strip()[:120] or name[:120],
         contact=values.contact.strip()[:200],
+        payment_link_template=link[:500],
     )
 
 

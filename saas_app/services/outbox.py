@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from saas_app.auth.secrets import unseal
 from saas_app.core import library, ratelimit
-from saas_app.core.message_values import MessageFacts, placeholder_values
+from saas_app.core.message_values import MessageFacts, payment_link, placeholder_values
 from saas_app.core.templates import RenderError, Variant, render
 from saas_app.models import (
     Campaign,
@@ -208,6 +208,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             col(Organization.sender_name),
             col(Organization.contact),
             col(Organization.payment_methods),
+            col(Organization.payment_link_template),
             col(WhatsAppAccount.id).label("account_id"),
         )
         .join(Debtor, col(Debtor.id) == _TABLE.c.debtor_id)
@@ -283,15 +284,17 @@ def _outgoing(row: Any, now: datetime, send_at: float) -> Outgoing:
             row.id, row.org_id, row.account_id, row.phone, "", "", [], (), row.attempts, send_at, text=row.text
         )
     today = _local_today(now, row.timezone)
+    amount_due = (row.amount_minor or 0) - (row.paid_minor or 0)
     facts = MessageFacts(
         customer_name=row.debtor_name,
         locale=row.language or row.locale,
-        amount_due_minor=(row.amount_minor or 0) - (row.paid_minor or 0),
+        amount_due_minor=amount_due,
         currency=row.currency or "EUR",
         due_on=row.due_on or today,
         invoice_number=row.number or "",
         service=row.service or "",
-        payment_link=row.payment_link or "",
+        payment_link=row.payment_link
+        or payment_link(row.payment_link_template, row.number or "", amount_due, row.currency or "EUR"),
         payment_methods=row.payment_methods,
         company_name=row.sender_name or row.org_name,
         contact=row.contact,

@@ -20,12 +20,14 @@ class OrganizationSettingsState(SessionState):
     timezone: str = "UTC"
     sender_name: str = ""
     contact: str = ""
+    payment_link_template: str = ""
     error: str = ""
     error_field: str = ""
 
     def _fill(self, values: organizations.OrganizationSettings) -> None:
         self.name, self.default_locale, self.currency = values.name, values.default_locale, values.currency
         self.timezone, self.sender_name, self.contact = values.timezone, values.sender_name, values.contact
+        self.payment_link_template = values.payment_link_template
 
     @rx.event
     def load(self) -> Any:
@@ -53,6 +55,7 @@ class OrganizationSettingsState(SessionState):
             timezone=str(form.get("timezone", "")).strip(),
             sender_name=str(form.get("sender_name", "")),
             contact=str(form.get("contact", "")),
+            payment_link_template=str(form.get("payment_link_template", "")),
         )
         try:
             with session_scope() as session:

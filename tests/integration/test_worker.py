@@ -1,16 +1,20 @@
 """The sending worker against the simulator, in process: what goes out, what is held back, what fails."""
 
 import json
+import re
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from saas_app.core.ratelimit import most_in_any_second
 from saas_app.models import Debtor, Invoice, Message, WhatsAppAccount
 from saas_app.services import campaigns, outbox, planner, webhooks, whatsapp
+from saas_app.services.errors import ServiceError
 from saas_app.settings import settings
 from saas_app.whatsapp.simulator import Behaviour, SimulatorState, create_simulator, post_due
 from saas_app.worker.dispatcher import Worker, WorkerConfig
@@ -214,3 +218,31 @@ def test_a_numbers_configured_rate_is_never_exceeded(session: Session, database_
     assert worker.stats.sent == 24
     assert worker.stats.retried == 0, "no 130429 from the simulator"
     assert most_in_any_second(state.send_times) <= 10
+
+
+def test_an_invoice_without_a_link_gets_the_organizations_payment_link(session: Session, database_url: str) -> None:
+    from saas_app.services import organizations
+
+    ctx, _, state = campaign_world(session, 1)
+    current = organizations.settings_of(session, ctx)
+    for bad, reason in (("http://pay.example.com/{invoice_number}", "https://"), ("https://p.example/{who}", "{who}")):
+        with pytest.raises(ServiceError, match=re.escape(reason)):
+            organizations.update_settings(session, ctx, replace(current, payment_link_template=bad))
+    template = "https://pay.example.com/{invoice_number}?amount={amount}"
+    organizations.update_settings(session, ctx, replace(current, payment_link_template=template))
+    session.commit()
+    from saas_app.models import Template, TemplateVariant
+
+    variant = session.exec(
+        select(TemplateVariant).join(Template).where(Template.org_id == ctx.org_id, Template.built_in.is_(False))  # type: ignore[attr-defined]
+    ).one()
+    variant.body = BODY + " Pay here: {{payment_link}} - thank you."
+    session.add(variant)
+    session.commit()
+    number = state.numbers[next(iter(state.numbers))]
+    template = session.get(Template, variant.template_id)
+    state.add_template(number.waba_id, template.key, "en", variant.body)
+    send_all(database_url, state)
+    [request] = state.sent
+    values = {p["parameter_name"]: p["text"] for p in request["template"]["components"][0]["parameters"]}
+    assert values["payment_link"] == "https://pay.example.com/INV-0?amount=123.45"

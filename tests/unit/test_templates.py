@@ -71,3 +71,13 @@ def test_parameter_values_lose_new_lines_and_long_runs_of_spaces() -> None:
 
 def test_placeholders_are_listed_once_in_order() -> None:
     assert placeholders_in("{{a}} {{b}} {{ a }}") == ["a", "b"]
+
+
+def test_an_organizations_payment_link_is_filled_in_for_machines() -> None:
+    from saas_app.core.message_values import payment_link, unknown_link_fields
+
+    template = "https://pay.example.com/{invoice_number}?amount={amount}"
+    assert payment_link(template, "NF 12/3", 123_456, "BRL") == "https://pay.example.com/NF%2012%2F3?amount=1234.56"
+    assert payment_link(template, "A-1", 5_000, "JPY") == "https://pay.example.com/A-1?amount=5000"
+    assert payment_link("", "A-1", 100, "EUR") == ""
+    assert unknown_link_fields("https://x.example/{invoice_number}/{customer}") == ["customer"]
