@@ -54,7 +54,9 @@ class MovingWindow:
         self._starts: deque[float] = deque()
 
     def wait(self, now: float) -> float:
-        while self._starts and now - self._starts[0] >= _SECOND:
+        # One expression decides both "expired" and "how long": rounding can never make the wait 0
+        # while the oldest start still counts (which would let a send go uncounted).
+        while self._starts and now >= self._starts[0] + _SECOND:
             self._starts.popleft()
         if len(self._starts) < self.limit:
             self._starts.append(now)
