@@ -300,7 +300,7 @@ def cmd_simulator(args: argparse.Namespace) -> None:
     state = SimulatorState(behaviour=behaviour, sandbox_secret=settings.simulator_secret)
     if args.seed is not None:
         state.rng.seed(args.seed)
-    webhook_url = args.webhook_url or f"{settings.public_url}/webhooks/whatsapp"
+    webhook_url = args.webhook_url or whatsapp.webhook_url()
     deliver = http_deliverer(webhook_url, httpx.AsyncClient(timeout=10))
     print(f"WhatsApp simulator on http://{args.host}:{args.port}, webhooks to {webhook_url}", flush=True)
     uvicorn.run(create_simulator(state, deliver=deliver), host=args.host, port=args.port, log_level="warning")

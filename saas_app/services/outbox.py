@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlmodel import Session, col
 
-from saas_app.auth.secrets import unseal
 from saas_app.core import library, ratelimit
 from saas_app.core.message_values import MessageFacts, payment_link, placeholder_values
 from saas_app.core.templates import RenderError, Variant, render
@@ -30,7 +29,7 @@ from saas_app.models import (
     TemplateVariant,
     WhatsAppAccount,
 )
-from saas_app.services import campaigns
+from saas_app.services import campaigns, whatsapp
 
 LEASE = timedelta(seconds=60)
 WEBHOOK_GRACE = timedelta(minutes=10)
@@ -354,7 +353,7 @@ def _accounts(session: Session, ids: set[int]) -> dict[int, Account]:
             base_url=account.api_base_url,
             version=account.api_version,
             phone_number_id=account.phone_number_id,
-            access_token=unseal(account.access_token_sealed) if account.access_token_sealed else "",
+            access_token=whatsapp.access_token(account),
             throughput=account.throughput,
         )
         for account in found

@@ -58,6 +58,11 @@ class AccountView:
     webhook_url: str
 
 
+def webhook_url() -> str:
+    """Where Meta (or the simulator) posts this deployment's WhatsApp webhooks."""
+    return f"{settings.public_url}/webhooks/whatsapp"
+
+
 def _view(account: WhatsAppAccount) -> AccountView:
     return AccountView(
         phone_number_id=account.phone_number_id,
@@ -71,7 +76,7 @@ def _view(account: WhatsAppAccount) -> AccountView:
         throughput=account.throughput,
         messaging_limit=account.messaging_limit,
         paused_reason=account.paused_reason,
-        webhook_url=f"{settings.public_url}/webhooks/whatsapp",
+        webhook_url=webhook_url(),
     )
 
 
@@ -197,7 +202,15 @@ def access_token(account: WhatsAppAccount) -> str:
 
 # Talking to the Cloud API on the organization's behalf: the settings page's buttons.
 
-_LIMITS = {"TIER_250": 250, "TIER_1K": 1_000, "TIER_2K": 2_000, "TIER_10K": 10_000, "TIER_100K": 100_000}
+# Meta's messaging-limit tiers as people per day (0: unlimited).
+_LIMITS = {
+    "TIER_250": 250,
+    "TIER_1K": 1_000,
+    "TIER_2K": 2_000,
+    "TIER_10K": 10_000,
+    "TIER_100K": 100_000,
+    "TIER_UNLIMITED": 0,
+}
 
 
 @dataclass(frozen=True)
@@ -239,8 +252,6 @@ async def test_connection(session: Session, ctx: OrgContext, http: httpx.AsyncCl
     except CloudError as failure:
         return ConnectionCheck(ok=False, problem=failure.verdict.reason)
     limit = _LIMITS.get(str(details.get("whatsapp_business_manager_messaging_limit", "")).upper())
-    if str(details.get("whatsapp_business_manager_messaging_limit", "")).upper() == "TIER_UNLIMITED":
-        limit = 0
     account.display_number = str(details.get("display_phone_number", account.display_number))[:30]
     if limit is not None:
         account.messaging_limit = limit

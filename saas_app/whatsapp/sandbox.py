@@ -28,6 +28,12 @@ def waba_of(phone_number_id: str) -> str:
     return _WABA_PREFIX + phone_number_id[len(_PHONE_PREFIX) :]
 
 
+def number_of_waba(waba_id: str) -> str | None:
+    """The sandbox number a sandbox WABA belongs to; None for any other WABA."""
+    candidate = _PHONE_PREFIX + waba_id[len(_WABA_PREFIX) :]
+    return candidate if waba_id.startswith(_WABA_PREFIX) and is_sandbox(candidate) else None
+
+
 def credentials(master_secret: str, phone_number_id: str) -> tuple[str, str]:
     """(access token, app secret) of one sandbox number."""
 

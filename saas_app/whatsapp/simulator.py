@@ -441,8 +441,10 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
 
     def waba_number(request: Request) -> Number | None:
         waba_id = request.path_params["object_id"]
-        if waba_id.startswith("2555") and state.number("1555" + waba_id[4:]):  # a sandbox account's WABA
-            return state.numbers["1555" + waba_id[4:]]
+        sandbox_number = sandbox.number_of_waba(waba_id)
+        found = state.number(sandbox_number) if sandbox_number is not None else None
+        if found is not None:
+            return found
         return next((n for n in state.numbers.values() if n.waba_id == waba_id), None)
 
     async def message_templates(request: Request) -> JSONResponse:
