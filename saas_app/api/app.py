@@ -1,13 +1,24 @@
 """The HTTP side of the app, built by a factory so that every Reflex app instance gets its own."""
 
-from fastapi import FastAPI
-from sqlalchemy import text
-from starlette.middleware.sessions import SessionMiddleware
-from starlette.responses import JSONResponse
+from collections.abc import Callable
+from typing import Any
 
-from saas_app.api import auth_routes, webhook_routes
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy import text
+from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import JSONResponse, Response
+
+from saas_app.api import auth_routes, payment_routes, webhook_routes
+from saas_app.api.limits import BodyLimit
+from saas_app.api.v1 import calls, docs, routes
 from saas_app.db import get_engine
+from saas_app.services.errors import ServiceError
 from saas_app.settings import settings
+
+API_BODY_LIMIT = 2_000_000  # a bulk call of 1,000 invoices is about 300 kB
 
 
 async def health() -> JSONResponse:
@@ -33,4 +44,32 @@ def create_api() -> FastAPI:
     api.add_api_route("/api/health", health, methods=["GET"])
     api.include_router(auth_routes.router)
     api.include_router(webhook_routes.router)
+    api.include_router(payment_routes.router)
+    api.include_router(routes.router)
+    api.include_router(routes.write_router)
+    api.include_router(docs.router)
+    api.include_router(routes.fallback_router)
+    _answer_api_errors(api)
+    api.add_middleware(BodyLimit, limits={calls.PREFIX: API_BODY_LIMIT, payment_routes.PREFIX: payment_routes.MAX_BODY})
     return api
+
+
+def _answer_api_errors(api: FastAPI) -> None:
+    """Under /api/v1, every refusal is JSON in the API's one error shape; elsewhere FastAPI's defaults stay."""
+
+    def scoped(ours: Callable[[Request, Exception], Response], default: Callable[..., Any]) -> Callable[..., Any]:
+        async def handle(request: Request, error: Exception) -> Response:
+            if request.url.path.startswith(calls.PREFIX):
+                return ours(request, error)
+            return await default(request, error)
+
+        return handle
+
+    async def reraise(_request: Request, error: Exception) -> Response:
+        raise error
+
+    api.add_exception_handler(ServiceError, scoped(calls.service_error, reraise))
+    api.add_exception_handler(
+        RequestValidationError, scoped(calls.validation_error, request_validation_exception_handler)
+    )
+    api.add_exception_handler(HTTPException, scoped(calls.http_error, http_exception_handler))

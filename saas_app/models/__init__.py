@@ -11,6 +11,7 @@ from saas_app.models.campaigns import (
     TemplateVariant,
 )
 from saas_app.models.collections import Debtor, Invoice, Payment
+from saas_app.models.integrations import IdempotencyRecord, PaymentEndpoint, PaymentEvent
 from saas_app.models.tenancy import (
     ApiKey,
     AuditLog,
@@ -34,6 +35,7 @@ __all__ = [
     "Campaign",
     "Debtor",
     "Enrollment",
+    "IdempotencyRecord",
     "InboundMessage",
     "Invitation",
     "Invoice",
@@ -46,6 +48,8 @@ __all__ = [
     "OutboundEmail",
     "PasswordReset",
     "Payment",
+    "PaymentEndpoint",
+    "PaymentEvent",
     "Segment",
     "Template",
     "TemplateVariant",

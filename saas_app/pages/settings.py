@@ -8,6 +8,7 @@ from saas_app.components.layout import ROLE_LABELS, app_page, empty_state, field
 from saas_app.i18n import N_, language_name
 from saas_app.services.organizations import CONTENT_LOCALES
 from saas_app.state.base import t
+from saas_app.state.payments import PaymentEventRow, PaymentsSettingsState
 from saas_app.state.settings import ApiKeyRow, ApiKeysState, OrganizationSettingsState
 from saas_app.state.team import InvitationRow, MemberRow, TeamState
 from saas_app.state.whatsapp import LanguageStatus, RemoteTemplateRow, WhatsAppSettingsState
@@ -128,6 +129,7 @@ SETTINGS_TABS = [
     (N_("Organization"), "/settings/organization"),
     (N_("WhatsApp"), "/settings/whatsapp"),
     (N_("API keys"), "/settings/api-keys"),
+    (N_("Payments"), "/settings/payments"),
 ]
 
 
@@ -277,6 +279,8 @@ def api_keys_page() -> rx.Component:
                         rx.heading(t("New API key"), size="4"),
                         rx.text(
                             t("Your billing system or CRM uses a key to send invoices and payments to Cobro."),
+                            " ",
+                            rx.link(t("Read the API reference"), href="/api/v1/docs", is_external=True, id="api-docs"),
                             color="var(--gray-11)",
                             size="2",
                         ),
@@ -339,6 +343,143 @@ def api_keys_page() -> rx.Component:
                 width="100%",
             ),
             rx.text(t("Only owners and admins can manage API keys."), color="var(--gray-11)"),
+        ),
+    )
+
+
+OUTCOME_COLORS = {"applied": "green", "duplicate": "gray", "ignored": "amber"}
+
+
+def payment_event_row(event: PaymentEventRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(event["received"]),
+        rx.table.cell(event["provider"]),
+        rx.table.cell(rx.code(event["event_type"]), rx.text(event["event_id"], size="1", color="var(--gray-10)")),
+        rx.table.cell(
+            rx.badge(event["outcome_label"], color_scheme=rx.match(event["outcome"], *OUTCOME_COLORS.items(), "gray"))
+        ),
+        rx.table.cell(event["reason"]),
+    )
+
+
+def payments_page() -> rx.Component:
+    state = PaymentsSettingsState
+    return app_page(
+        N_("Settings"),
+        settings_tabs(),
+        rx.cond(
+            state.can_manage_settings,
+            rx.vstack(
+                rx.card(
+                    rx.vstack(
+                        rx.heading(t("Payments from your provider"), size="4"),
+                        rx.text(
+                            t("When a payment arrives here, its invoice is marked paid and its reminders stop."),
+                            color="var(--gray-11)",
+                            size="2",
+                        ),
+                        rx.text(t("Endpoint URL"), size="2", weight="medium"),
+                        rx.code(state.endpoint_url, id="payments-endpoint", word_break="break-all"),
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.card(
+                    rx.vstack(
+                        rx.hstack(
+                            rx.heading("Stripe", size="4"),
+                            rx.cond(
+                                state.has_stripe_secret,
+                                rx.badge(t("Connected"), color_scheme="green"),
+                                rx.badge(t("Not set"), color_scheme="gray"),
+                            ),
+                            align="center",
+                        ),
+                        rx.text(
+                            t(
+                                "In Stripe, add this URL as a webhook endpoint for checkout.session.completed, "
+                                "payment_intent.succeeded and invoice.paid, then paste its signing secret here. "
+                                "Put the invoice number in client_reference_id or in the metadata as invoice_number."
+                            ),
+                            color="var(--gray-11)",
+                            size="2",
+                        ),
+                        rx.form(
+                            rx.hstack(
+                                rx.box(
+                                    secret_field(N_("Signing secret"), "stripe_secret", state.has_stripe_secret),
+                                    flex="1",
+                                ),
+                                rx.button(t("Save"), type="submit", id="stripe-secret-save"),
+                                align="end",
+                                width="100%",
+                            ),
+                            on_submit=state.save_stripe_secret,
+                            reset_on_submit=True,
+                            width="100%",
+                        ),
+                        form_error(state.error),
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.card(
+                    rx.vstack(
+                        rx.heading(t("Other providers and banks"), size="4"),
+                        rx.text(
+                            t(
+                                "Post a payment.succeeded event signed with this secret in a Cobro-Signature header, "
+                                "as the API reference shows. A new secret replaces the old one at once."
+                            ),
+                            color="var(--gray-11)",
+                            size="2",
+                        ),
+                        rx.button(
+                            rx.cond(
+                                state.has_signing_secret, t("Replace the signing secret"), t("Make a signing secret")
+                            ),
+                            on_click=state.new_signing_secret,
+                            variant="soft",
+                            id="signing-secret-new",
+                        ),
+                        shown_once(
+                            state.new_secret != "",
+                            N_("Copy this secret now: it will not be shown again."),
+                            state.new_secret,
+                            "signing-secret",
+                            "key-round",
+                            "amber",
+                        ),
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.heading(t("Recent payment events"), size="4"),
+                rx.cond(
+                    state.events.length() > 0,
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                *[
+                                    rx.table.column_header_cell(t(label))
+                                    for label in (N_("Received"), N_("From"), N_("Event"), N_("Outcome"), N_("Why"))
+                                ]
+                            )
+                        ),
+                        rx.table.body(rx.foreach(state.events, payment_event_row)),
+                        width="100%",
+                        variant="surface",
+                    ),
+                    empty_state(
+                        "credit-card",
+                        N_("No payment events yet"),
+                        N_("Events your provider sends will be listed here, with what Cobro did with each."),
+                    ),
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            rx.text(t("Only owners and admins can manage payment settings."), color="var(--gray-11)"),
         ),
     )
 
@@ -581,3 +722,6 @@ def register(app: rx.App) -> None:
         whatsapp_page, route="/settings/whatsapp", title="WhatsApp · Cobro", on_load=WhatsAppSettingsState.load
     )
     app.add_page(api_keys_page, route="/settings/api-keys", title="API keys · Cobro", on_load=ApiKeysState.load)
+    app.add_page(
+        payments_page, route="/settings/payments", title="Payments · Cobro", on_load=PaymentsSettingsState.load
+    )

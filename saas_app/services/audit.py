@@ -34,6 +34,8 @@ def record(
 
 
 def record_for(ctx: OrgContext, session: Session, action: str, **kwargs: Any) -> None:
+    if ctx.api_key_id is not None:
+        kwargs.setdefault("api_key_id", ctx.api_key_id)
     record(session, action=action, org_id=ctx.org_id, actor_user_id=ctx.user_id, ip=ctx.ip, **kwargs)
 
 

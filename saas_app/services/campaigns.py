@@ -13,11 +13,12 @@ from saas_app.core.invoices import Status
 from saas_app.core.roles import Action
 from saas_app.core.schedule import first_step
 from saas_app.i18n import N_
-from saas_app.models import Cadence, Campaign, Debtor, Enrollment, Invoice, Message
+from saas_app.models import Cadence, Campaign, Debtor, Enrollment, InboundMessage, Invoice, Message, Payment
 from saas_app.services import audit, segments
 from saas_app.services.cadences import get_cadence, steps_of
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import ServiceError
+from saas_app.services.paging import Slice, keyset
 
 PENDING = ("scheduled", "sending")
 CLOSED_INVOICE = {Status.PAID, Status.WRITTEN_OFF, Status.DISPUTED}
@@ -227,19 +228,26 @@ def pause_for_promise(session: Session, org_id: int, invoice_id: int, promised_o
     return _pause(session, [(e, promised_on + timedelta(days=days + 1)) for e, days in rows])
 
 
-def resume_invoice(session: Session, org_id: int, invoice_id: int) -> int:
-    """A promise withdrawn (the invoice reopened): its reminders take up again from now."""
-    ids = list(
-        session.exec(
-            select(Enrollment.id).where(
-                Enrollment.org_id == org_id, Enrollment.invoice_id == invoice_id, Enrollment.state == "active"
-            )
+def _active_enrollments_of(session: Session, org_id: int, invoice_id: int) -> list[int]:
+    ids = session.exec(
+        select(Enrollment.id).where(
+            Enrollment.org_id == org_id, Enrollment.invoice_id == invoice_id, Enrollment.state == "active"
         )
     )
-    known = [i for i in ids if i is not None]
+    return [i for i in ids if i is not None]
+
+
+def resume_invoice(session: Session, org_id: int, invoice_id: int) -> int:
+    """A promise withdrawn (the invoice reopened): its reminders take up again from now."""
+    known = _active_enrollments_of(session, org_id, invoice_id)
     if known:
         session.execute(update(Enrollment).where(col(Enrollment.id).in_(known)).values(paused_until=None))
     return unplan(session, known)
+
+
+def replan_invoice(session: Session, org_id: int, invoice_id: int) -> int:
+    """Its due date moved: reminders not yet sent are planned again from the new date."""
+    return unplan(session, _active_enrollments_of(session, org_id, invoice_id))
 
 
 def campaign_counts(session: Session, ctx: OrgContext, campaign_id: int) -> dict[str, int]:
@@ -250,6 +258,76 @@ def campaign_counts(session: Session, ctx: OrgContext, campaign_id: int) -> dict
         .group_by(Message.status)
     ).all()
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class CampaignStats:
+    """What a finance team follows: messages by how far they got, and invoices by how they ended."""
+
+    invoices: int
+    scheduled: int
+    sent: int  # reached the debtor's phone or further: sent, delivered or read
+    delivered: int  # delivered or read
+    read: int
+    failed: int
+    replied: int  # debtors who wrote back after the campaign started
+    paid: int  # enrolled invoices paid in full
+    paid_minor: dict[str, int]  # paid on enrolled invoices since the campaign started, per currency
+
+
+def get_campaign(session: Session, ctx: OrgContext, campaign_id: int) -> Campaign:
+    ctx.require(Action.VIEW)
+    return owned_row(session, Campaign, ctx, campaign_id, N_("This campaign does not exist."))
+
+
+def scan_campaigns(
+    session: Session, ctx: OrgContext, *, after: int | None = None, limit: int = 50, status: str | None = None
+) -> Slice[Campaign]:
+    ctx.require(Action.VIEW)
+    query = select(Campaign).where(Campaign.org_id == ctx.org_id)
+    if status is not None:
+        query = query.where(Campaign.status == status)
+    return keyset(session, query, col(Campaign.id), after=after, limit=limit)
+
+
+def campaign_stats(session: Session, ctx: OrgContext, campaign_id: int) -> CampaignStats:
+    campaign = get_campaign(session, ctx, campaign_id)
+    by_status = campaign_counts(session, ctx, campaign_id)
+    enrolled = (Enrollment.org_id == ctx.org_id) & (Enrollment.campaign_id == campaign.id)
+    invoices, paid = session.exec(
+        select(func.count(), func.count().filter(col(Invoice.status) == Status.PAID))
+        .select_from(Enrollment)
+        .join(Invoice, col(Invoice.id) == Enrollment.invoice_id)
+        .where(enrolled)
+    ).one()
+    replied = session.exec(
+        select(func.count(func.distinct(InboundMessage.debtor_id))).where(
+            InboundMessage.org_id == ctx.org_id,
+            col(InboundMessage.received_at) >= campaign.created_at,
+            col(InboundMessage.debtor_id).in_(select(Enrollment.debtor_id).where(enrolled)),
+        )
+    ).one()
+    amounts = session.exec(
+        select(Payment.currency, func.sum(Payment.amount_minor))
+        .where(
+            Payment.org_id == ctx.org_id,
+            col(Payment.created_at) >= campaign.created_at,
+            col(Payment.invoice_id).in_(select(Enrollment.invoice_id).where(enrolled)),
+        )
+        .group_by(col(Payment.currency))
+    ).all()
+    delivered = by_status.get("delivered", 0) + by_status.get("read", 0)
+    return CampaignStats(
+        invoices=invoices,
+        scheduled=by_status.get("scheduled", 0) + by_status.get("sending", 0),
+        sent=delivered + by_status.get("sent", 0),
+        delivered=delivered,
+        read=by_status.get("read", 0),
+        failed=by_status.get("failed", 0),
+        replied=replied,
+        paid=paid,
+        paid_minor={currency: int(total) for currency, total in amounts},
+    )
 
 
 @dataclass(frozen=True)
@@ -278,8 +356,7 @@ def campaign_schedule(
     """For each enrolled invoice, every step: what was planned or sent, and when the later ones would go."""
     from saas_app.services.cadences import dry_run
 
-    ctx.require(Action.VIEW)
-    campaign = owned_row(session, Campaign, ctx, campaign_id, N_("This campaign does not exist."))
+    campaign = get_campaign(session, ctx, campaign_id)
     rows = session.exec(
         select(Enrollment, Invoice, Debtor)
         .join(Invoice, col(Invoice.id) == Enrollment.invoice_id)

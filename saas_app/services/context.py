@@ -18,6 +18,7 @@ class OrgContext:
     org_id: int
     role: str
     ip: str = ""
+    api_key_id: int | None = None  # set when another system acts through an API key
 
     def require(self, action: Action) -> None:
         if not can(self.role, action):

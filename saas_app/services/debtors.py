@@ -20,9 +20,9 @@ from saas_app.models import Debtor, Invoice, Organization, Payment
 from saas_app.models.base import utcnow
 from saas_app.services import audit
 from saas_app.services.context import OrgContext, owned_row
-from saas_app.services.errors import ServiceError
+from saas_app.services.errors import Conflict, ServiceError
 from saas_app.services.organizations import get_organization
-from saas_app.services.paging import MAX_PAGE, Page
+from saas_app.services.paging import MAX_PAGE, Page, Slice, keyset
 
 OPT_IN_SOURCES = ("import", "api", "checkout_form", "replied_first", "manual")
 
@@ -81,7 +81,7 @@ def create_debtor(session: Session, ctx: OrgContext, data: DebtorInput) -> Debto
     ctx.require(Action.COLLECT)
     values = clean_debtor(data, get_organization(session, ctx))
     if find_by_phone(session, ctx, values["phone"]) is not None:
-        raise ServiceError(N_("A debtor with the phone {phone} already exists."), field="phone", phone=values["phone"])
+        raise Conflict(N_("A debtor with the phone {phone} already exists."), field="phone", phone=values["phone"])
     debtor = Debtor(org_id=ctx.org_id, **values)
     session.add(debtor)
     session.flush()
@@ -98,13 +98,43 @@ def find_by_phone(session: Session, ctx: OrgContext, phone: str) -> Debtor | Non
     return session.exec(select(Debtor).where(Debtor.org_id == ctx.org_id, Debtor.phone == phone)).first()
 
 
+def find_by_external_ref(session: Session, ctx: OrgContext, external_ref: str) -> Debtor | None:
+    """The debtor another system knows by this reference (the oldest, should the reference repeat)."""
+    query = select(Debtor).where(Debtor.org_id == ctx.org_id, Debtor.external_ref == external_ref.strip())
+    return session.exec(query.order_by(col(Debtor.id))).first()
+
+
+def input_of(debtor: Debtor) -> DebtorInput:
+    """The debtor as it is now, to change a few fields and save the rest unchanged."""
+    return DebtorInput(
+        name=debtor.name,
+        phone=debtor.phone,
+        email=debtor.email,
+        locale=debtor.locale,
+        timezone=debtor.timezone,
+        external_ref=debtor.external_ref,
+        tags=list(debtor.tags),
+        attributes=dict(debtor.attributes),
+    )
+
+
+def upsert_by_external_ref(session: Session, ctx: OrgContext, data: DebtorInput) -> tuple[Debtor, bool]:
+    """Create the debtor, or update the one with the same external reference: (debtor, created)."""
+    if not data.external_ref.strip():
+        raise ServiceError(N_("Give the debtor's reference in your system."), field="external_ref")
+    existing = find_by_external_ref(session, ctx, data.external_ref)
+    if existing is None:
+        return create_debtor(session, ctx, data), True
+    return update_debtor(session, ctx, existing.id or 0, data), False
+
+
 def update_debtor(session: Session, ctx: OrgContext, debtor_id: int, data: DebtorInput) -> Debtor:
     ctx.require(Action.COLLECT)
     debtor = get_debtor(session, ctx, debtor_id)
     values = clean_debtor(data, get_organization(session, ctx))
     other = find_by_phone(session, ctx, values["phone"])
     if other is not None and other.id != debtor.id:
-        raise ServiceError(N_("A debtor with the phone {phone} already exists."), field="phone", phone=values["phone"])
+        raise Conflict(N_("A debtor with the phone {phone} already exists."), field="phone", phone=values["phone"])
     if not values["opt_in_source"]:  # keep an earlier consent record unless a new one is given
         values.pop("opt_in_source")
         values.pop("opted_in_at")
@@ -133,6 +163,27 @@ def list_debtors(
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     items = session.exec(query.order_by(Debtor.name, col(Debtor.id)).offset(offset).limit(min(limit, MAX_PAGE))).all()
     return Page(list(items), total, offset, limit)
+
+
+def scan_debtors(
+    session: Session,
+    ctx: OrgContext,
+    *,
+    after: int | None = None,
+    limit: int = 50,
+    external_ref: str | None = None,
+    phone: str | None = None,
+    updated_since: datetime | None = None,
+) -> Slice[Debtor]:
+    ctx.require(Action.VIEW)
+    query = select(Debtor).where(Debtor.org_id == ctx.org_id)
+    if external_ref is not None:
+        query = query.where(Debtor.external_ref == external_ref.strip())
+    if phone is not None:
+        query = query.where(Debtor.phone == phone.strip())
+    if updated_since is not None:
+        query = query.where(col(Debtor.updated_at) >= updated_since)
+    return keyset(session, query, col(Debtor.id), after=after, limit=limit)
 
 
 def opt_out(session: Session, ctx: OrgContext, debtor_id: int, *, source: str) -> Debtor:

@@ -17,3 +17,7 @@ class NotFound(ServiceError):
 
 class PermissionDenied(ServiceError):
     """The signed-in role does not allow this."""
+
+
+class Conflict(ServiceError):
+    """Another row already holds this value (a phone, an invoice number)."""

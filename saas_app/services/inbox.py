@@ -13,6 +13,7 @@ from saas_app.models.base import utcnow
 from saas_app.services import audit, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, ServiceError
+from saas_app.services.paging import Slice, keyset
 from saas_app.whatsapp.client import CloudError
 
 # WhatsApp's customer service window: free text only this long after the debtor's last message.
@@ -83,6 +84,26 @@ def _debtor(session: Session, ctx: OrgContext, debtor_id: int) -> Debtor:
     if debtor is None or debtor.org_id != ctx.org_id:
         raise NotFound(N_("This debtor does not exist."))
     return debtor
+
+
+def scan_sent(
+    session: Session, ctx: OrgContext, debtor_id: int, *, after: int | None = None, limit: int = 50
+) -> Slice[Message]:
+    """Messages to one debtor, every status from scheduled to read, oldest first."""
+    ctx.require(Action.VIEW)
+    debtor = _debtor(session, ctx, debtor_id)
+    query = select(Message).where(Message.org_id == ctx.org_id, Message.debtor_id == debtor.id)
+    return keyset(session, query, col(Message.id), after=after, limit=limit)
+
+
+def scan_replies(
+    session: Session, ctx: OrgContext, debtor_id: int, *, after: int | None = None, limit: int = 50
+) -> Slice[InboundMessage]:
+    """What one debtor wrote, oldest first."""
+    ctx.require(Action.VIEW)
+    debtor = _debtor(session, ctx, debtor_id)
+    query = select(InboundMessage).where(InboundMessage.org_id == ctx.org_id, InboundMessage.debtor_id == debtor.id)
+    return keyset(session, query, col(InboundMessage.id), after=after, limit=limit)
 
 
 def _window_closes_at(session: Session, org_id: int, debtor_id: int, now: datetime) -> datetime | None:

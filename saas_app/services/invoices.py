@@ -1,7 +1,8 @@
 """Invoices of one organization, their payments and their status."""
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
@@ -13,23 +14,32 @@ from saas_app.models import Debtor, Invoice, Payment
 from saas_app.models.base import utcnow
 from saas_app.services import audit
 from saas_app.services.context import OrgContext, owned_row
-from saas_app.services.debtors import get_debtor, refresh_behaviour
-from saas_app.services.errors import ServiceError
-from saas_app.services.paging import MAX_PAGE, Page
+from saas_app.services.debtors import find_by_external_ref, get_debtor, refresh_behaviour
+from saas_app.services.errors import Conflict, NotFound, ServiceError
+from saas_app.services.paging import MAX_PAGE, Page, Slice, keyset
 
 PAYMENT_SOURCES = ("manual", "import", "webhook", "api")
 
 
 @dataclass
 class InvoiceInput:
-    debtor_id: int
     number: str
     amount_minor: int
     currency: str
     due_on: date
+    debtor_id: int = 0
+    debtor_ref: str = ""  # the debtor's reference in the tenant's system, when the id is not known
     issued_on: date | None = None
     service: str = ""
     payment_link: str = ""
+
+
+class BulkRefused(ServiceError):
+    """Some items of an all-or-nothing batch were refused: each (index, error); nothing was written."""
+
+    def __init__(self, errors: list[tuple[int, ServiceError]]) -> None:
+        super().__init__(N_("{count} of the invoices were refused; none was saved."), count=len(errors))
+        self.errors = errors
 
 
 def clean_invoice(data: InvoiceInput) -> dict[str, object]:
@@ -61,12 +71,28 @@ def find_by_number(session: Session, ctx: OrgContext, number: str) -> Invoice | 
     return session.exec(select(Invoice).where(Invoice.org_id == ctx.org_id, Invoice.number == number)).first()
 
 
+def _debtor_for(session: Session, ctx: OrgContext, data: InvoiceInput) -> Debtor:
+    if data.debtor_id:
+        try:
+            return get_debtor(session, ctx, data.debtor_id)
+        except NotFound as missing:
+            raise NotFound(missing.message, field="debtor_id") from None
+    if data.debtor_ref.strip():
+        debtor = find_by_external_ref(session, ctx, data.debtor_ref)
+        if debtor is None:
+            raise ServiceError(
+                N_("No debtor has the reference {reference}."), field="debtor_ref", reference=data.debtor_ref.strip()
+            )
+        return debtor
+    raise ServiceError(N_("Say whose invoice this is: the debtor's id or reference."), field="debtor_id")
+
+
 def create_invoice(session: Session, ctx: OrgContext, data: InvoiceInput) -> Invoice:
     ctx.require(Action.COLLECT)
-    debtor = get_debtor(session, ctx, data.debtor_id)
+    debtor = _debtor_for(session, ctx, data)
     values = clean_invoice(data)
     if find_by_number(session, ctx, str(values["number"])) is not None:
-        raise ServiceError(N_("Invoice {number} already exists."), field="number", number=values["number"])
+        raise Conflict(N_("Invoice {number} already exists."), field="number", number=values["number"])
     invoice = Invoice(org_id=ctx.org_id, debtor_id=debtor.id or 0, **values)  # type: ignore[arg-type]
     session.add(invoice)
     session.flush()
@@ -77,6 +103,81 @@ def create_invoice(session: Session, ctx: OrgContext, data: InvoiceInput) -> Inv
 def get_invoice(session: Session, ctx: OrgContext, invoice_id: int) -> Invoice:
     ctx.require(Action.VIEW)
     return owned_row(session, Invoice, ctx, invoice_id, N_("This invoice does not exist."))
+
+
+def input_of(invoice: Invoice) -> InvoiceInput:
+    """The invoice as it is now, to change a few fields and save the rest unchanged."""
+    return InvoiceInput(
+        debtor_id=invoice.debtor_id,
+        number=invoice.number,
+        amount_minor=invoice.amount_minor,
+        currency=invoice.currency,
+        due_on=invoice.due_on,
+        issued_on=invoice.issued_on,
+        service=invoice.service,
+        payment_link=invoice.payment_link,
+    )
+
+
+def update_invoice(session: Session, ctx: OrgContext, invoice_id: int, data: InvoiceInput) -> Invoice:
+    """Change an invoice; a new due date re-plans its reminders, a smaller amount may settle it."""
+    ctx.require(Action.COLLECT)
+    invoice = get_invoice(session, ctx, invoice_id)
+    debtor = _debtor_for(session, ctx, data)
+    values = clean_invoice(data)
+    other = find_by_number(session, ctx, str(values["number"]))
+    if other is not None and other.id != invoice.id:
+        raise Conflict(N_("Invoice {number} already exists."), field="number", number=values["number"])
+    if invoice.paid_minor and values["currency"] != invoice.currency:
+        raise ServiceError(N_("The currency cannot change once payments are recorded."), field="currency")
+    if int(values["amount_minor"]) < invoice.paid_minor:  # type: ignore[call-overload]
+        raise ServiceError(N_("The amount cannot be less than what is already paid."), field="amount")
+    moved = values["due_on"] != invoice.due_on or debtor.id != invoice.debtor_id
+    for key, value in values.items():
+        setattr(invoice, key, value)
+    invoice.debtor_id = debtor.id or 0
+    invoice.updated_at = utcnow()
+    session.add(invoice)
+    session.flush()
+    audit.record_for(ctx, session, "invoice.updated", target_type="invoice", target_id=invoice.id)
+    if invoice.paid_minor and invoice.status != Status.PAID:
+        _set_status(
+            session, ctx, invoice, status_after_payment(invoice.status, invoice.amount_minor, invoice.paid_minor)
+        )
+    if moved and invoice.status not in STOPPING:
+        from saas_app.services.campaigns import replan_invoice  # a cycle: campaigns read invoices too
+
+        replan_invoice(session, ctx.org_id, invoice.id or 0)
+    return invoice
+
+
+def upsert_by_number(session: Session, ctx: OrgContext, data: InvoiceInput) -> tuple[Invoice, bool]:
+    """Create the invoice, or update the one with the same number: (invoice, created)."""
+    existing = find_by_number(session, ctx, data.number.strip())
+    if existing is None:
+        return create_invoice(session, ctx, data), True
+    return update_invoice(session, ctx, existing.id or 0, data), False
+
+
+def bulk_upsert(session: Session, ctx: OrgContext, items: list[InvoiceInput]) -> list[tuple[Invoice, bool]]:
+    """Upsert every invoice, or none: a refused item raises BulkRefused and the caller rolls back."""
+    ctx.require(Action.COLLECT)
+    counts = Counter(item.number.strip() for item in items)
+    results: list[tuple[Invoice, bool]] = []
+    errors: list[tuple[int, ServiceError]] = []
+    for index, item in enumerate(items):
+        number = item.number.strip()
+        if counts[number] > 1:
+            repeated = ServiceError(N_("Invoice {number} appears twice in this batch."), field="number", number=number)
+            errors.append((index, repeated))
+            continue
+        try:  # every check comes before any write, so a refused item leaves nothing behind
+            results.append(upsert_by_number(session, ctx, item))
+        except ServiceError as error:
+            errors.append((index, error))
+    if errors:
+        raise BulkRefused(errors)
+    return results
 
 
 def list_invoices(
@@ -97,6 +198,36 @@ def list_invoices(
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(Invoice.due_on), col(Invoice.id)).offset(offset).limit(min(limit, MAX_PAGE)))
     return Page(list(rows), total, offset, limit)
+
+
+def scan_invoices(
+    session: Session,
+    ctx: OrgContext,
+    *,
+    after: int | None = None,
+    limit: int = 50,
+    statuses: tuple[str, ...] = (),
+    debtor_id: int | None = None,
+    number: str | None = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    updated_since: datetime | None = None,
+) -> Slice[Invoice]:
+    ctx.require(Action.VIEW)
+    query = select(Invoice).where(Invoice.org_id == ctx.org_id)
+    if statuses:
+        query = query.where(col(Invoice.status).in_(statuses))
+    if debtor_id is not None:
+        query = query.where(Invoice.debtor_id == debtor_id)
+    if number is not None:
+        query = query.where(Invoice.number == number.strip())
+    if due_before is not None:
+        query = query.where(col(Invoice.due_on) < due_before)
+    if due_after is not None:
+        query = query.where(col(Invoice.due_on) > due_after)
+    if updated_since is not None:
+        query = query.where(col(Invoice.updated_at) >= updated_since)
+    return keyset(session, query, col(Invoice.id), after=after, limit=limit)
 
 
 def _set_status(session: Session, ctx: OrgContext, invoice: Invoice, status: Status, **details: object) -> None:
@@ -206,6 +337,21 @@ def record_payment(
     session.flush()
     refresh_behaviour(session, ctx.org_id, [invoice.debtor_id], utcnow().date())
     return payment, True
+
+
+def get_payment(session: Session, ctx: OrgContext, payment_id: int) -> Payment:
+    ctx.require(Action.VIEW)
+    return owned_row(session, Payment, ctx, payment_id, N_("This payment does not exist."))
+
+
+def scan_payments(
+    session: Session, ctx: OrgContext, *, after: int | None = None, limit: int = 50, invoice_id: int | None = None
+) -> Slice[Payment]:
+    ctx.require(Action.VIEW)
+    query = select(Payment).where(Payment.org_id == ctx.org_id)
+    if invoice_id is not None:
+        query = query.where(Payment.invoice_id == invoice_id)
+    return keyset(session, query, col(Payment.id), after=after, limit=limit)
 
 
 def debtor_of(session: Session, invoice: Invoice) -> Debtor:

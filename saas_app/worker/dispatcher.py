@@ -23,7 +23,7 @@ from sqlmodel import Session
 from saas_app import db
 from saas_app.core.ratelimit import HEADROOM, MovingWindow
 from saas_app.models.base import utcnow
-from saas_app.services import outbox, planner
+from saas_app.services import idempotency, outbox, planner
 from saas_app.services.outbox import Account, Outgoing, Result
 from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint, SendPool
 from saas_app.whatsapp.errors import Action, backoff_seconds
@@ -139,6 +139,7 @@ class Worker:
             while not self._stopping.is_set():
                 if self.clock() - last_recovery >= self.config.recover_seconds:
                     self.stats.recovered += await self._database(outbox.recover, self.wall())
+                    await self._database(idempotency.purge, self.wall())
                     last_recovery = self.clock()
                 if self.config.plan_seconds and self.clock() - last_plan >= self.config.plan_seconds:
                     await self._database(_plan, self.wall())

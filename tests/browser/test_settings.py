@@ -1,9 +1,14 @@
 """Organization settings and API keys, as an owner uses them."""
 
+import json
+import time
 import uuid
 
+import httpx
 from playwright.sync_api import expect
 
+from saas_app.core import signatures
+from tests.browser.conftest import RunningApp
 from tests.browser.test_signup_and_team import sign_up
 
 
@@ -41,3 +46,52 @@ def test_owner_creates_an_api_key_shown_once_and_revokes_it(new_page) -> None:
     expect(page.get_by_text("Revoked")).to_be_visible()
     page.reload()
     expect(page.locator("#api-key-value")).to_have_count(0)
+
+
+def test_a_key_made_in_settings_works_against_the_api(new_page, app_server: RunningApp) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    page = new_page()
+    sign_up(page, name="Ines", email=f"ines-{suffix}@example.com", company=f"Ines Lda {suffix}")
+    page.goto("/settings/api-keys")
+    page.fill("#api-key-name", "ERP")
+    page.check("text=Write")
+    page.click("#api-key-create")
+    key = page.locator("#api-key-value").inner_text().strip()
+    headers = {"Authorization": f"Bearer {key}"}
+    created = httpx.post(
+        f"{app_server.url}/api/v1/debtors", json={"name": "Rui", "phone": "+351912345678"}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    listed = httpx.get(f"{app_server.url}/api/v1/debtors", headers=headers).json()["data"]
+    assert [debtor["name"] for debtor in listed] == ["Rui"]
+    docs = page.context.new_page()
+    docs.goto(f"{app_server.url}/api/v1/docs")
+    expect(docs.get_by_role("heading", name="Cobro API")).to_be_visible()
+    docs.screenshot(path="artifacts/api-docs.png", full_page=False)
+
+
+def test_owner_connects_stripe_and_sees_the_payments_that_arrive(new_page, app_server: RunningApp) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    page = new_page()
+    sign_up(page, name="Joana", email=f"joana-{suffix}@example.com", company=f"Joana Lda {suffix}")
+    page.goto("/settings/payments")
+    expect(page.get_by_text("No payment events yet")).to_be_visible()
+    endpoint = page.locator("#payments-endpoint").inner_text().strip()
+    assert endpoint.startswith(f"{app_server.url}/webhooks/payments/")
+    page.fill("#stripe_secret", "sk_live_wrong")
+    page.click("#stripe-secret-save")
+    expect(page.get_by_role("alert")).to_contain_text("whsec_")
+    secret = "whsec_browser_test_secret_123"
+    page.fill("#stripe_secret", secret)
+    page.click("#stripe-secret-save")
+    expect(page.get_by_text("Connected")).to_be_visible()
+    page.click("#signing-secret-new")
+    expect(page.locator("#signing-secret")).to_contain_text("whsec_")
+    event = {"id": "evt_browser_1", "type": "customer.created", "data": {"object": {}}}
+    raw = json.dumps(event).encode()
+    signed = {"Stripe-Signature": signatures.header(secret, int(time.time()), raw)}
+    assert httpx.post(endpoint, content=raw, headers=signed).json()["outcome"] == "ignored"
+    page.reload()
+    expect(page.get_by_text("evt_browser_1")).to_be_visible()
+    expect(page.get_by_text("not a payment event")).to_be_visible()
+    page.screenshot(path="artifacts/settings-payments.png", full_page=True)

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from saas_app.models import Debtor, Message
+from saas_app.models import Debtor, Invoice, Message
 from saas_app.services import inbox, webhooks, whatsapp
 from saas_app.services.errors import NotFound, PermissionDenied, ServiceError
 from saas_app.whatsapp.simulator import create_simulator
@@ -40,7 +40,10 @@ def test_a_reply_becomes_a_conversation_a_person_answers_in_the_window(session: 
     assert (conversation.name, conversation.last_intent, conversation.waiting) == (debtor.name, "not_received", 1)
     thread = inbox.thread(session, ctx, debtor.id or 0)
     assert [e.inbound for e in thread.entries] == [False, True]
-    assert thread.entries[0].text.startswith(f"Hi {debtor.name}, invoice INV-0 of €123.45"), "what they received"
+    invoice = session.get(Invoice, first.invoice_id)  # the planner's insert order decides which invoice is first
+    assert invoice is not None
+    expected = f"Hi {debtor.name}, invoice {invoice.number} of €123.45"
+    assert thread.entries[0].text.startswith(expected), "what they received"
     assert thread.window_closes_at is not None
 
     inbox.reply(session, ctx, debtor.id or 0, "  Sorry! Here is the link: https://pay.example.com/INV-0  ", now=now)

@@ -1,0 +1,259 @@
+"""The REST API's bodies: what a client may send (strict, bounded) and what it gets back."""
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from saas_app.services.debtors import OPT_IN_SOURCES
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+MAX_AMOUNT = 10**15  # minor units; far above any invoice, far below the database's 64-bit integers
+MAX_BULK = 1000
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Amount = Annotated[int, Field(ge=1, le=MAX_AMOUNT)]
+Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", examples=["EUR"])]
+
+
+def _iso_text(value: Any) -> Any:
+    """Dates and instants only as ISO 8601 text: pydantic would also read a bare number as a Unix time."""
+    if not isinstance(value, str | date) or (isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value)):
+        raise ValueError("use ISO 8601: 2026-11-23, or 2026-11-23T09:00:00Z for an instant")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_text)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+AttributeValue = Annotated[str, Field(max_length=500)] | int | float | bool | None
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: Any) -> None:
+    """Text the databases cannot store (NUL; lone surrogates, which JSON allows): refused here, not at write."""
+    if isinstance(value, str) and _UNSTORABLE.search(value):
+        raise ValueError("text may not contain NUL characters or unpaired surrogates")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key)
+            _storable(item)
+    elif isinstance(value, list):
+        for item in value:
+            _storable(item)
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused so that a typo does not pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_storable_text(cls, data: Any) -> Any:
+        _storable(data)
+        return data
+
+
+class DebtorFields(Body):
+    email: str = Field("", max_length=254)
+    locale: str = Field("", max_length=10, description="pt_BR, es, it...; the organization's language if empty")
+    timezone: str = Field("", max_length=64, description="An IANA zone; the organization's if empty")
+    external_ref: str = Field("", max_length=100, description="The debtor's id in your system")
+    tags: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=50)
+    attributes: dict[Annotated[str, Field(max_length=60)], AttributeValue] = Field(default_factory=dict, max_length=50)
+    opt_in_source: Literal[OPT_IN_SOURCES] | Literal[""] = Field(  # type: ignore[valid-type]
+        "", description="Where the debtor agreed to receive WhatsApp messages"
+    )
+    opted_in_at: Instant | None = None
+
+
+class DebtorIn(DebtorFields):
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=1, max_length=32, description="E.164, or national for the organization's country")
+
+
+class DebtorPatch(Body):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    phone: str | None = Field(None, min_length=1, max_length=32)
+    email: str | None = Field(None, max_length=254)
+    locale: str | None = Field(None, max_length=10)
+    timezone: str | None = Field(None, max_length=64)
+    external_ref: str | None = Field(None, max_length=100)
+    tags: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=50)
+    attributes: dict[Annotated[str, Field(max_length=60)], AttributeValue] | None = Field(None, max_length=50)
+    opt_in_source: Literal[OPT_IN_SOURCES] | None = None  # type: ignore[valid-type]
+    opted_in_at: Instant | None = None
+
+
+class DebtorOut(BaseModel):
+    id: int
+    external_ref: str
+    name: str
+    phone: str
+    email: str
+    locale: str
+    timezone: str
+    country: str
+    tags: list[str]
+    attributes: dict[str, Any]
+    behaviour: str
+    opt_in_source: str
+    opted_in_at: datetime | None
+    opted_out_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class InvoiceIn(Body):
+    debtor_id: Id | None = Field(None, description="Either the debtor's id here...")
+    debtor_ref: str = Field("", max_length=100, description="...or its external_ref")
+    number: str = Field(min_length=1, max_length=60)
+    amount_minor: Amount = Field(description="In minor units: 1234 is 12.34 EUR")
+    currency: Currency
+    due_on: IsoDate
+    issued_on: IsoDate | None = None
+    service: str = Field("", max_length=200)
+    payment_link: str = Field("", max_length=500)
+
+
+class InvoicePatch(Body):
+    debtor_id: Id | None = None
+    debtor_ref: str | None = Field(None, max_length=100)
+    number: str | None = Field(None, min_length=1, max_length=60)
+    amount_minor: Amount | None = None
+    currency: Currency | None = None
+    due_on: IsoDate | None = None
+    issued_on: IsoDate | None = None
+    service: str | None = Field(None, max_length=200)
+    payment_link: str | None = Field(None, max_length=500)
+    status: Literal["open", "promised", "disputed", "written_off"] | None = Field(
+        None, description="Payments change the status to paid; record them with POST /payments"
+    )
+    promised_on: IsoDate | None = Field(None, description="With status promised: the date the debtor promised")
+
+
+class InvoiceOut(BaseModel):
+    id: int
+    debtor_id: int
+    number: str
+    service: str
+    amount_minor: int
+    paid_minor: int
+    outstanding_minor: int
+    currency: str
+    issued_on: IsoDate | None
+    due_on: IsoDate
+    status: str
+    promised_on: IsoDate | None
+    payment_link: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class BulkInvoicesIn(Body):
+    invoices: list[InvoiceIn] = Field(min_length=1, max_length=MAX_BULK)
+
+
+class BulkInvoicesOut(BaseModel):
+    created: int
+    updated: int
+    invoices: list[InvoiceOut]
+
+
+class PaymentIn(Body):
+    invoice_id: Id | None = Field(None, description="Either the invoice's id here...")
+    invoice_number: str = Field("", max_length=60, description="...or its number")
+    amount_minor: Amount
+    paid_on: IsoDate | None = Field(None, description="Today if empty")
+    method: str = Field("", max_length=40)
+    external_id: str | None = Field(
+        None, min_length=1, max_length=120, description="Your payment's id: sent again, it is not counted twice"
+    )
+
+
+class PaymentOut(BaseModel):
+    id: int
+    invoice_id: int
+    amount_minor: int
+    currency: str
+    paid_on: IsoDate
+    method: str
+    source: str
+    external_id: str | None
+    created_at: datetime
+
+
+class CampaignStatsOut(BaseModel):
+    invoices: int
+    scheduled: int
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    replied: int
+    paid: int
+    paid_minor: dict[str, int]
+
+
+class CampaignOut(BaseModel):
+    id: int
+    name: str
+    status: str
+    cadence_id: int
+    segment_id: int | None
+    created_at: datetime
+    stats: CampaignStatsOut | None = Field(None, description="In GET /campaigns/{id} only")
+
+
+class MessageOut(BaseModel):
+    id: int
+    campaign_id: int | None
+    invoice_id: int | None
+    status: str
+    language: str
+    text: str
+    scheduled_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    failed_at: datetime | None
+    error_code: str
+    error_message: str
+
+
+class ReplyOut(BaseModel):
+    id: int
+    kind: str
+    text: str
+    intent: str
+    promised_on: IsoDate | None
+    received_at: datetime
+    handled_at: datetime | None
+
+
+Item = TypeVar("Item")
+
+
+class ListOut(BaseModel, Generic[Item]):
+    data: list[Item]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last")
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+    index: int | None = Field(None, description="In a bulk request: the position of the refused item")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str = ""
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
