@@ -11,7 +11,13 @@ from saas_app.models.campaigns import (
     TemplateVariant,
 )
 from saas_app.models.collections import Debtor, Invoice, Payment
-from saas_app.models.integrations import IdempotencyRecord, PaymentEndpoint, PaymentEvent
+from saas_app.models.integrations import (
+    IdempotencyRecord,
+    PaymentEndpoint,
+    PaymentEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from saas_app.models.tenancy import (
     ApiKey,
     AuditLog,
@@ -54,6 +60,8 @@ __all__ = [
     "Template",
     "TemplateVariant",
     "User",
+    "WebhookDelivery",
     "WebhookEvent",
+    "WebhookSubscription",
     "WhatsAppAccount",
 ]

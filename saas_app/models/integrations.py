@@ -1,9 +1,9 @@
-"""What other systems send us: API requests answered once per Idempotency-Key, and payment providers' events."""
+"""Other systems and us: API calls answered once per Idempotency-Key, payment events, outbound webhooks."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from saas_app.models.base import utc_field
@@ -50,3 +50,36 @@ class PaymentEvent(SQLModel, table=True):
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
     payment_id: int | None = Field(default=None, foreign_key="payment.id")
     received_at: datetime = utc_field(default_now=True, index=True)
+
+
+class WebhookSubscription(SQLModel, table=True):
+    """A URL of the tenant's that receives signed events."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    url: str = Field(max_length=500)
+    secret_sealed: str = Field(max_length=500)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = utc_field(default_now=True)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one subscription: posted by the worker until it is taken or the retries run out."""
+
+    __table_args__ = (Index("ix_webhookdelivery_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    subscription_id: int = Field(foreign_key="webhooksubscription.id", index=True)
+    event_id: str = Field(max_length=40)  # the receiver's key against duplicates: the same on every retry
+    event_type: str = Field(max_length=60)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=20)  # pending, delivered, failed
+    attempts: int = 0
+    next_attempt_at: datetime = utc_field(default_now=True)
+    last_status_code: int | None = None
+    last_error: str = Field(default="", max_length=300)
+    created_at: datetime = utc_field(default_now=True)
+    delivered_at: datetime | None = utc_field(nullable=True)

@@ -11,6 +11,7 @@ from saas_app.state.base import t
 from saas_app.state.payments import PaymentEventRow, PaymentsSettingsState
 from saas_app.state.settings import ApiKeyRow, ApiKeysState, OrganizationSettingsState
 from saas_app.state.team import InvitationRow, MemberRow, TeamState
+from saas_app.state.webhooks import DeliveryRow, SubscriptionRow, WebhooksState
 from saas_app.state.whatsapp import LanguageStatus, RemoteTemplateRow, WhatsAppSettingsState
 
 
@@ -130,6 +131,7 @@ SETTINGS_TABS = [
     (N_("WhatsApp"), "/settings/whatsapp"),
     (N_("API keys"), "/settings/api-keys"),
     (N_("Payments"), "/settings/payments"),
+    (N_("Webhooks"), "/settings/webhooks"),
 ]
 
 
@@ -362,124 +364,200 @@ def payment_event_row(event: PaymentEventRow) -> rx.Component:
     )
 
 
-def payments_page() -> rx.Component:
-    state = PaymentsSettingsState
+def admin_page(allowed: Any, refusal: str, *sections: rx.Component) -> rx.Component:
+    """A settings tab only owners and admins use: its sections, or a sentence saying who may."""
     return app_page(
         N_("Settings"),
         settings_tabs(),
+        rx.cond(allowed, rx.vstack(*sections, spacing="4", width="100%"), rx.text(t(refusal), color="var(--gray-11)")),
+    )
+
+
+def section(heading: rx.Component, intro: str, *body: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.vstack(heading, rx.text(t(intro), color="var(--gray-11)", size="2"), *body, width="100%"),
+        width="100%",
+    )
+
+
+def log_table(columns: tuple[str, ...], rows: Any, row: Any, empty: rx.Component) -> rx.Component:
+    """What arrived or went out, newest first; the empty state until there is any."""
+    return rx.cond(
+        rows.length() > 0,
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(label)) for label in columns])),
+            rx.table.body(rx.foreach(rows, row)),
+            width="100%",
+            variant="surface",
+        ),
+        empty,
+    )
+
+
+def payments_page() -> rx.Component:
+    state = PaymentsSettingsState
+    stripe_heading = rx.hstack(
+        rx.heading("Stripe", size="4"),
         rx.cond(
-            state.can_manage_settings,
-            rx.vstack(
-                rx.card(
-                    rx.vstack(
-                        rx.heading(t("Payments from your provider"), size="4"),
-                        rx.text(
-                            t("When a payment arrives here, its invoice is marked paid and its reminders stop."),
-                            color="var(--gray-11)",
-                            size="2",
-                        ),
-                        rx.text(t("Endpoint URL"), size="2", weight="medium"),
-                        rx.code(state.endpoint_url, id="payments-endpoint", word_break="break-all"),
-                        width="100%",
-                    ),
+            state.has_stripe_secret,
+            rx.badge(t("Connected"), color_scheme="green"),
+            rx.badge(t("Not set"), color_scheme="gray"),
+        ),
+        align="center",
+    )
+    return admin_page(
+        state.can_manage_settings,
+        N_("Only owners and admins can manage payment settings."),
+        section(
+            rx.heading(t("Payments from your provider"), size="4"),
+            N_("When a payment arrives here, its invoice is marked paid and its reminders stop."),
+            rx.text(t("Endpoint URL"), size="2", weight="medium"),
+            rx.code(state.endpoint_url, id="payments-endpoint", word_break="break-all"),
+        ),
+        section(
+            stripe_heading,
+            N_(
+                "In Stripe, add this URL as a webhook endpoint for checkout.session.completed, "
+                "payment_intent.succeeded and invoice.paid, then paste its signing secret here. "
+                "Put the invoice number in client_reference_id or in the metadata as invoice_number."
+            ),
+            rx.form(
+                rx.hstack(
+                    rx.box(secret_field(N_("Signing secret"), "stripe_secret", state.has_stripe_secret), flex="1"),
+                    rx.button(t("Save"), type="submit", id="stripe-secret-save"),
+                    align="end",
                     width="100%",
                 ),
-                rx.card(
-                    rx.vstack(
-                        rx.hstack(
-                            rx.heading("Stripe", size="4"),
-                            rx.cond(
-                                state.has_stripe_secret,
-                                rx.badge(t("Connected"), color_scheme="green"),
-                                rx.badge(t("Not set"), color_scheme="gray"),
-                            ),
-                            align="center",
-                        ),
-                        rx.text(
-                            t(
-                                "In Stripe, add this URL as a webhook endpoint for checkout.session.completed, "
-                                "payment_intent.succeeded and invoice.paid, then paste its signing secret here. "
-                                "Put the invoice number in client_reference_id or in the metadata as invoice_number."
-                            ),
-                            color="var(--gray-11)",
-                            size="2",
-                        ),
-                        rx.form(
-                            rx.hstack(
-                                rx.box(
-                                    secret_field(N_("Signing secret"), "stripe_secret", state.has_stripe_secret),
-                                    flex="1",
-                                ),
-                                rx.button(t("Save"), type="submit", id="stripe-secret-save"),
-                                align="end",
-                                width="100%",
-                            ),
-                            on_submit=state.save_stripe_secret,
-                            reset_on_submit=True,
-                            width="100%",
-                        ),
-                        form_error(state.error),
-                        width="100%",
-                    ),
-                    width="100%",
-                ),
-                rx.card(
-                    rx.vstack(
-                        rx.heading(t("Other providers and banks"), size="4"),
-                        rx.text(
-                            t(
-                                "Post a payment.succeeded event signed with this secret in a Cobro-Signature header, "
-                                "as the API reference shows. A new secret replaces the old one at once."
-                            ),
-                            color="var(--gray-11)",
-                            size="2",
-                        ),
-                        rx.button(
-                            rx.cond(
-                                state.has_signing_secret, t("Replace the signing secret"), t("Make a signing secret")
-                            ),
-                            on_click=state.new_signing_secret,
-                            variant="soft",
-                            id="signing-secret-new",
-                        ),
-                        shown_once(
-                            state.new_secret != "",
-                            N_("Copy this secret now: it will not be shown again."),
-                            state.new_secret,
-                            "signing-secret",
-                            "key-round",
-                            "amber",
-                        ),
-                        width="100%",
-                    ),
-                    width="100%",
-                ),
-                rx.heading(t("Recent payment events"), size="4"),
-                rx.cond(
-                    state.events.length() > 0,
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                *[
-                                    rx.table.column_header_cell(t(label))
-                                    for label in (N_("Received"), N_("From"), N_("Event"), N_("Outcome"), N_("Why"))
-                                ]
-                            )
-                        ),
-                        rx.table.body(rx.foreach(state.events, payment_event_row)),
-                        width="100%",
-                        variant="surface",
-                    ),
-                    empty_state(
-                        "credit-card",
-                        N_("No payment events yet"),
-                        N_("Events your provider sends will be listed here, with what Cobro did with each."),
-                    ),
-                ),
-                spacing="4",
+                on_submit=state.save_stripe_secret,
+                reset_on_submit=True,
                 width="100%",
             ),
-            rx.text(t("Only owners and admins can manage payment settings."), color="var(--gray-11)"),
+            form_error(state.error),
+        ),
+        section(
+            rx.heading(t("Other providers and banks"), size="4"),
+            N_(
+                "Post a payment.succeeded event signed with this secret in a Cobro-Signature header, "
+                "as the API reference shows. A new secret replaces the old one at once."
+            ),
+            rx.button(
+                rx.cond(state.has_signing_secret, t("Replace the signing secret"), t("Make a signing secret")),
+                on_click=state.new_signing_secret,
+                variant="soft",
+                id="signing-secret-new",
+            ),
+            shown_once(
+                state.new_secret != "",
+                N_("Copy this secret now: it will not be shown again."),
+                state.new_secret,
+                "signing-secret",
+                "key-round",
+                "amber",
+            ),
+        ),
+        rx.heading(t("Recent payment events"), size="4"),
+        log_table(
+            (N_("Received"), N_("From"), N_("Event"), N_("Outcome"), N_("Why")),
+            state.events,
+            payment_event_row,
+            empty_state(
+                "credit-card",
+                N_("No payment events yet"),
+                N_("Events your provider sends will be listed here, with what Cobro did with each."),
+            ),
+        ),
+    )
+
+
+EVENT_LABELS = [
+    ("message.status_changed", N_("A message was sent, delivered, read or failed")),
+    ("reply.received", N_("A debtor replied")),
+    ("invoice.paid", N_("An invoice was paid in full")),
+    ("debtor.opted_out", N_("A debtor opted out")),
+]
+DELIVERY_COLORS = {"delivered": "green", "pending": "amber", "failed": "red"}
+
+
+def subscription_row(row: SubscriptionRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.code(row["url"], word_break="break-all")),
+        rx.table.cell(row["events"]),
+        rx.table.cell(
+            rx.button(
+                t("Remove"),
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                on_click=WebhooksState.remove(row["subscription_id"]),
+            )
+        ),
+    )
+
+
+def delivery_row(row: DeliveryRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["created"]),
+        rx.table.cell(rx.code(row["event_type"])),
+        rx.table.cell(
+            rx.badge(row["status_label"], color_scheme=rx.match(row["status"], *DELIVERY_COLORS.items(), "gray"))
+        ),
+        rx.table.cell(row["attempts"]),
+        rx.table.cell(row["answer"]),
+    )
+
+
+def webhooks_page() -> rx.Component:
+    state = WebhooksState
+    return admin_page(
+        state.can_manage_settings,
+        N_("Only owners and admins can manage webhooks."),
+        section(
+            rx.heading(t("Send events to your systems"), size="4"),
+            N_(
+                "Cobro posts each event as JSON, signed in a Cobro-Signature header with the secret "
+                "shown when you add the URL, and retries for a day and a half if your server fails."
+            ),
+            rx.form(
+                rx.vstack(
+                    field(N_("URL"), "url", placeholder="https://erp.example.com/cobro-events"),
+                    *[
+                        rx.checkbox(t(label), name=f"event_{event}", default_checked=True)
+                        for event, label in EVENT_LABELS
+                    ],
+                    rx.button(t("Add URL"), type="submit", id="webhook-add"),
+                    spacing="2",
+                    width="100%",
+                ),
+                on_submit=state.subscribe,
+                reset_on_submit=True,
+                width="100%",
+            ),
+            form_error(state.error),
+            shown_once(
+                state.new_secret != "",
+                N_("Copy this secret now: it will not be shown again."),
+                state.new_secret,
+                "webhook-secret",
+                "key-round",
+                "amber",
+            ),
+        ),
+        rx.cond(
+            state.subscriptions.length() > 0,
+            rx.table.root(
+                rx.table.body(rx.foreach(state.subscriptions, subscription_row)), width="100%", variant="surface"
+            ),
+        ),
+        rx.heading(t("Deliveries"), size="4"),
+        log_table(
+            (N_("Created"), N_("Event"), N_("Status"), N_("Attempts"), N_("Answer")),
+            state.deliveries,
+            delivery_row,
+            empty_state(
+                "webhook",
+                N_("Nothing sent yet"),
+                N_("Each event posted to your URLs will be listed here, with your server's answer."),
+            ),
         ),
     )
 
@@ -725,3 +803,4 @@ def register(app: rx.App) -> None:
     app.add_page(
         payments_page, route="/settings/payments", title="Payments · Cobro", on_load=PaymentsSettingsState.load
     )
+    app.add_page(webhooks_page, route="/settings/webhooks", title="Webhooks · Cobro", on_load=WebhooksState.load)

@@ -18,7 +18,7 @@ from saas_app.core.text import is_valid_email, normalize_email
 from saas_app.i18n import N_
 from saas_app.models import Debtor, Invoice, Organization, Payment
 from saas_app.models.base import utcnow
-from saas_app.services import audit
+from saas_app.services import audit, outbound
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import Conflict, ServiceError
 from saas_app.services.organizations import get_organization
@@ -205,6 +205,8 @@ def opt_out(session: Session, ctx: OrgContext, debtor_id: int, *, source: str) -
             source=source,
             cancelled_messages=cancelled,
         )
+        event = {"debtor_id": debtor.id, "external_ref": debtor.external_ref, "phone": debtor.phone, "source": source}
+        outbound.emit(session, ctx.org_id, "debtor.opted_out", [event])
     return debtor
 
 

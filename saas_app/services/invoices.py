@@ -3,6 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -12,7 +13,7 @@ from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import Debtor, Invoice, Payment
 from saas_app.models.base import utcnow
-from saas_app.services import audit
+from saas_app.services import audit, outbound
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.debtors import find_by_external_ref, get_debtor, refresh_behaviour
 from saas_app.services.errors import Conflict, NotFound, ServiceError
@@ -180,6 +181,15 @@ def bulk_upsert(session: Session, ctx: OrgContext, items: list[InvoiceInput]) ->
     return results
 
 
+def _invoices_of(ctx: OrgContext, statuses: tuple[str, ...], debtor_id: int | None) -> Any:
+    query = select(Invoice).where(Invoice.org_id == ctx.org_id)
+    if statuses:
+        query = query.where(col(Invoice.status).in_(statuses))
+    if debtor_id is not None:
+        query = query.where(Invoice.debtor_id == debtor_id)
+    return query
+
+
 def list_invoices(
     session: Session,
     ctx: OrgContext,
@@ -190,11 +200,7 @@ def list_invoices(
     limit: int = 50,
 ) -> Page[Invoice]:
     ctx.require(Action.VIEW)
-    query = select(Invoice).where(Invoice.org_id == ctx.org_id)
-    if statuses:
-        query = query.where(col(Invoice.status).in_(statuses))
-    if debtor_id is not None:
-        query = query.where(Invoice.debtor_id == debtor_id)
+    query = _invoices_of(ctx, statuses, debtor_id)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(Invoice.due_on), col(Invoice.id)).offset(offset).limit(min(limit, MAX_PAGE)))
     return Page(list(rows), total, offset, limit)
@@ -214,11 +220,7 @@ def scan_invoices(
     updated_since: datetime | None = None,
 ) -> Slice[Invoice]:
     ctx.require(Action.VIEW)
-    query = select(Invoice).where(Invoice.org_id == ctx.org_id)
-    if statuses:
-        query = query.where(col(Invoice.status).in_(statuses))
-    if debtor_id is not None:
-        query = query.where(Invoice.debtor_id == debtor_id)
+    query = _invoices_of(ctx, statuses, debtor_id)
     if number is not None:
         query = query.where(Invoice.number == number.strip())
     if due_before is not None:
@@ -247,6 +249,10 @@ def _set_status(session: Session, ctx: OrgContext, invoice: Invoice, status: Sta
         status=status.value,
         **details,
     )
+    if status == Status.PAID:
+        details = {"invoice_id": invoice.id, "number": invoice.number, "debtor_id": invoice.debtor_id}
+        amounts = {"amount_minor": invoice.amount_minor, "paid_minor": invoice.paid_minor, "currency": invoice.currency}
+        outbound.emit(session, ctx.org_id, "invoice.paid", [details | amounts])
     if status in STOPPING:
         from saas_app.services.campaigns import stop_invoice  # a cycle: campaigns read invoices too
 

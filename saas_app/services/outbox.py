@@ -29,7 +29,7 @@ from saas_app.models import (
     TemplateVariant,
     WhatsAppAccount,
 )
-from saas_app.services import campaigns, whatsapp
+from saas_app.services import campaigns, outbound, whatsapp
 
 LEASE = timedelta(seconds=60)
 WEBHOOK_GRACE = timedelta(minutes=10)
@@ -360,6 +360,36 @@ def _accounts(session: Session, ids: set[int]) -> dict[int, Account]:
     }
 
 
+def _announce(session: Session, results: list[Result], now: datetime) -> None:
+    """Tell the organizations that subscribed: one query when none did."""
+    listening = outbound.listening_orgs(session, "message.status_changed") if results else set()
+    wanted = [result for result in results if result.org_id in listening]
+    if not wanted:
+        return
+    ids = [result.message_id for result in wanted]
+    rows = session.execute(
+        select(col(Message.id), col(Message.debtor_id), col(Message.invoice_id), col(Message.campaign_id)).where(
+            col(Message.id).in_(ids)
+        )
+    ).all()
+    about = {row[0]: row[1:] for row in rows}
+    by_org: dict[int, list[dict[str, Any]]] = {}
+    for result in wanted:
+        debtor_id, invoice_id, campaign_id = about.get(result.message_id, (None, None, None))
+        event = outbound.message_event(
+            message_id=result.message_id,
+            status=result.outcome,
+            at=now,
+            debtor_id=debtor_id,
+            invoice_id=invoice_id,
+            campaign_id=campaign_id,
+            error_code=result.code,
+        )
+        by_org.setdefault(result.org_id, []).append(event)
+    for org_id, events in by_org.items():
+        outbound.emit(session, org_id, "message.status_changed", events, now)
+
+
 def record(session: Session, results: list[Result], now: datetime) -> None:
     """Write a batch of send results; commits. A row a webhook already moved on keeps its status."""
     by_outcome: dict[str, list[Result]] = {}
@@ -421,6 +451,7 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
         )
     for result in by_outcome.get("pause_account", []):
         pause_account(session, result.org_id, result.reason)
+    _announce(session, (by_outcome.get("sent") or []) + (by_outcome.get("failed") or []), now)
     session.commit()
 
 

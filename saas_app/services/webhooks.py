@@ -28,7 +28,7 @@ from saas_app.models import (
     WhatsAppAccount,
 )
 from saas_app.models.base import utcnow
-from saas_app.services import campaigns, debtors, invoices, whatsapp
+from saas_app.services import campaigns, debtors, invoices, outbound, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.whatsapp import templates as template_format
 from saas_app.whatsapp.webhooks import (
@@ -183,7 +183,9 @@ def _apply_statuses(
     for post, status in statuses:
         by_org.setdefault(org_of[status.phone_number_id], []).append((post, status))
     moved: dict[int, int] = {}
+    listening = outbound.listening_orgs(session, "message.status_changed") if by_org else set()
     for org_id, events in by_org.items():
+        changed: list[dict[str, Any]] = []
         messages = _messages_for(session, org_id, [status for _, status in events])
         for post, status in events:
             message, stamp = messages.get(status.wamid), _STAMP.get(status.status)
@@ -198,8 +200,24 @@ def _apply_statuses(
                 message.status = status.status
                 if status.status == "failed":
                     message.error_code, message.error_message = status.error_code, status.error_message
+                if org_id in listening:
+                    changed.append(_status_event(message, status))
             session.add(message)
+        if changed:
+            outbound.emit(session, org_id, "message.status_changed", changed)
     return moved
+
+
+def _status_event(message: Message, status: StatusEvent) -> dict[str, Any]:
+    return outbound.message_event(
+        message_id=message.id or 0,
+        status=status.status,
+        at=status.at,
+        debtor_id=message.debtor_id,
+        invoice_id=message.invoice_id,
+        campaign_id=message.campaign_id,
+        error_code=status.error_code,
+    )
 
 
 def _apply_template_status(session: Session, org_id: int, event: TemplateStatusEvent) -> int:
@@ -258,6 +276,17 @@ def _apply_reply(session: Session, org_id: int, inbound: InboundEvent, now: date
     )
     session.add(reply)
     session.flush()
+    event = {
+        "reply_id": reply.id,
+        "debtor_id": reply.debtor_id,
+        "sender": reply.sender,
+        "text": reply.text,
+        "intent": reply.intent,
+        "promised_on": reply.promised_on.isoformat() if reply.promised_on else None,
+        "replied_to_message_id": reply.replied_to_message_id,
+        "received_at": reply.received_at.isoformat(),
+    }
+    outbound.emit(session, org_id, "reply.received", [event], now)
     if debtor is not None:
         _act_on(session, org_id, debtor, replied_to, reading.intent, reading.promised_on, now)
     return reply

@@ -143,6 +143,19 @@ class SessionState(rx.State):
             self.sending_paused = whatsapp.sending_paused(session, identity.org_id)
         return None
 
+    def _open_page(self, refresh: Callable[[], None]) -> tuple[Any, str]:
+        """on_load of a page of rows: (where to send a visitor who may not see it, the refusal to show)."""
+        redirect = self.require_member()
+        if redirect is not None:
+            return redirect, ""
+        try:
+            refresh()
+        except NotSignedIn:
+            return rx.redirect(f"/login?next={safe_next(self._current_path())}"), ""
+        except ServiceError as error:  # a member whose role may not: the page says so
+            return None, self._translate(error)
+        return None, ""
+
     @rx.event
     def set_language(self, locale: str) -> None:
         self.locale = i18n.pick(locale)

@@ -10,7 +10,7 @@ from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.services import payment_webhooks
 from saas_app.services.errors import ServiceError
-from saas_app.state.base import NotSignedIn, SessionState, guarded
+from saas_app.state.base import SessionState, guarded
 
 
 class PaymentEventRow(TypedDict):
@@ -56,17 +56,9 @@ class PaymentsSettingsState(SessionState):
 
     @rx.event
     def load(self) -> Any:
-        redirect = self.require_member()
-        if redirect is not None:
-            return redirect
-        self.new_secret = self.error = ""
-        try:
-            self._refresh()
-        except NotSignedIn:
-            return rx.redirect("/login?next=/settings/payments")
-        except ServiceError as error:  # a member who may not manage settings: the page says so
-            self.error = self._translate(error)
-        return None
+        self.new_secret = ""
+        redirect, self.error = self._open_page(self._refresh)
+        return redirect
 
     @rx.event
     @guarded

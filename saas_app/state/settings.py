@@ -105,18 +105,11 @@ class ApiKeysState(SessionState):
 
     @rx.event
     def load(self) -> Any:
-        redirect = self.require_member()
-        if redirect is not None:
-            return redirect
-        self.new_key = self.error = ""
-        try:
-            self._refresh()
-        except NotSignedIn:
-            return rx.redirect("/login?next=/settings/api-keys")
-        except ServiceError as error:
-            self.error = self._translate(error)
+        self.new_key = ""
+        redirect, self.error = self._open_page(self._refresh)
+        if self.error:
             self.keys = []
-        return None
+        return redirect
 
     @rx.event
     @guarded

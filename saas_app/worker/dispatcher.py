@@ -8,6 +8,7 @@ status webhook or the lease says what happened).
 
 import asyncio
 import contextlib
+import logging
 import math
 import random
 import time
@@ -23,12 +24,13 @@ from sqlmodel import Session
 from saas_app import db
 from saas_app.core.ratelimit import HEADROOM, MovingWindow
 from saas_app.models.base import utcnow
-from saas_app.services import idempotency, outbox, planner
+from saas_app.services import idempotency, outbound, outbox, planner
 from saas_app.services.outbox import Account, Outgoing, Result
 from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint, SendPool
 from saas_app.whatsapp.errors import Action, backoff_seconds
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class WorkerConfig:
     recover_seconds: float = 30.0  # how often leases that ran out are looked at
     request_timeout: float = 15.0
     plan_seconds: float = 0.0  # also run the planner this often (0: a separate `cobro plan` does it)
+    webhook_seconds: float = 1.0  # how often an idle worker looks for tenants' webhooks to post
+    webhook_timeout: float = 10.0
 
 
 @dataclass
@@ -86,6 +90,23 @@ def result_of(message: Outgoing, failure: CloudError, now: datetime, jitter: flo
     return result("retry", now + timedelta(seconds=backoff_seconds(message.attempts, verdict.action, jitter)))
 
 
+def _purge_idempotency_keys(session: Session, now: datetime) -> None:
+    idempotency.purge(session, now)
+    session.commit()
+
+
+def _claim_webhooks(session: Session, now: datetime) -> list[outbound.Claimed]:
+    claimed = outbound.claim_due(session, now)
+    session.commit()
+    return claimed
+
+
+def _record_webhooks(session: Session, attempts: list[tuple[int, int | None, str]], now: datetime) -> None:
+    for delivery_id, status_code, error in attempts:
+        outbound.record_attempt(session, delivery_id, now, status_code=status_code, error=error)
+    session.commit()
+
+
 def _plan(session: Session, now: datetime) -> None:
     planner.plan_all(session, now=now)
 
@@ -99,12 +120,14 @@ class Worker:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = utcnow,
         transport: httpx.AsyncBaseTransport | None = None,
+        webhook_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config or WorkerConfig()
         self.engine = db.engine_for(database_url) if database_url else db.get_engine()
         self.clock, self.wall = clock, wall
         self.stats = Stats()
         self._transport = transport
+        self._webhook_transport = webhook_transport
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cobro-worker-db")
         self._results: list[Result] = []
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -134,12 +157,13 @@ class Worker:
         """Send until stop() (or, with until_idle, until nothing is due and nothing is in flight)."""
         http = self._http = self._connect()
         flusher = asyncio.create_task(self._flush_forever())
+        webhooks = asyncio.create_task(self._webhooks_forever())
         last_recovery = last_plan = -math.inf
         try:
             while not self._stopping.is_set():
                 if self.clock() - last_recovery >= self.config.recover_seconds:
                     self.stats.recovered += await self._database(outbox.recover, self.wall())
-                    await self._database(idempotency.purge, self.wall())
+                    await self._database(_purge_idempotency_keys, self.wall())
                     last_recovery = self.clock()
                 if self.config.plan_seconds and self.clock() - last_plan >= self.config.plan_seconds:
                     await self._database(_plan, self.wall())
@@ -164,6 +188,7 @@ class Worker:
         finally:
             self._closing = True
             await flusher
+            await webhooks
             await self._flush()
             await http.aclose()
             self._db.shutdown(wait=True)
@@ -222,6 +247,28 @@ class Worker:
         else:
             self.stats.retried += 1
 
+    async def _webhooks_forever(self) -> None:
+        async with httpx.AsyncClient(
+            transport=self._webhook_transport, timeout=self.config.webhook_timeout, follow_redirects=False
+        ) as client:
+            while not self._closing:
+                try:
+                    delivered = await self.deliver_webhooks(client)
+                except Exception:  # a database hiccup must not stop sending; the next round tries again
+                    log.exception("webhook delivery round failed")
+                    delivered = 0
+                if not delivered:
+                    await asyncio.sleep(self.config.webhook_seconds)
+
+    async def deliver_webhooks(self, client: httpx.AsyncClient) -> int:
+        """Post the tenants' events that are due, all at once; returns how many were tried."""
+        claimed = await self._database(_claim_webhooks, self.wall())
+        if not claimed:
+            return 0
+        attempts = await asyncio.gather(*(_post_webhook(client, item) for item in claimed))
+        await self._database(_record_webhooks, list(attempts), self.wall())
+        return len(claimed)
+
     async def _flush_forever(self) -> None:
         while not self._closing:
             await asyncio.sleep(self.config.flush_seconds)
@@ -232,3 +279,23 @@ class Worker:
             return
         results, self._results = self._results, []
         await self._database(outbox.record, results, self.wall())
+
+
+async def _post_webhook(client: httpx.AsyncClient, item: outbound.Claimed) -> tuple[int, int | None, str]:
+    """(delivery, HTTP status or None, what went wrong); a tenant's server never stops the worker."""
+    if not await asyncio.to_thread(outbound.may_post_to, item.url):
+        return item.delivery_id, None, "the URL resolves to an address that is not public"
+    headers = outbound.headers_for(item, time.time())
+    try:
+        async with client.stream("POST", item.url, content=item.body, headers=headers) as response:
+            if response.is_success:
+                return item.delivery_id, response.status_code, ""
+            start = b""
+            async for chunk in response.aiter_bytes():  # only the start: a tenant's server may answer at length
+                start += chunk
+                if len(start) >= 200:
+                    break
+    except httpx.HTTPError as error:
+        return item.delivery_id, None, f"{type(error).__name__}: {error}"[:300]
+    text = start[:200].decode(errors="replace")
+    return item.delivery_id, response.status_code, f"HTTP {response.status_code}: {text}"

@@ -95,3 +95,21 @@ def test_owner_connects_stripe_and_sees_the_payments_that_arrive(new_page, app_s
     expect(page.get_by_text("evt_browser_1")).to_be_visible()
     expect(page.get_by_text("not a payment event")).to_be_visible()
     page.screenshot(path="artifacts/settings-payments.png", full_page=True)
+
+
+def test_owner_adds_a_webhook_url_sees_its_secret_once_and_removes_it(new_page) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    page = new_page()
+    sign_up(page, name="Luca", email=f"luca-{suffix}@example.com", company=f"Luca Srl {suffix}")
+    page.goto("/settings/webhooks")
+    expect(page.get_by_text("Nothing sent yet")).to_be_visible()
+    page.fill("#url", "ftp://erp.example.com")
+    page.click("#webhook-add")
+    expect(page.get_by_role("alert")).to_contain_text("Enter a full URL")
+    page.fill("#url", "https://erp.example.com/cobro-events")
+    page.click("#webhook-add")
+    expect(page.locator("#webhook-secret")).to_contain_text("whsec_")
+    expect(page.get_by_text("https://erp.example.com/cobro-events")).to_be_visible()
+    page.screenshot(path="artifacts/settings-webhooks.png", full_page=True)
+    page.get_by_role("button", name="Remove").click()
+    expect(page.get_by_text("https://erp.example.com/cobro-events")).to_have_count(0)

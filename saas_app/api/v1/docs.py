@@ -45,6 +45,13 @@ made with the signing secret shown there (Stripe's own scheme), a body such as
 `{{"id": "evt-1", "type": "payment.succeeded", "data": {{"invoice_number": "2026-0042",
 "amount_minor": 125000, "currency": "BRL", "paid_on": "2026-12-01", "method": "pix",
 "payment_id": "E2E-9"}}}}`. Each event id is applied once; signatures older than five minutes are refused.
+
+**Events to your systems**: URLs added in Settings → Webhooks receive `message.status_changed`,
+`reply.received`, `invoice.paid` and `debtor.opted_out` as `{{"id": "evt_...", "type": "...", "created": <unix
+time>, "data": {{...}}}}`, with `Cobro-Event`, `Cobro-Delivery` (the event id, the same on every retry: use it
+to skip repeats) and `Cobro-Signature`, made as above with the secret shown when the URL was added. A 2xx
+answer within 10 seconds counts as delivered; anything else is retried after 1 and 5 minutes, half an hour,
+2, 8 and 24 hours, then given up. Each attempt is listed in Settings → Webhooks.
 """
 
 

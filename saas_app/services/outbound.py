@@ -1,0 +1,246 @@
+"""Outbound webhooks: a tenant's URLs receive signed events, delivered by the worker with retries.
+
+Events are written in the transaction of the change they report, so an event exists if and only if
+its change was committed; the worker posts them afterwards and keeps a log of every attempt.
+"""
+
+import ipaddress
+import json
+import socket
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from saas_app.auth.secrets import new_token, seal, unseal
+from saas_app.core import signatures
+from saas_app.core.roles import Action
+from saas_app.i18n import N_
+from saas_app.models import WebhookDelivery, WebhookSubscription
+from saas_app.models.base import utcnow
+from saas_app.services import audit
+from saas_app.services.context import OrgContext, owned_row
+from saas_app.services.errors import ServiceError
+from saas_app.settings import settings
+
+EVENTS = ("message.status_changed", "reply.received", "invoice.paid", "debtor.opted_out")
+# After each failed attempt, the wait before the next: about a day and a half in all, then "failed".
+BACKOFF = tuple(timedelta(minutes=minutes) for minutes in (1, 5, 30, 2 * 60, 8 * 60, 24 * 60))
+LEASE = timedelta(minutes=2)  # a claimed delivery is not claimed again while it is being posted
+MAX_SUBSCRIPTIONS = 10
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery_id: int
+    url: str
+    secret: str
+    body: bytes
+    event_id: str
+    event_type: str
+
+
+def _check_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 500:
+        raise ServiceError(N_("Enter a full URL, such as https://example.com/cobro-events."), field="url")
+    if settings.is_production and parts.scheme != "https":
+        raise ServiceError(N_("Webhook URLs must use https."), field="url")
+    if settings.is_production and not _is_public_host(parts.hostname):
+        raise ServiceError(N_("This address is not reachable from the internet."), field="url")
+    return url
+
+
+def _is_public_host(host: str) -> bool:
+    """Whether every address the host resolves to is on the public internet (no loopback, LAN, metadata)."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(str(a).split("%")[0]).is_global for a in addresses)
+
+
+def subscribe(session: Session, ctx: OrgContext, *, url: str, events: list[str]) -> tuple[WebhookSubscription, str]:
+    """A new subscription and its signing secret, which is shown this once."""
+    ctx.require(Action.MANAGE_SETTINGS)
+    url = _check_url(url)
+    chosen = [event for event in EVENTS if event in set(events)]
+    if not chosen or set(events) - set(EVENTS):
+        raise ServiceError(N_("Choose at least one event."), field="events")
+    count = len(session.exec(select(WebhookSubscription.id).where(WebhookSubscription.org_id == ctx.org_id)).all())
+    if count >= MAX_SUBSCRIPTIONS:
+        raise ServiceError(N_("An organization can have at most {count} webhook URLs."), count=MAX_SUBSCRIPTIONS)
+    secret = "whsec_" + new_token(24)
+    row = WebhookSubscription(
+        org_id=ctx.org_id, url=url, secret_sealed=seal(secret), events=chosen, created_by_id=ctx.user_id
+    )
+    session.add(row)
+    session.flush()
+    audit.record_for(ctx, session, "webhook.subscribed", target_type="webhook", target_id=row.id, url=url)
+    return row, secret
+
+
+def remove(session: Session, ctx: OrgContext, subscription_id: int) -> None:
+    """Stop sending to this URL; deliveries still waiting are dropped, the log of past ones stays."""
+    ctx.require(Action.MANAGE_SETTINGS)
+    row = owned_row(session, WebhookSubscription, ctx, subscription_id, N_("This webhook does not exist."))
+    row.active = False
+    session.add(row)
+    session.execute(
+        update(WebhookDelivery)
+        .where(col(WebhookDelivery.subscription_id) == row.id, col(WebhookDelivery.status) == "pending")
+        .values(status="failed", last_error="webhook removed")
+    )
+    audit.record_for(ctx, session, "webhook.removed", target_type="webhook", target_id=row.id)
+
+
+def subscriptions(session: Session, ctx: OrgContext) -> list[WebhookSubscription]:
+    ctx.require(Action.MANAGE_SETTINGS)
+    query = select(WebhookSubscription).where(WebhookSubscription.org_id == ctx.org_id, WebhookSubscription.active)
+    return list(session.exec(query.order_by(col(WebhookSubscription.id))))
+
+
+def recent_deliveries(session: Session, ctx: OrgContext, limit: int = 50) -> list[WebhookDelivery]:
+    ctx.require(Action.MANAGE_SETTINGS)
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.org_id == ctx.org_id)
+        .order_by(col(WebhookDelivery.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def listening_orgs(session: Session, event_type: str) -> set[int]:
+    """Organizations with a subscription to this event: a hot path asks this before gathering details."""
+    rows = session.exec(
+        select(WebhookSubscription.org_id, WebhookSubscription.events).where(WebhookSubscription.active)
+    ).all()
+    return {org_id for org_id, events in rows if event_type in events}
+
+
+def message_event(
+    *,
+    message_id: int,
+    status: str,
+    at: datetime,
+    debtor_id: int | None,
+    invoice_id: int | None,
+    campaign_id: int | None,
+    error_code: str = "",
+) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "status": status,
+        "at": at.isoformat(),
+        "debtor_id": debtor_id,
+        "invoice_id": invoice_id,
+        "campaign_id": campaign_id,
+        "error_code": error_code,
+    }
+
+
+def emit(
+    session: Session, org_id: int, event_type: str, items: Iterable[dict[str, Any]], now: datetime | None = None
+) -> int:
+    """Queue one event per item for every active subscription to `event_type`; returns deliveries made.
+
+    Costs one query when nobody listens, so the webhook ingester can call it for every batch.
+    """
+    listening = session.exec(
+        select(WebhookSubscription.id, WebhookSubscription.events).where(
+            WebhookSubscription.org_id == org_id, WebhookSubscription.active
+        )
+    ).all()
+    targets = [subscription_id for subscription_id, events in listening if event_type in events]
+    if not targets:
+        return 0
+    now = now or utcnow()
+    rows = []
+    for data in items:
+        event_id = "evt_" + uuid.uuid4().hex
+        payload = {"id": event_id, "type": event_type, "created": int(now.timestamp()), "data": data}
+        rows += [
+            WebhookDelivery(
+                org_id=org_id,
+                subscription_id=subscription_id or 0,
+                event_id=event_id,
+                event_type=event_type,
+                payload=payload,
+                next_attempt_at=now,
+            )
+            for subscription_id in targets
+        ]
+    session.add_all(rows)
+    return len(rows)
+
+
+def claim_due(session: Session, now: datetime, limit: int = 50) -> list[Claimed]:
+    """Deliveries whose time has come, leased so that another worker leaves them alone meanwhile."""
+    query = (
+        select(WebhookDelivery, WebhookSubscription)
+        .join(WebhookSubscription, col(WebhookSubscription.id) == WebhookDelivery.subscription_id)
+        .where(col(WebhookDelivery.status) == "pending", col(WebhookDelivery.next_attempt_at) <= now)
+        .order_by(col(WebhookDelivery.next_attempt_at))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
+    claimed = []
+    for delivery, subscription in session.exec(query).all():
+        delivery.next_attempt_at = now + LEASE
+        session.add(delivery)
+        body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+        claimed.append(
+            Claimed(
+                delivery.id or 0,
+                subscription.url,
+                unseal(subscription.secret_sealed),
+                body,
+                delivery.event_id,
+                delivery.event_type,
+            )
+        )
+    return claimed
+
+
+def headers_for(claimed: Claimed, now: float) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "Cobro-Webhooks/1",
+        "Cobro-Event": claimed.event_type,
+        "Cobro-Delivery": claimed.event_id,
+        "Cobro-Signature": signatures.header(claimed.secret, int(now), claimed.body),
+    }
+
+
+def record_attempt(
+    session: Session, delivery_id: int, now: datetime, *, status_code: int | None, error: str = ""
+) -> str:
+    """A 2xx delivers; anything else waits its backoff, and after the last one the delivery failed."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.status != "pending":
+        return "gone"
+    delivery.attempts += 1
+    delivery.last_status_code = status_code
+    delivery.last_error = error[:300]
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status, delivery.delivered_at, delivery.last_error = "delivered", now, ""
+    elif delivery.attempts > len(BACKOFF):
+        delivery.status = "failed"
+    else:
+        delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
+    session.add(delivery)
+    return delivery.status
+
+
+def may_post_to(url: str) -> bool:
+    """Checked again at delivery: a name that now resolves to a private address is not posted to."""
+    host = urlsplit(url).hostname or ""
+    return not settings.is_production or _is_public_host(host)
