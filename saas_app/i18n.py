@@ -40,7 +40,7 @@ def translations(locale: str) -> NullTranslations:
     return Translations.load(str(LOCALES_DIR), [locale], domain="messages")
 
 
-def gettext(locale: str, message: str, **params: object) -> str:
+def gettext(locale: str, message: str, /, **params: object) -> str:
     text = translations(pick(locale)).gettext(message)
     return text.format(**params) if params else text
 

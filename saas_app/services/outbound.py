@@ -73,8 +73,7 @@ def subscribe(session: Session, ctx: OrgContext, *, url: str, events: list[str])
     chosen = [event for event in EVENTS if event in set(events)]
     if not chosen or set(events) - set(EVENTS):
         raise ServiceError(N_("Choose at least one event."), field="events")
-    count = len(session.exec(select(WebhookSubscription.id).where(WebhookSubscription.org_id == ctx.org_id)).all())
-    if count >= MAX_SUBSCRIPTIONS:
+    if len(subscriptions(session, ctx)) >= MAX_SUBSCRIPTIONS:  # removed ones do not count
         raise ServiceError(N_("An organization can have at most {count} webhook URLs."), count=MAX_SUBSCRIPTIONS)
     secret = "whsec_" + new_token(24)
     row = WebhookSubscription(

@@ -10,7 +10,7 @@ from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.services import api_keys, organizations
 from saas_app.services.errors import ServiceError
-from saas_app.state.base import NotSignedIn, SessionState, guarded
+from saas_app.state.base import SessionState, guarded
 
 
 class OrganizationSettingsState(SessionState):
@@ -31,17 +31,14 @@ class OrganizationSettingsState(SessionState):
 
     @rx.event
     def load(self) -> Any:
-        redirect = self.require_member()
-        if redirect is not None:
-            return redirect
-        self.error = self.error_field = ""
-        try:
-            context = self._context(Action.VIEW)
-        except NotSignedIn:
-            return rx.redirect("/login?next=/settings/organization")
+        self.error_field = ""
+        redirect, self.error = self._open_page(self._refresh)
+        return redirect
+
+    def _refresh(self) -> None:
+        context = self._context(Action.VIEW)
         with session_scope() as session:
             self._fill(organizations.settings_of(session, context))
-        return None
 
     @rx.event
     @guarded

@@ -12,7 +12,7 @@ from saas_app.i18n import N_, gettext
 from saas_app.services import whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
-from saas_app.state.base import NotSignedIn, SessionState, guarded
+from saas_app.state.base import SessionState, guarded
 
 # Meta's answer can take seconds: these calls run outside the state lock, with a bound.
 API_TIMEOUT = 15.0
@@ -83,18 +83,15 @@ class WhatsAppSettingsState(SessionState):
 
     @rx.event
     def load(self) -> Any:
-        redirect = self.require_member()
-        if redirect is not None:
-            return redirect
-        self.error = self.error_field = self.check_text = self.templates_text = ""
+        self.error_field = self.check_text = self.templates_text = ""
         self.templates = []
-        try:
-            context = self._context(Action.VIEW)
-        except NotSignedIn:
-            return rx.redirect("/login?next=/settings/whatsapp")
+        redirect, self.error = self._open_page(self._refresh)
+        return redirect
+
+    def _refresh(self) -> None:
+        context = self._context(Action.VIEW)
         with session_scope() as session:
             self._fill(whatsapp.get_account(session, context))
-        return None
 
     @rx.event
     @guarded

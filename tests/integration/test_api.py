@@ -132,6 +132,8 @@ def test_debtor_refusals_name_the_field(api: Api) -> None:
     assert (missing["code"], missing["field"]) == ("invalid", "name")
     unknown = api("POST", "/debtors", json={"name": "Ana", "phone": "+393331234567", "nmae": "x"}).json()["error"]
     assert unknown["field"] == "nmae"
+    language = api("POST", "/debtors", json={"name": "Ana", "phone": "+393331234567", "locale": "xx"})
+    assert (language.status_code, language.json()["error"]["message"]) == (422, "Unsupported language: xx.")
     zone = api("POST", "/debtors", json={"name": "Ana", "phone": "+393331234567", "timezone": "Mars/Base"})
     assert zone.json()["error"]["field"] == "timezone"
     nul = api("POST", "/debtors", json={"name": "A\x00na", "phone": "+393331234567"})

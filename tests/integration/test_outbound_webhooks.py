@@ -196,3 +196,14 @@ def test_who_may_subscribe_and_to_what(session: Session, monkeypatch: pytest.Mon
         with pytest.raises(ServiceError):
             outbound.subscribe(session, owner, url=url, events=["invoice.paid"])
     assert not outbound.may_post_to("https://localhost/hook")
+
+
+def test_removed_urls_leave_room_for_new_ones(session: Session) -> None:
+    _, owner = sign_up(session)
+    for n in range(outbound.MAX_SUBSCRIPTIONS):
+        row, _ = outbound.subscribe(session, owner, url=f"https://example.com/{n}", events=["invoice.paid"])
+    with pytest.raises(ServiceError, match="at most"):
+        outbound.subscribe(session, owner, url="https://example.com/more", events=["invoice.paid"])
+    outbound.remove(session, owner, row.id or 0)
+    outbound.subscribe(session, owner, url="https://example.com/more", events=["invoice.paid"])
+    assert len(outbound.subscriptions(session, owner)) == outbound.MAX_SUBSCRIPTIONS

@@ -119,14 +119,13 @@ class Caller:
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
             message = i18n.gettext(_language(self.request), N_("The Idempotency-Key must be 1 to 255 characters."))
             return error_response(self.request, 422, "invalid", message, field="Idempotency-Key")
-        for attempt in (1, 2):
-            try:
-                return self._write_once(work, body, key)
-            except (IntegrityError, OperationalError):
-                # A twin request with the same key committed first: its answer is now there to replay.
-                if key is None or attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return self._write_once(work, body, key)
+        except (IntegrityError, OperationalError):
+            if key is None:
+                raise
+            # A twin request with the same key committed first: its answer is now there to replay.
+            return self._write_once(work, body, key)
 
     def _write_once(
         self, work: Callable[..., tuple[int, BaseModel]], body: BaseModel | None, key: str | None

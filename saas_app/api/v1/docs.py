@@ -57,13 +57,12 @@ answer within 10 seconds counts as delivered; anything else is retried after 1 a
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    document = get_openapi(
+    return get_openapi(
         title="Cobro API",
         version="1",
         description=GUIDE,
         routes=[*routes.router.routes, *routes.write_router.routes],
     )
-    return document
 
 
 @router.get("/openapi.json")

@@ -57,24 +57,16 @@ RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page")]
 Cursor = Annotated[str | None, Query(max_length=100, description="next_cursor of the previous page")]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot compare text with NUL in it: refused as input instead
+# A reference in the path: no control characters (the server in front does not route a line break).
+PATH_TEXT = r"^[^\x00-\x1f\x7f]*$"
 Filter = Annotated[str | None, Query(max_length=100, pattern=NO_NUL)]
 InvoiceStatus = Literal["open", "partially_paid", "paid", "promised", "disputed", "written_off"]
 Since = Annotated[Instant | None, Query(description="Changed at or after this instant, in ISO 8601 with its zone")]
 
 
 def _listing(slice_: Slice[Any], out: Any) -> ListOut[Any]:
-    return ListOut[out](data=[_as(out, row) for row in slice_.items], next_cursor=cursor_of(slice_.next_after))
-
-
-def _as(out: Any, row: Any) -> Any:
-    if out is InvoiceOut:
-        return _invoice(row)
-    return out.model_validate(row, from_attributes=True)
-
-
-def _invoice(invoice: Invoice) -> InvoiceOut:
-    return InvoiceOut.model_validate(
-        {**invoice.model_dump(), "outstanding_minor": max(invoice.amount_minor - invoice.paid_minor, 0)}
+    return ListOut[out](
+        data=[out.model_validate(row) for row in slice_.items], next_cursor=cursor_of(slice_.next_after)
     )
 
 
@@ -107,7 +99,7 @@ def list_debtors(
 
 @router.get("/debtors/{debtor_id:int}", response_model=DebtorOut, tags=["debtors"])
 def get_debtor(call: Call, debtor_id: RowId) -> Any:
-    return call.read(lambda session, ctx: _as(DebtorOut, debtors.get_debtor(session, ctx, debtor_id)))
+    return call.read(lambda session, ctx: DebtorOut.model_validate(debtors.get_debtor(session, ctx, debtor_id)))
 
 
 def _debtor_input(body: DebtorIn) -> debtors.DebtorInput:
@@ -117,7 +109,8 @@ def _debtor_input(body: DebtorIn) -> debtors.DebtorInput:
 @write_router.post("/debtors", status_code=201, response_model=DebtorOut, tags=["debtors"])
 def create_debtor(call: Call, body: DebtorIn) -> Response:
     return call.write(
-        lambda session, ctx: (201, _as(DebtorOut, debtors.create_debtor(session, ctx, _debtor_input(body)))), body
+        lambda session, ctx: (201, DebtorOut.model_validate(debtors.create_debtor(session, ctx, _debtor_input(body)))),
+        body,
     )
 
 
@@ -129,13 +122,13 @@ def create_debtor(call: Call, body: DebtorIn) -> Response:
     summary="Create or update the debtor with this external reference",
 )
 def upsert_debtor(
-    call: Call, external_ref: Annotated[str, Path(min_length=1, max_length=100, pattern=NO_NUL)], body: DebtorIn
+    call: Call, external_ref: Annotated[str, Path(min_length=1, max_length=100, pattern=PATH_TEXT)], body: DebtorIn
 ) -> Response:
     def work(session: Session, ctx: OrgContext) -> tuple[int, DebtorOut]:
         data = _debtor_input(body)
         data.external_ref = external_ref
         debtor, created = debtors.upsert_by_external_ref(session, ctx, data)
-        return (201 if created else 200), _as(DebtorOut, debtor)
+        return (201 if created else 200), DebtorOut.model_validate(debtor)
 
     return call.write(work, body)
 
@@ -147,7 +140,7 @@ def update_debtor(call: Call, debtor_id: RowId, body: DebtorPatch) -> Response:
         for name, value in body.model_dump(exclude_unset=True).items():
             if value is not None:
                 setattr(data, name, value)
-        return 200, _as(DebtorOut, debtors.update_debtor(session, ctx, debtor_id, data))
+        return 200, DebtorOut.model_validate(debtors.update_debtor(session, ctx, debtor_id, data))
 
     return call.write(work, body)
 
@@ -160,7 +153,7 @@ def update_debtor(call: Call, debtor_id: RowId, body: DebtorPatch) -> Response:
 )
 def opt_out(call: Call, debtor_id: RowId) -> Response:
     return call.write(
-        lambda session, ctx: (200, _as(DebtorOut, debtors.opt_out(session, ctx, debtor_id, source="api")))
+        lambda session, ctx: (200, DebtorOut.model_validate(debtors.opt_out(session, ctx, debtor_id, source="api")))
     )
 
 
@@ -217,7 +210,7 @@ def list_invoices(
 
 @router.get("/invoices/{invoice_id:int}", response_model=InvoiceOut, tags=["invoices"])
 def get_invoice(call: Call, invoice_id: RowId) -> Any:
-    return call.read(lambda session, ctx: _invoice(invoices.get_invoice(session, ctx, invoice_id)))
+    return call.read(lambda session, ctx: InvoiceOut.model_validate(invoices.get_invoice(session, ctx, invoice_id)))
 
 
 def _invoice_input(body: InvoiceIn) -> invoices.InvoiceInput:
@@ -227,7 +220,11 @@ def _invoice_input(body: InvoiceIn) -> invoices.InvoiceInput:
 @write_router.post("/invoices", status_code=201, response_model=InvoiceOut, tags=["invoices"])
 def create_invoice(call: Call, body: InvoiceIn) -> Response:
     return call.write(
-        lambda session, ctx: (201, _invoice(invoices.create_invoice(session, ctx, _invoice_input(body)))), body
+        lambda session, ctx: (
+            201,
+            InvoiceOut.model_validate(invoices.create_invoice(session, ctx, _invoice_input(body))),
+        ),
+        body,
     )
 
 
@@ -239,13 +236,13 @@ def create_invoice(call: Call, body: InvoiceIn) -> Response:
     summary="Create or update the invoice with this number",
 )
 def upsert_invoice(
-    call: Call, number: Annotated[str, Path(min_length=1, max_length=60, pattern=NO_NUL)], body: InvoiceIn
+    call: Call, number: Annotated[str, Path(min_length=1, max_length=60, pattern=PATH_TEXT)], body: InvoiceIn
 ) -> Response:
     def work(session: Session, ctx: OrgContext) -> tuple[int, InvoiceOut]:
         data = _invoice_input(body)
         data.number = number
         invoice, created = invoices.upsert_by_number(session, ctx, data)
-        return (201 if created else 200), _invoice(invoice)
+        return (201 if created else 200), InvoiceOut.model_validate(invoice)
 
     return call.write(work, body)
 
@@ -261,7 +258,9 @@ def bulk_invoices(call: Call, body: BulkInvoicesIn) -> Response:
         done = invoices.bulk_upsert(session, ctx, [_invoice_input(item) for item in body.invoices])
         created = sum(1 for _, is_new in done if is_new)
         return 200, BulkInvoicesOut(
-            created=created, updated=len(done) - created, invoices=[_invoice(invoice) for invoice, _ in done]
+            created=created,
+            updated=len(done) - created,
+            invoices=[InvoiceOut.model_validate(invoice) for invoice, _ in done],
         )
 
     return call.write(work, body)
@@ -282,7 +281,7 @@ def update_invoice(call: Call, invoice_id: RowId, body: InvoicePatch) -> Respons
             invoices.update_invoice(session, ctx, invoice_id, data)
         if status is not None:
             invoices.change_status(session, ctx, invoice_id, status, promised_on=promised_on)
-        return 200, _invoice(invoices.get_invoice(session, ctx, invoice_id))
+        return 200, InvoiceOut.model_validate(invoices.get_invoice(session, ctx, invoice_id))
 
     return call.write(work, body)
 
@@ -307,7 +306,7 @@ def list_payments(
 
 @router.get("/payments/{payment_id:int}", response_model=PaymentOut, tags=["payments"])
 def get_payment(call: Call, payment_id: RowId) -> Any:
-    return call.read(lambda session, ctx: _as(PaymentOut, invoices.get_payment(session, ctx, payment_id)))
+    return call.read(lambda session, ctx: PaymentOut.model_validate(invoices.get_payment(session, ctx, payment_id)))
 
 
 @write_router.post(
@@ -331,7 +330,7 @@ def create_payment(call: Call, body: PaymentIn) -> Response:
             source="api",
             external_id=body.external_id,
         )
-        return (201 if created else 200), _as(PaymentOut, payment)
+        return (201 if created else 200), PaymentOut.model_validate(payment)
 
     return call.write(work, body)
 
@@ -367,9 +366,7 @@ def get_campaign(call: Call, campaign_id: RowId) -> Any:
     def work(session: Session, ctx: OrgContext) -> CampaignOut:
         campaign = campaigns.get_campaign(session, ctx, campaign_id)
         stats = campaigns.campaign_stats(session, ctx, campaign_id)
-        return CampaignOut.model_validate(
-            {**campaign.model_dump(), "stats": CampaignStatsOut.model_validate(stats, from_attributes=True)}
-        )
+        return CampaignOut.model_validate({**campaign.model_dump(), "stats": CampaignStatsOut.model_validate(stats)})
 
     return call.read(work)
 

@@ -4,7 +4,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, computed_field, model_validator
 
 from saas_app.services.debtors import OPT_IN_SOURCES
 
@@ -88,7 +88,13 @@ class DebtorPatch(Body):
     opted_in_at: Instant | None = None
 
 
-class DebtorOut(BaseModel):
+class Out(BaseModel):
+    """An answer, read straight from a row's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class DebtorOut(Out):
     id: int
     external_ref: str
     name: str
@@ -135,22 +141,26 @@ class InvoicePatch(Body):
     promised_on: IsoDate | None = Field(None, description="With status promised: the date the debtor promised")
 
 
-class InvoiceOut(BaseModel):
+class InvoiceOut(Out):
     id: int
     debtor_id: int
     number: str
     service: str
     amount_minor: int
     paid_minor: int
-    outstanding_minor: int
     currency: str
-    issued_on: IsoDate | None
-    due_on: IsoDate
+    issued_on: date | None
+    due_on: date
     status: str
-    promised_on: IsoDate | None
+    promised_on: date | None
     payment_link: str
     created_at: datetime
     updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outstanding_minor(self) -> int:
+        return max(self.amount_minor - self.paid_minor, 0)
 
 
 class BulkInvoicesIn(Body):
@@ -174,19 +184,19 @@ class PaymentIn(Body):
     )
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(Out):
     id: int
     invoice_id: int
     amount_minor: int
     currency: str
-    paid_on: IsoDate
+    paid_on: date
     method: str
     source: str
     external_id: str | None
     created_at: datetime
 
 
-class CampaignStatsOut(BaseModel):
+class CampaignStatsOut(Out):
     invoices: int
     scheduled: int
     sent: int
@@ -198,7 +208,7 @@ class CampaignStatsOut(BaseModel):
     paid_minor: dict[str, int]
 
 
-class CampaignOut(BaseModel):
+class CampaignOut(Out):
     id: int
     name: str
     status: str
@@ -208,7 +218,7 @@ class CampaignOut(BaseModel):
     stats: CampaignStatsOut | None = Field(None, description="In GET /campaigns/{id} only")
 
 
-class MessageOut(BaseModel):
+class MessageOut(Out):
     id: int
     campaign_id: int | None
     invoice_id: int | None
@@ -224,12 +234,12 @@ class MessageOut(BaseModel):
     error_message: str
 
 
-class ReplyOut(BaseModel):
+class ReplyOut(Out):
     id: int
     kind: str
     text: str
     intent: str
-    promised_on: IsoDate | None
+    promised_on: date | None
     received_at: datetime
     handled_at: datetime | None
 
