@@ -9,7 +9,7 @@ import argparse
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, text, update
 from sqlmodel import Session, func, select
 
 from bench.harness import machine, prepare_database
@@ -23,6 +23,7 @@ from saas_app.models import (
     Message,
     Template,
     TemplateVariant,
+    WhatsAppAccount,
 )
 from saas_app.services import accounts, planner
 
@@ -31,8 +32,12 @@ CHUNK = 20_000
 ZONES = ["America/Sao_Paulo", "Europe/Rome", "Europe/Madrid", "Europe/Paris", "America/Mexico_City"]
 
 
-def seed(session: Session, n: int, tenant: str = "Bench") -> int:
-    """One organization, `tenant`, with n debtors, invoices and enrollments; returns its id."""
+def seed(session: Session, n: int, tenant: str = "Bench", messaging_limit: int = 0) -> int:
+    """One organization, `tenant`, with n debtors, invoices and enrollments; returns its id.
+
+    Its WhatsApp account (the sandbox number) gets `messaging_limit`: 0, Meta's unlimited tier, is
+    the only one a million-invoice campaign can go out on in a day; a tier paces it over many.
+    """
     signup = accounts.sign_up(
         session,
         name=tenant,
@@ -42,6 +47,9 @@ def seed(session: Session, n: int, tenant: str = "Bench") -> int:
         first_party_confirmed=True,
     )
     org_id = signup.organization.id
+    session.execute(
+        update(WhatsAppAccount).where(WhatsAppAccount.org_id == org_id).values(messaging_limit=messaging_limit)
+    )
     template = Template(org_id=org_id, key="t", name="Reminder", purpose="due_today")
     session.add(template)
     session.flush()
@@ -141,23 +149,32 @@ def main() -> None:
     parser.add_argument("--enrollments", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--database", default="")
+    parser.add_argument(
+        "--messaging-limit", type=int, default=0, help="the account's WhatsApp tier (0: unlimited, no pacing)"
+    )
     args = parser.parse_args()
     engine = prepare_database(args.database, "planner")
     print(machine())
-    print(f"database: {engine.dialect.name}; enrollments: {args.enrollments:,}; batch: {args.batch:,}")
+    print(
+        f"database: {engine.dialect.name}; enrollments: {args.enrollments:,}; batch: {args.batch:,};"
+        f" messaging limit: {args.messaging_limit or 'unlimited'}"
+    )
     with Session(engine) as session:
         started = time.perf_counter()
-        seed(session, args.enrollments)
+        seed(session, args.enrollments, messaging_limit=args.messaging_limit)
         print(f"seeded in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         planned = planner.plan_all(session, now=NOW, batch=args.batch)
         elapsed = time.perf_counter() - started
         messages = session.exec(select(func.count()).select_from(Message)).one()
+        last = session.exec(select(func.max(Message.scheduled_at))).one()
         if engine.dialect.name == "sqlite":
             session.execute(text("PRAGMA wal_checkpoint"))
     rate = planned / elapsed if elapsed else 0
     print(f"planned {planned:,} messages ({messages:,} rows) in {elapsed:.1f} s: {rate:,.0f} enrollments/s")
     print(f"projected for 1,000,000: {1_000_000 / rate:.0f} s (target <= 60 s)" if rate else "nothing planned")
+    if last is not None:
+        print(f"the last message goes out {(last - NOW).total_seconds() / 86400:.1f} days after the first planning run")
 
 
 if __name__ == "__main__":

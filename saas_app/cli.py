@@ -156,12 +156,20 @@ def cmd_campaign(args: argparse.Namespace) -> None:
         segment = segments.save_segment(session, operator, name=args.name, rules=rule)
         count = segments.count(session, operator, segments.rules_from(segment.rules), now.date())
         campaign = campaigns.create_from_segment(
-            session, operator, name=args.name, cadence_id=cadence_id, segment_id=segment.id or 0, now=now
+            session,
+            operator,
+            name=args.name,
+            cadence_id=cadence_id,
+            segment_id=segment.id or 0,
+            now=now,
+            priority=args.priority,
         )
         planned = planner.plan_all(session, now=now, org_id=operator.org_id)
+        last = campaigns.campaign_stats(session, operator, campaign.id or 0).last_send_at
         print(
             f"Campaign {campaign.id} '{campaign.name}': {count.matching - count.busy} invoices enrolled"
-            f" ({count.busy} already in a running campaign); {planned} messages scheduled."
+            f" ({count.busy} already in a running campaign); {planned} messages scheduled"
+            + (f", the last at {last:%Y-%m-%d %H:%M} UTC." if last else ".")
         )
         print(f"See the schedule with: cobro schedule --org {args.org} --campaign {campaign.id}")
 
@@ -338,6 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.add_argument("--org", required=True, help="organization slug")
     campaign.add_argument("--name", required=True)
     campaign.add_argument("--cadence", type=int, default=0, help="cadence id (default: the standard cadence)")
+    campaign.add_argument(
+        "--priority",
+        choices=sorted(campaigns.PRIORITIES),
+        default="oldest_first",
+        help="who goes first when the WhatsApp messaging limit makes the campaign wait",
+    )
     campaign.add_argument(
         "--where",
         nargs="*",

@@ -49,7 +49,7 @@ def session_token(session: Session, ticket: str) -> str:
 
 
 def simple_cadence(session: Session, ctx: OrgContext, offsets: tuple[int, ...] = (-7, 0, 5)) -> int:
-    """A cadence with one English template per step, without the built-in library."""
+    """A cadence with one English template per step, approved by Meta, without the built-in library."""
     from saas_app.models import Cadence, CadenceStep, Template, TemplateVariant
 
     template = Template(org_id=ctx.org_id, key=f"t{next(_counter)}", name="Reminder", purpose="due_today")
@@ -61,6 +61,7 @@ def simple_cadence(session: Session, ctx: OrgContext, offsets: tuple[int, ...] =
             template_id=template.id or 0,
             language="en",
             body="Hi {{customer_name}}, invoice {{invoice_number}} of {{amount}} is due on {{due_date}}. Thanks.",
+            status="approved",
         )
     )
     cadence = Cadence(

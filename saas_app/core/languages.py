@@ -1,19 +1,28 @@
 """Which language variant a debtor gets when their exact language has none."""
 
+import re
+from collections.abc import Sequence
 
-def fallback_chain(locale: str, default: str = "en") -> list[str]:
-    """pt_BR -> pt_BR, pt, en; pt -> pt, pt_BR, en; es_MX -> es_MX, es, en."""
+# What an organization falls back to unless it says otherwise (Settings -> Organization).
+DEFAULT_FALLBACK = ("en",)
+
+
+def fallback_chain(locale: str, fallback: Sequence[str] = DEFAULT_FALLBACK) -> list[str]:
+    """The debtor's language, its base language, then the organization's own chain, in order.
+
+    pt_BR -> pt_BR, pt, en; pt -> pt, pt_BR, en; es_MX -> es_MX, es, en.
+    """
     locale = locale.replace("-", "_")
     base = locale.split("_")[0]
     chain = [locale, base]
     if base == "pt":
         chain.append("pt_BR")  # the library writes Portuguese for Brazil, our largest market
-    chain.append(default)
+    chain.extend(fallback)
     return list(dict.fromkeys(chain))
 
 
-def pick_language(locale: str, available: set[str], default: str = "en") -> str | None:
-    return next((lang for lang in fallback_chain(locale, default) if lang in available), None)
+def pick_language(locale: str, available: set[str], fallback: Sequence[str] = DEFAULT_FALLBACK) -> str | None:
+    return next((lang for lang in fallback_chain(locale, fallback) if lang in available), None)
 
 
 # The languages a debtor or an organization's content may be in (templates exist for all of them).
@@ -24,3 +33,16 @@ _BY_FOLDED = {code.lower(): code for code in SUPPORTED_LOCALES}
 def normalize_locale(text: str) -> str | None:
     """'pt-br', 'PT_BR' -> 'pt_BR'; an unsupported language -> None."""
     return _BY_FOLDED.get(text.strip().replace("-", "_").lower())
+
+
+def parse_chain(text: str) -> tuple[list[str], str | None]:
+    """'pt-BR, pt → en' -> (['pt_BR', 'pt', 'en'], None); the first unsupported entry as the second item."""
+    chain: list[str] = []
+    for entry in re.split(r"[\s,;>→]+", text):
+        if not entry:
+            continue
+        code = normalize_locale(entry)
+        if code is None:
+            return chain, entry
+        chain.append(code)
+    return list(dict.fromkeys(chain)), None

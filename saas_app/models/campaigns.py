@@ -83,6 +83,8 @@ class Campaign(SQLModel, table=True):
     cadence_id: int = Field(foreign_key="cadence.id")
     segment_id: int | None = Field(default=None, foreign_key="segment.id")
     status: str = Field(default="running", max_length=20)  # running, paused, finished, cancelled
+    # Who goes first when the account's messaging limit makes the campaign wait: oldest_first, largest_first.
+    priority: str = Field(default="oldest_first", max_length=20, sa_column_kwargs={"server_default": "oldest_first"})
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = utc_field(default_now=True)
 
@@ -130,6 +132,9 @@ class Message(SQLModel, table=True):
     debtor_id: int = Field(foreign_key="debtor.id", index=True)
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
     template_id: int | None = Field(default=None, foreign_key="template.id")
+    # reminder (a cadence step's template), reply (a person's text), opt_out_confirmation (the one
+    # message that still goes to a debtor who opted out: the confirmation of it).
+    kind: str = Field(default="reminder", max_length=24, sa_column_kwargs={"server_default": "reminder"})
     language: str = Field(default="", max_length=10)
     status: str = Field(default="scheduled", max_length=20)
     scheduled_at: datetime = utc_field()

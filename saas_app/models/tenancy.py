@@ -24,6 +24,11 @@ class Organization(SQLModel, table=True):
     payment_methods: str = Field(default="", max_length=500)
     # The link {{payment_link}} shows when an invoice has none, e.g. https://pay.example.com/{invoice_number}
     payment_link_template: str = Field(default="", max_length=500)
+    # The languages tried, in order, when a template has no variant in a debtor's language or its
+    # base language (pt_BR -> pt): e.g. ["pt_BR", "en"] for a Brazilian business.
+    language_fallback: list[str] = Field(
+        default_factory=lambda: ["en"], sa_column=Column(JSON, nullable=False, server_default='["en"]')
+    )
     # WhatsApp forbids third-party debt collection: who confirmed first-party use, and when.
     first_party_confirmed_by_id: int | None = Field(default=None, foreign_key="user.id")
     first_party_confirmed_at: datetime | None = utc_field(nullable=True)

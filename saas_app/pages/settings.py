@@ -228,6 +228,20 @@ def organization_page() -> rx.Component:
                         default_value=state.payment_link_template,
                         placeholder="https://pay.example.com/{invoice_number}?amount={amount}",
                     ),
+                    field(
+                        N_("Languages to fall back to, in order"),
+                        "language_fallback",
+                        default_value=state.language_fallback,
+                        placeholder="pt_BR, en",
+                    ),
+                    rx.text(
+                        t(
+                            "When a template has no version in a debtor's language (nor its base language, "
+                            "pt for pt_BR), the first of these that it has is sent. Cadence previews show the choice."
+                        ),
+                        size="1",
+                        color="var(--gray-11)",
+                    ),
                     form_error(state.error),
                     rx.cond(
                         state.can_manage_settings,

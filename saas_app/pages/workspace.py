@@ -32,15 +32,6 @@ FIRST_STEPS = [
 # route, sidebar title, icon, empty-state heading, empty-state text
 SECTIONS = [
     (
-        "/debtors",
-        N_("Debtors"),
-        "users",
-        N_("No debtors yet"),
-        N_(
-            "Your customers with open invoices will be listed here, with their language, time zone and payment history."
-        ),
-    ),
-    (
         "/invoices",
         N_("Invoices"),
         "file-text",
@@ -60,13 +51,6 @@ SECTIONS = [
         "calendar-clock",
         N_("No cadences yet"),
         N_("A cadence says which reminder goes out how many days before or after the due date."),
-    ),
-    (
-        "/campaigns",
-        N_("Campaigns"),
-        "send",
-        N_("No campaigns yet"),
-        N_("Launch a cadence on a set of invoices and follow sent, delivered, read, replied and paid."),
     ),
 ]
 

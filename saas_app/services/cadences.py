@@ -1,5 +1,6 @@
 """Cadences of one organization: steps, send rules, and the dry run the editor shows."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -8,10 +9,11 @@ from typing import Any
 import holidays as public_holidays
 from sqlmodel import Session, col, select
 
+from saas_app.core.languages import pick_language
 from saas_app.core.roles import Action
 from saas_app.core.schedule import SendRules, StepPlan, first_step, plan
 from saas_app.i18n import N_
-from saas_app.models import Cadence, CadenceStep, Invoice, Template
+from saas_app.models import Cadence, CadenceStep, Invoice, Organization, Template, TemplateVariant
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import ServiceError
 
@@ -71,6 +73,85 @@ class DryRunStep:
     send_at: datetime | None
     local: datetime | None
     skipped: bool  # before the step the invoice starts at
+    language: str = ""  # the variant the debtor gets: theirs, or the fallback chain's; "" when none fits
+    fallback: bool = False  # the debtor's own language has no variant: the chain chose another
+
+
+def language_chain(session: Session, org_id: int) -> list[str]:
+    """The organization's fallback languages, in order (Settings -> Organization)."""
+    return list(session.exec(select(Organization.language_fallback).where(Organization.id == org_id)).one())
+
+
+# Why a step's template cannot go out in a language, by the variant's status on WhatsApp.
+_NOT_SENDABLE = {
+    "rejected": N_("Meta rejected this version: edit it and submit it again."),
+    "paused": N_("Meta paused this template for its quality: the step waits until the pause is lifted."),
+    "disabled": N_("Meta disabled this template: choose another one for this step."),
+}
+_NOT_APPROVED = N_("Not approved by Meta yet ({status}): submit it in Settings → WhatsApp and wait for approval.")
+_MISSING = N_("No version in {language}, nor in the fallback languages ({chain}).")
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    """One reason a cadence step cannot reach debtors of one language."""
+
+    step_position: int
+    template_name: str
+    language: str  # the debtors' language concerned
+    status: str  # the variant's status on WhatsApp, or "missing"
+    msgid: str  # the explanation, untranslated; `message` is it in English
+    params: dict[str, str]
+
+    @property
+    def message(self) -> str:
+        return self.msgid.format(**self.params)
+
+
+def readiness(
+    session: Session, ctx: OrgContext, cadence_id: int, locales: Iterable[str], *, require_approval: bool
+) -> list[TemplateProblem]:
+    """Every step and debtor language whose template would not go out: missing after the fallback
+    chain, or not sendable on WhatsApp (rejected, paused, disabled; not yet approved when asked)."""
+    ctx.require(Action.VIEW)
+    chain = language_chain(session, ctx.org_id)
+    rows = session.exec(
+        select(CadenceStep.position, Template.name, TemplateVariant.language, TemplateVariant.status)
+        .join(Template, col(Template.id) == CadenceStep.template_id)
+        .outerjoin(TemplateVariant, col(TemplateVariant.template_id) == Template.id)
+        .where(CadenceStep.cadence_id == cadence_id, CadenceStep.org_id == ctx.org_id)
+        .order_by(col(CadenceStep.position))
+    ).all()
+    steps: dict[int, tuple[str, dict[str, str]]] = {}
+    for position, name, language, status in rows:
+        statuses = steps.setdefault(position, (name, {}))[1]
+        if language is not None:
+            statuses[language] = status
+    problems = []
+    for position, (name, statuses) in steps.items():
+        for locale in sorted(set(locales)):
+            chosen = pick_language(locale, set(statuses), chain)
+            if chosen is None:
+                params = {"language": locale, "chain": " → ".join(chain)}
+                problems.append(TemplateProblem(position, name, locale, "missing", _MISSING, params))
+            elif statuses[chosen] in _NOT_SENDABLE:
+                status = statuses[chosen]
+                problems.append(TemplateProblem(position, name, chosen, status, _NOT_SENDABLE[status], {}))
+            elif require_approval and statuses[chosen] != "approved":
+                status = statuses[chosen]
+                problems.append(TemplateProblem(position, name, chosen, status, _NOT_APPROVED, {"status": status}))
+    return list({(p.step_position, p.language, p.status): p for p in problems}.values())
+
+
+def variant_languages(session: Session, org_id: int) -> dict[int, set[str]]:
+    """Each of the organization's templates, with the languages it has a variant in."""
+    found: dict[int, set[str]] = {}
+    rows = session.exec(
+        select(TemplateVariant.template_id, TemplateVariant.language).where(TemplateVariant.org_id == org_id)
+    )
+    for template_id, language in rows:
+        found.setdefault(template_id, set()).add(language)
+    return found
 
 
 def dry_run(session: Session, ctx: OrgContext, cadence_id: int, invoice_id: int, now: datetime) -> list[DryRunStep]:
@@ -84,6 +165,13 @@ def dry_run(session: Session, ctx: OrgContext, cadence_id: int, invoice_id: int,
     if not steps:
         raise ServiceError(N_("This cadence has no steps yet."))
     names = {t.id: t.name for t in session.exec(select(Template).where(Template.org_id == ctx.org_id))}
+    chain = language_chain(session, ctx.org_id)
+    languages = variant_languages(session, ctx.org_id)
+
+    def language_of(step: CadenceStep) -> tuple[str, bool]:
+        chosen = pick_language(debtor.locale, languages.get(step.template_id, set()), chain) or ""
+        return chosen, bool(chosen) and chosen != debtor.locale
+
     rules = rules_for(cadence, debtor, invoice.due_on)
     start = first_step([s.offset_days for s in steps], invoice.due_on, now.date())
     planned = plan(
@@ -101,6 +189,7 @@ def dry_run(session: Session, ctx: OrgContext, cadence_id: int, invoice_id: int,
             None,
             None,
             True,
+            *language_of(s),
         )
         for s in steps[:start]
     ]
@@ -114,6 +203,7 @@ def dry_run(session: Session, ctx: OrgContext, cadence_id: int, invoice_id: int,
                 item.send_at,
                 item.local,
                 False,
+                *language_of(step),
             )
         )
     return result

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, insert, or_, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -13,15 +13,73 @@ from saas_app.core.invoices import Status
 from saas_app.core.roles import Action
 from saas_app.core.schedule import first_step
 from saas_app.i18n import N_
-from saas_app.models import Cadence, Campaign, Debtor, Enrollment, InboundMessage, Invoice, Message, Payment
+from saas_app.models import (
+    Cadence,
+    Campaign,
+    Debtor,
+    Enrollment,
+    InboundMessage,
+    Invoice,
+    Message,
+    Payment,
+    WhatsAppAccount,
+)
 from saas_app.services import audit, segments
-from saas_app.services.cadences import get_cadence, steps_of
+from saas_app.services.cadences import TemplateProblem, get_cadence, readiness, steps_of
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import ServiceError
 from saas_app.services.paging import Slice, keyset
+from saas_app.whatsapp import sandbox
 
 PENDING = ("scheduled", "sending")
 CLOSED_INVOICE = {Status.PAID, Status.WRITTEN_OFF, Status.DISPUTED}
+# Who goes first when the WhatsApp messaging limit makes a campaign wait.
+PRIORITIES = {
+    "oldest_first": lambda invoice: (invoice.due_on, -invoice.outstanding, invoice.id),
+    "largest_first": lambda invoice: (-invoice.outstanding, invoice.due_on, invoice.id),
+}
+
+
+class CadenceNotReady(ServiceError):
+    """The cadence's templates would not reach some of the debtors: each problem by step and language."""
+
+    def __init__(self, problems: list[TemplateProblem]) -> None:
+        listing = "; ".join(
+            f"{p.step_position + 1}. {p.template_name} ({p.language}): {p.message}" for p in problems[:10]
+        )
+        super().__init__(N_("This cadence cannot start yet: {problems}"), field="cadence", problems=listing)
+        self.problems = problems
+
+
+def requires_approval(session: Session, org_id: int) -> bool:
+    """Meta sends approved templates only; the sandbox number accepts the library's from the start."""
+    number = session.exec(select(WhatsAppAccount.phone_number_id).where(WhatsAppAccount.org_id == org_id)).first()
+    return number is None or not sandbox.is_sandbox(number)
+
+
+def _debtor_locales(session: Session, org_id: int, condition: Any) -> set[str]:
+    query = (
+        select(Debtor.locale)
+        .join(Enrollment, col(Enrollment.debtor_id) == Debtor.id)
+        .where(Enrollment.org_id == org_id, condition)
+        .distinct()
+    )
+    return set(session.exec(query).all())
+
+
+def campaign_problems(session: Session, ctx: OrgContext, campaign_id: int) -> list[TemplateProblem]:
+    """What keeps a running campaign's steps from going out now (a template Meta paused, say)."""
+    campaign = get_campaign(session, ctx, campaign_id)
+    locales = _debtor_locales(
+        session,
+        ctx.org_id,
+        and_(col(Enrollment.campaign_id) == campaign.id, col(Enrollment.state).in_(("active", "paused"))),
+    )
+    if not locales:
+        return []
+    return readiness(
+        session, ctx, campaign.cadence_id, locales, require_approval=requires_approval(session, ctx.org_id)
+    )
 
 
 def create_campaign(
@@ -33,9 +91,15 @@ def create_campaign(
     invoice_ids: list[int],
     now: datetime,
     segment_id: int | None = None,
+    priority: str = "oldest_first",
 ) -> Campaign:
-    """Enroll the invoices in the cadence, all or nothing; an invoice already being chased is refused."""
+    """Enroll the invoices in the cadence, all or nothing; an invoice already being chased is refused.
+
+    Enrollments are created in the order of the campaign's priority: the planner paces by id.
+    """
     ctx.require(Action.COLLECT)
+    if priority not in PRIORITIES:
+        raise ServiceError(N_("Choose who goes first: the oldest or the largest debts."), field="priority")
     cadence = get_cadence(session, ctx, cadence_id)
     steps = steps_of(session, cadence.id or 0)
     if not steps:
@@ -51,7 +115,12 @@ def create_campaign(
         for chunk in _chunks(ids)
         for row in session.execute(
             sa_select(
-                col(Invoice.id), col(Invoice.number), col(Invoice.status), col(Invoice.due_on), col(Invoice.debtor_id)
+                col(Invoice.id),
+                col(Invoice.number),
+                col(Invoice.status),
+                col(Invoice.due_on),
+                col(Invoice.debtor_id),
+                (col(Invoice.amount_minor) - col(Invoice.paid_minor)).label("outstanding"),
             ).where(col(Invoice.org_id) == ctx.org_id, col(Invoice.id).in_(chunk))
         )
     ]
@@ -75,11 +144,22 @@ def create_campaign(
     if busy:
         listing = ", ".join(f"{number} ({campaign})" for number, campaign in sorted(busy))
         raise ServiceError(N_("These invoices are already in a running campaign: {listing}."), listing=listing)
+    locales = {
+        locale
+        for chunk in _chunks(sorted({invoice.debtor_id for invoice in invoices}))
+        for locale in session.exec(select(Debtor.locale).where(col(Debtor.id).in_(chunk)).distinct())
+    }
+    problems = readiness(
+        session, ctx, cadence.id or 0, locales, require_approval=requires_approval(session, ctx.org_id)
+    )
+    if problems:
+        raise CadenceNotReady(problems)
     campaign = Campaign(
         org_id=ctx.org_id,
         name=name.strip()[:120],
         cadence_id=cadence.id or 0,
         segment_id=segment_id,
+        priority=priority,
         created_by_id=ctx.user_id,
     )
     session.add(campaign)
@@ -99,7 +179,7 @@ def create_campaign(
                 "next_step": first_step(offsets, invoice.due_on, today),
                 "created_at": now,
             }
-            for invoice in invoices
+            for invoice in sorted(invoices, key=PRIORITIES[priority])
         ],
     )
     audit.record_for(
@@ -119,7 +199,14 @@ def _chunks(ids: list[int], size: int = 10_000) -> list[list[int]]:
 
 
 def create_from_segment(
-    session: Session, ctx: OrgContext, *, name: str, cadence_id: int, segment_id: int, now: datetime
+    session: Session,
+    ctx: OrgContext,
+    *,
+    name: str,
+    cadence_id: int,
+    segment_id: int,
+    now: datetime,
+    priority: str = "oldest_first",
 ) -> Campaign:
     """Chase every invoice the segment selects today that no running campaign chases yet."""
     ctx.require(Action.COLLECT)
@@ -136,7 +223,14 @@ def create_from_segment(
             count=matching,
         )
     return create_campaign(
-        session, ctx, name=name, cadence_id=cadence_id, invoice_ids=ids, now=now, segment_id=segment.id
+        session,
+        ctx,
+        name=name,
+        cadence_id=cadence_id,
+        invoice_ids=ids,
+        now=now,
+        segment_id=segment.id,
+        priority=priority,
     )
 
 
@@ -250,6 +344,16 @@ def replan_invoice(session: Session, org_id: int, invoice_id: int) -> int:
     return unplan(session, _active_enrollments_of(session, org_id, invoice_id))
 
 
+def replan_organization(session: Session, org_id: int) -> int:
+    """The WhatsApp account's limit changed: every reminder not yet sent is paced again."""
+    waiting = session.exec(
+        select(Message.enrollment_id)
+        .where(Message.org_id == org_id, Message.status == "scheduled", col(Message.enrollment_id).is_not(None))
+        .distinct()
+    ).all()
+    return unplan(session, [e for e in waiting if e is not None])
+
+
 def campaign_counts(session: Session, ctx: OrgContext, campaign_id: int) -> dict[str, int]:
     ctx.require(Action.VIEW)
     rows = session.exec(
@@ -270,9 +374,12 @@ class CampaignStats:
     delivered: int  # delivered or read
     read: int
     failed: int
+    expired: int  # not sent in time (the reminder would have arrived late): the next step took over
     replied: int  # debtors who wrote back after the campaign started
     paid: int  # enrolled invoices paid in full
     paid_minor: dict[str, int]  # paid on enrolled invoices since the campaign started, per currency
+    # When the last message planned so far goes out: a tier-paced campaign may take days.
+    last_send_at: datetime | None = None
 
 
 def get_campaign(session: Session, ctx: OrgContext, campaign_id: int) -> Campaign:
@@ -317,6 +424,11 @@ def campaign_stats(session: Session, ctx: OrgContext, campaign_id: int) -> Campa
         .group_by(col(Payment.currency))
     ).all()
     delivered = by_status.get("delivered", 0) + by_status.get("read", 0)
+    last_send_at = session.exec(
+        select(func.max(Message.scheduled_at)).where(
+            Message.org_id == ctx.org_id, Message.campaign_id == campaign.id, col(Message.status).in_(PENDING)
+        )
+    ).one()
     return CampaignStats(
         invoices=invoices,
         scheduled=by_status.get("scheduled", 0) + by_status.get("sending", 0),
@@ -324,9 +436,11 @@ def campaign_stats(session: Session, ctx: OrgContext, campaign_id: int) -> Campa
         delivered=delivered,
         read=by_status.get("read", 0),
         failed=by_status.get("failed", 0),
+        expired=by_status.get("expired", 0),
         replied=replied,
         paid=paid,
         paid_minor={currency: int(total) for currency, total in amounts},
+        last_send_at=last_send_at,
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, or_, select
 
+from saas_app.core.consent import opt_out_confirmation
 from saas_app.core.invoices import InvoiceHistory, Status, classify_behaviour
 from saas_app.core.languages import normalize_locale
 from saas_app.core.phones import PhoneError, normalize_phone, region_of
@@ -16,11 +17,12 @@ from saas_app.core.roles import Action
 from saas_app.core.schedule import is_time_zone
 from saas_app.core.text import is_valid_email, normalize_email
 from saas_app.i18n import N_
-from saas_app.models import Debtor, Invoice, Organization, Payment
+from saas_app.models import Debtor, Invoice, Message, Organization, Payment
 from saas_app.models.base import utcnow
 from saas_app.services import audit, outbound
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import Conflict, ServiceError
+from saas_app.services.inbox import window_closes_at
 from saas_app.services.organizations import get_organization
 from saas_app.services.paging import MAX_PAGE, Page, Slice, keyset
 
@@ -174,7 +176,12 @@ def scan_debtors(
     external_ref: str | None = None,
     phone: str | None = None,
     updated_since: datetime | None = None,
+    consent: str | None = None,
 ) -> Slice[Debtor]:
+    """Debtors in the order they were added, a slice at a time.
+
+    `consent`: "missing" keeps those neither opted in nor out (the planner skips them), "opted_out" those who left.
+    """
     ctx.require(Action.VIEW)
     query = select(Debtor).where(Debtor.org_id == ctx.org_id)
     if external_ref is not None:
@@ -183,7 +190,23 @@ def scan_debtors(
         query = query.where(Debtor.phone == phone.strip())
     if updated_since is not None:
         query = query.where(col(Debtor.updated_at) >= updated_since)
+    if consent is not None:
+        query = query.where(*_CONSENT[consent])
     return keyset(session, query, col(Debtor.id), after=after, limit=limit)
+
+
+# The consent filters: those the planner skips for want of an opt-in, and those who opted out.
+_CONSENT: dict[str, tuple[Any, ...]] = {
+    "missing": (col(Debtor.opted_in_at).is_(None), col(Debtor.opted_out_at).is_(None)),
+    "opted_out": (col(Debtor.opted_out_at).is_not(None),),
+}
+
+
+def count_by_consent(session: Session, ctx: OrgContext, consent: str) -> int:
+    """How many of the organization's debtors a consent filter of scan_debtors keeps."""
+    ctx.require(Action.VIEW)
+    query = select(func.count()).select_from(Debtor).where(Debtor.org_id == ctx.org_id, *_CONSENT[consent])
+    return session.exec(query).one()
 
 
 def opt_out(session: Session, ctx: OrgContext, debtor_id: int, *, source: str) -> Debtor:
@@ -196,6 +219,7 @@ def opt_out(session: Session, ctx: OrgContext, debtor_id: int, *, source: str) -
         debtor.opted_out_at = utcnow()
         session.add(debtor)
         cancelled = stop_debtor(session, ctx.org_id, debtor.id or 0, reason="opted_out")
+        confirmed = _confirm_opt_out(session, ctx.org_id, debtor)
         audit.record_for(
             ctx,
             session,
@@ -204,10 +228,37 @@ def opt_out(session: Session, ctx: OrgContext, debtor_id: int, *, source: str) -
             target_id=debtor.id,
             source=source,
             cancelled_messages=cancelled,
+            confirmation="queued" if confirmed else "not sent: outside the debtor's 24-hour window",
         )
         event = {"debtor_id": debtor.id, "external_ref": debtor.external_ref, "phone": debtor.phone, "source": source}
         outbound.emit(session, ctx.org_id, "debtor.opted_out", [event])
     return debtor
+
+
+def _confirm_opt_out(session: Session, org_id: int, debtor: Debtor) -> bool:
+    """Tell the debtor, once and in their language, that reminders stopped.
+
+    Free text may go only inside the 24-hour window their last message opened (a STOP reply always
+    is); outside it WhatsApp would want an approved template, so nothing is sent and the audit says so.
+    """
+    now = utcnow()
+    if window_closes_at(session, org_id, debtor.id or 0, now) is None:
+        return False
+    org = session.get(Organization, org_id)
+    assert org is not None
+    language, text = opt_out_confirmation(debtor.locale, org.sender_name or org.name, org.language_fallback)
+    session.add(
+        Message(
+            org_id=org_id,
+            debtor_id=debtor.id or 0,
+            kind="opt_out_confirmation",
+            language=language,
+            text=text,
+            status="scheduled",
+            scheduled_at=now,
+        )
+    )
+    return True
 
 
 def refresh_behaviour(session: Session, org_id: int, debtor_ids: Iterable[int], today: date) -> int:

@@ -106,7 +106,7 @@ def scan_replies(
     return keyset(session, query, col(InboundMessage.id), after=after, limit=limit)
 
 
-def _window_closes_at(session: Session, org_id: int, debtor_id: int, now: datetime) -> datetime | None:
+def window_closes_at(session: Session, org_id: int, debtor_id: int, now: datetime) -> datetime | None:
     last = session.exec(
         select(InboundMessage.received_at)
         .where(InboundMessage.org_id == org_id, InboundMessage.debtor_id == debtor_id)
@@ -141,7 +141,7 @@ def thread(session: Session, ctx: OrgContext, debtor_id: int, now: datetime | No
         debtor.name,
         debtor.phone,
         debtor.opted_out_at is not None,
-        _window_closes_at(session, ctx.org_id, debtor_id, now or utcnow()),
+        window_closes_at(session, ctx.org_id, debtor_id, now or utcnow()),
         entries[-200:],
     )
 
@@ -158,12 +158,14 @@ def reply(session: Session, ctx: OrgContext, debtor_id: int, text: str, now: dat
         raise ServiceError(N_("A WhatsApp message holds at most 4,096 characters."), field="text")
     if debtor.opted_out_at is not None:
         raise ServiceError(N_("This debtor opted out: nothing more is sent to them."), field="text")
-    if _window_closes_at(session, ctx.org_id, debtor_id, now) is None:
+    if window_closes_at(session, ctx.org_id, debtor_id, now) is None:
         raise ServiceError(
             N_("More than 24 hours since their last message: WhatsApp allows only an approved template now."),
             field="text",
         )
-    message = Message(org_id=ctx.org_id, debtor_id=debtor_id, text=text, status="scheduled", scheduled_at=now)
+    message = Message(
+        org_id=ctx.org_id, debtor_id=debtor_id, kind="reply", text=text, status="scheduled", scheduled_at=now
+    )
     session.add(message)
     session.flush()
     audit.record_for(ctx, session, "inbox.replied", target_type="debtor", target_id=debtor_id, message_id=message.id)

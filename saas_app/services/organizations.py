@@ -5,7 +5,7 @@ from dataclasses import asdict, astuple, dataclass
 from babel.numbers import list_currencies
 from sqlmodel import Session, select
 
-from saas_app.core.languages import SUPPORTED_LOCALES
+from saas_app.core.languages import SUPPORTED_LOCALES, parse_chain
 from saas_app.core.message_values import unknown_link_fields
 from saas_app.core.roles import Action, Role
 from saas_app.core.schedule import is_time_zone
@@ -97,6 +97,8 @@ class OrganizationSettings:
     sender_name: str
     contact: str
     payment_link_template: str = ""
+    # The languages tried in order when a template has no variant in the debtor's: "pt_BR, en".
+    language_fallback: str = "en"
 
 
 CONTENT_LOCALES = SUPPORTED_LOCALES
@@ -113,6 +115,7 @@ def settings_of(session: Session, ctx: OrgContext) -> OrganizationSettings:
         org.sender_name,
         org.contact,
         org.payment_link_template,
+        ", ".join(org.language_fallback),
     )
 
 
@@ -137,6 +140,16 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
             field="payment_link_template",
             name=unknown[0],
         )
+    chain, unknown_language = parse_chain(values.language_fallback)
+    if unknown_language is not None:
+        raise ServiceError(
+            N_("{language} is not a supported language; use {supported}."),
+            field="language_fallback",
+            language=unknown_language[:20],
+            supported=", ".join(SUPPORTED_LOCALES),
+        )
+    if not chain:
+        raise ServiceError(N_("Name at least one language to fall back to."), field="language_fallback")
     return OrganizationSettings(
         name=name[:120],
         default_locale=values.default_locale,
@@ -145,6 +158,7 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
         sender_name=values.sender_name.strip()[:120] or name[:120],
         contact=values.contact.strip()[:200],
         payment_link_template=link[:500],
+        language_fallback=", ".join(chain),
     )
 
 
@@ -162,6 +176,7 @@ def update_settings(session: Session, ctx: OrgContext, values: OrganizationSetti
     }
     for key, value in asdict(clean).items():
         setattr(org, key, value)
+    org.language_fallback = clean.language_fallback.split(", ")
     session.add(org)
     if changes:
         audit.record_for(

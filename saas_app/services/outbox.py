@@ -30,12 +30,18 @@ from saas_app.models import (
     WhatsAppAccount,
 )
 from saas_app.services import campaigns, outbound, whatsapp
+from saas_app.whatsapp.errors import TEMPLATE_STATUS_OF
+from saas_app.whatsapp.templates import UTILITY_TTL
 
 LEASE = timedelta(seconds=60)
 WEBHOOK_GRACE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 # How far ahead a number's send slots are booked (seconds): claims stay well inside their lease.
 CLAIM_AHEAD = 10.0
+# How often a step whose template Meta paused or disabled is looked at again (Meta pauses for hours).
+TEMPLATE_RECHECK = timedelta(hours=1)
+_UNSENDABLE_TEMPLATE = ("paused", "disabled")
+_TEMPLATE_CODES = {str(code) for code in TEMPLATE_STATUS_OF}
 _STOPPED_INVOICE = {
     "paid": "the invoice was paid",
     "disputed": "the invoice is disputed",
@@ -182,6 +188,8 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             _TABLE.c.language,
             _TABLE.c.template_id,
             _TABLE.c.text,
+            _TABLE.c.kind,
+            _TABLE.c.scheduled_at,
             Debtor.__table__.c.name.label("debtor_name"),  # type: ignore[attr-defined]
             col(Debtor.phone),
             col(Debtor.locale),
@@ -203,6 +211,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             col(TemplateVariant.body),
             col(TemplateVariant.footer),
             col(TemplateVariant.buttons),
+            col(TemplateVariant.status).label("variant_status"),
             Organization.__table__.c.name.label("org_name"),  # type: ignore[attr-defined]
             col(Organization.sender_name),
             col(Organization.contact),
@@ -224,6 +233,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
         .where(_TABLE.c.id.in_(ids))
     ).all()
     held: list[dict[str, Any]] = []
+    postponed: list[dict[str, Any]] = []
     rendered: list[dict[str, Any]] = []
     paused_enrollments: list[int] = []
     account_ids: set[int] = set()
@@ -232,9 +242,12 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             paused_enrollments.append(row.enrollment_id)
             held.append({"b_id": row.id, "b_status": "scheduled", "reason": "", "b_failed_at": None})
             continue
-        status, reason = _stop_reason(row)
+        status, reason = _stop_reason(row, now)
         if status:
             held.append({"b_id": row.id, "b_status": status, "reason": reason, "b_failed_at": _failed_at(status, now)})
+            continue
+        if waiting := _template_unavailable(row):
+            postponed.append({"b_id": row.id, "reason": waiting, "b_at": now + TEMPLATE_RECHECK})
             continue
         try:
             outgoing = _outgoing(row, now, send_at[row.id])
@@ -247,6 +260,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
         if row.template_id is not None:
             rendered.append({"b_id": row.id, "b_text": outgoing.text, "b_parameters": outgoing.parameters})
     _hold(session, held, now)
+    _postpone(session, postponed)
     if rendered:  # what the debtor reads, kept with the message: evidence, and the inbox's thread
         session.connection().execute(
             update(_TABLE)
@@ -255,14 +269,14 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             rendered,
         )
     campaigns.unplan(session, paused_enrollments)
-    claimed.held_back = len(held) - len(paused_enrollments)
+    claimed.held_back = len(held) + len(postponed) - len(paused_enrollments)
     claimed.accounts = _accounts(session, account_ids)
     return claimed
 
 
-def _stop_reason(row: Any) -> tuple[str, str]:
+def _stop_reason(row: Any, now: datetime) -> tuple[str, str]:
     """Why this message must not go now: (status, reason), or ("", "") to send it."""
-    if row.opted_out_at is not None:
+    if row.opted_out_at is not None and row.kind != "opt_out_confirmation":  # confirming it is the one exception
         return "cancelled", "the debtor opted out"
     if row.template_id is None:  # a person's reply inside the debtor's 24-hour window: they wrote first
         return "", ""
@@ -274,7 +288,18 @@ def _stop_reason(row: Any) -> tuple[str, str]:
         return "cancelled", "the campaign stopped for this invoice"
     if row.body is None:
         return "failed", f"the template has no {row.language or 'language'} version"
+    if row.kind == "reminder" and now - row.scheduled_at > UTILITY_TTL:  # a backlog: its news is stale
+        hours = int(UTILITY_TTL.total_seconds() // 3600)
+        return "expired", f"not sent in time: it was due at {row.scheduled_at:%Y-%m-%d %H:%M} UTC, over {hours} h ago"
     return "", ""
+
+
+def _template_unavailable(row: Any) -> str:
+    """Why a step waits for its template (Meta paused or disabled it), or "" when it may go."""
+    if row.template_id is None or row.variant_status not in _UNSENDABLE_TEMPLATE:
+        return ""
+    name = row.whatsapp_name or row.template_key
+    return f"the template {name} ({row.language}) is {row.variant_status} on WhatsApp: the step waits for it"
 
 
 def _outgoing(row: Any, now: datetime, send_at: float) -> Outgoing:
@@ -335,6 +360,24 @@ def _hold(session: Session, held: list[dict[str, Any]], now: datetime) -> None:
             failed_at=bindparam("b_failed_at"),
         ),
         held,
+    )
+
+
+def _postpone(session: Session, postponed: list[dict[str, Any]]) -> None:
+    """Back in the queue until `b_at`; not counted as a try, since nothing was sent."""
+    if not postponed:
+        return
+    session.connection().execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == "sending")
+        .values(
+            status="scheduled",
+            scheduled_at=bindparam("b_at"),
+            error_message=bindparam("reason"),
+            lease_until=None,
+            attempts=_TABLE.c.attempts - 1,
+        ),
+        postponed,
     )
 
 
@@ -451,8 +494,26 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
         )
     for result in by_outcome.get("pause_account", []):
         pause_account(session, result.org_id, result.reason)
+    _mark_paused_templates(session, by_outcome.get("pause_template", []), now)
     _announce(session, (by_outcome.get("sent") or []) + (by_outcome.get("failed") or []), now)
     session.commit()
+
+
+def _mark_paused_templates(session: Session, results: list[Result], now: datetime) -> None:
+    """Meta refused a send because it paused or disabled the template: the variant says so as well."""
+    status_of = {r.message_id: TEMPLATE_STATUS_OF[int(r.code)] for r in results if r.code in _TEMPLATE_CODES}
+    if not status_of:
+        return
+    rows = session.execute(
+        select(_TABLE.c.id, _TABLE.c.template_id, _TABLE.c.language).where(_TABLE.c.id.in_(status_of))
+    ).all()
+    for message_id, template_id, language in rows:
+        session.execute(
+            update(TemplateVariant)
+            .where(col(TemplateVariant.template_id) == template_id, col(TemplateVariant.language) == language)
+            .values(status=status_of[message_id], updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def pause_account(session: Session, org_id: int, reason: str) -> None:

@@ -20,12 +20,25 @@ from sqlmodel import Session, col, select
 
 from saas_app.core.invoices import STOPPING
 from saas_app.core.languages import pick_language
+from saas_app.core.pacing import DAY, Ledger
 from saas_app.core.schedule import SendRules, first_step, next_send_time
-from saas_app.models import Cadence, CadenceStep, Campaign, Debtor, Enrollment, Invoice, Message, TemplateVariant
-from saas_app.services.cadences import rules_for, steps_of
+from saas_app.models import (
+    Cadence,
+    CadenceStep,
+    Campaign,
+    Debtor,
+    Enrollment,
+    Invoice,
+    Message,
+    TemplateVariant,
+    WhatsAppAccount,
+)
+from saas_app.services.cadences import language_chain, rules_for, steps_of
 
 PENDING = ("scheduled", "sending")
 NOT_COUNTED = ("cancelled", "skipped", "failed", "expired")  # for spacing and the weekly cap
+# What Meta counts toward the messaging limit: templates on their way or arrived.
+REACHING = ("scheduled", "sending", "sent", "delivered", "read")
 
 # Flat, distinct labels: each row is read by attribute, with no per-row object to build.
 COLUMNS: tuple[Any, ...] = (
@@ -86,13 +99,53 @@ class _Lookups:
     languages: dict[int, set[str]] = field(default_factory=dict)
     rules: dict[tuple[Any, ...], SendRules] = field(default_factory=dict)
     times: dict[tuple[Any, ...], datetime | None] = field(default_factory=dict)
-    chosen_languages: dict[tuple[str, int], str | None] = field(default_factory=dict)
+    chosen_languages: dict[tuple[str, int], str | None] = field(default_factory=dict)  # templates are one org's
+    # Per organization: its messaging-limit ledger (None: no limit), and how many sends it counts.
+    ledgers: dict[int, Ledger | None] = field(default_factory=dict)
+    tallies: dict[int, int] = field(default_factory=dict)
+    checked: set[int] = field(default_factory=set)  # organizations whose ledger this batch confirmed
 
-    def language(self, locale: str, template_id: int) -> str | None:
-        """The variant a debtor's locale gets for this template, with the fallback chain."""
+    def ledger(self, org_id: int) -> Ledger | None:
+        """The organization's messaging-limit ledger, confirmed once per batch against the database."""
+        if org_id not in self.checked:
+            self.checked.add(org_id)
+            self._confirm_ledger(org_id)
+        return self.ledgers[org_id]
+
+    def _confirm_ledger(self, org_id: int) -> None:
+        """Read the ledger again only if the sends it counts changed under it (another planner, a
+        cancellation): a count is cheap, reading every send of a large campaign each batch is not.
+
+        On PostgreSQL the account row stays locked until the batch commits, so two planners never
+        book the same places; the worker's send-slot booking waits that long at most.
+        """
+        query = select(WhatsAppAccount.messaging_limit).where(WhatsAppAccount.org_id == org_id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        limit = self.session.exec(query).first()
+        known = self.ledgers.get(org_id)
+        if not limit:
+            self.ledgers[org_id] = None
+            return
+        reaching = _reaching(org_id, self.now)
+        if known is not None and known.limit == limit:
+            counted = self.session.exec(select(func.count()).select_from(Message).where(*reaching)).one()
+            if counted == self.tallies[org_id]:
+                return
+        booked = self.session.exec(select(_SENT_OR_DUE).where(*reaching)).all()
+        self.ledgers[org_id] = Ledger(limit, [_aware(at) for at in booked])
+        self.tallies[org_id] = len(booked)
+
+    fallbacks: dict[int, list[str]] = field(default_factory=dict)
+
+    def language(self, locale: str, template_id: int, org_id: int) -> str | None:
+        """The variant a debtor's locale gets for this template, with the organization's fallback chain."""
         key = (locale, template_id)
         if key not in self.chosen_languages:
-            self.chosen_languages[key] = pick_language(locale, self.languages.get(template_id, set()))
+            if org_id not in self.fallbacks:
+                self.fallbacks[org_id] = language_chain(self.session, org_id)
+            available = self.languages.get(template_id, set())
+            self.chosen_languages[key] = pick_language(locale, available, self.fallbacks[org_id])
         return self.chosen_languages[key]
 
     def steps_of(self, cadence_id: int) -> list[CadenceStep]:
@@ -197,6 +250,8 @@ def _plan_batch(
     rows = [_Due._make(row) for row in session.execute(_due_enrollments(org_id, after_id, last_id))]
     if not rows:
         return 0, last_id
+    lookups.checked.clear()  # confirmed (and locked) again each batch: another planner may have booked since
+    rows = _pacing_order(rows, lookups)
     now = lookups.now
     others = _debtor_schedule(session, rows, after_id, now)
     messages: list[tuple[Any, ...]] = []
@@ -230,6 +285,44 @@ def _plan_batch(
             update(Enrollment).where(col(Enrollment.id).in_(ids)).values(state="stopped", stop_reason=reason)
         )
     return len(messages), last_id
+
+
+_SENT_OR_DUE = func.coalesce(col(Message.sent_at), col(Message.scheduled_at))
+
+
+def _reaching(org_id: int, now: datetime) -> tuple[Any, ...]:
+    """The organization's template sends Meta counts in a moving day that ends after `now`."""
+    return (
+        Message.org_id == org_id,
+        col(Message.template_id).is_not(None),
+        col(Message.status).in_(REACHING),
+        now - DAY <= _SENT_OR_DUE,
+    )
+
+
+def _aware(at: datetime) -> datetime:
+    """coalesce() loses the column type: SQLite gives naive UTC back."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def _pacing_order(rows: list[_Due], lookups: _Lookups) -> list[_Due]:
+    """Enrollments of paced organizations compete for each day's places: the earliest day first,
+    then the campaign's priority (enrollments are created in priority order, so by id)."""
+    if not any(lookups.ledger(org) is not None for org in {row.org_id for row in rows}):
+        return rows
+    today = lookups.now.date()
+
+    def key(item: tuple[int, _Due]) -> tuple[date, int]:
+        index, row = item
+        if lookups.ledger(row.org_id) is None:
+            return date.min, index
+        lookups.steps_of(row.cadence_id)
+        offsets = lookups.offsets[row.cadence_id]
+        position = _resume_position(row, offsets)
+        day = row.due_on + timedelta(days=offsets[position]) if position < len(offsets) else today
+        return max(day, today), index
+
+    return [row for _, row in sorted(enumerate(rows), key=key)]
 
 
 def _advance(session: Session, advanced: dict[tuple[int, int], list[int]]) -> None:
@@ -345,7 +438,7 @@ def _debtor_schedule(session: Session, rows: list[_Due], after_id: int, now: dat
 def _message_row(row: Any, step: CadenceStep, lookups: _Lookups, others: dict[int, list[datetime]]) -> tuple[Any, ...]:
     """The message for this enrollment's step, in _NAMES' order: scheduled, or skipped with the reason."""
     now = lookups.now
-    language = lookups.language(row.locale, step.template_id)
+    language = lookups.language(row.locale, step.template_id, row.org_id)
     if row.opted_in_at is None:
         status, at, reason = "skipped", now, "no opt-in recorded for this debtor"
     elif language is None:
@@ -357,6 +450,9 @@ def _message_row(row: Any, step: CadenceStep, lookups: _Lookups, others: dict[in
             resume = datetime.combine(row.paused_until, time.min, ZoneInfo(row.timezone)).astimezone(UTC)
             not_before = max(now, resume)
         when = lookups.send_time(row, target, not_before, others.get(row.debtor_id, []))
+        ledger = lookups.ledger(row.org_id)
+        if when is not None and ledger is not None:
+            when = _paced(row, target, not_before, when, ledger, lookups, others)
         if when is None:
             status, at, reason = "skipped", now, "no allowed send time in the next 120 days"
         else:
@@ -375,3 +471,26 @@ def _message_row(row: Any, step: CadenceStep, lookups: _Lookups, others: dict[in
         reason,
         now,
     )
+
+
+def _paced(
+    row: Any,
+    target: date,
+    not_before: datetime,
+    when: datetime,
+    ledger: Ledger,
+    lookups: _Lookups,
+    others: dict[int, list[datetime]],
+) -> datetime | None:
+    """The send time once the account's messaging limit has room, booked in its ledger."""
+    earliest = ledger.earliest()
+    if earliest is not None and when < earliest:
+        # Up to the whole minute: later is always allowed, and sends in one minute share a lookup.
+        earliest = earliest.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        later = lookups.send_time(row, target, max(not_before, earliest), others.get(row.debtor_id, []))
+        if later is None:
+            return None
+        when = later
+    ledger.book(when)
+    lookups.tallies[row.org_id] += 1
+    return when

@@ -1,10 +1,11 @@
 """Templates of one organization: edits, checks and previews in the debtor's language."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from saas_app.core.languages import pick_language
+from saas_app.core.languages import DEFAULT_FALLBACK, pick_language
 from saas_app.core.roles import Action
 from saas_app.core.templates import Problem, Rendered, Variant, check_variant, render
 from saas_app.i18n import N_
@@ -97,9 +98,14 @@ class Preview:
     problems: list[Problem]
 
 
-def preview(variants: dict[str, TemplateVariant], locale: str, values: dict[str, str]) -> Preview:
+def preview(
+    variants: dict[str, TemplateVariant],
+    locale: str,
+    values: dict[str, str],
+    fallback: Sequence[str] = DEFAULT_FALLBACK,
+) -> Preview:
     """The message in the debtor's language (or its fallback), as the debtor would read it."""
-    language = pick_language(locale, set(variants))
+    language = pick_language(locale, set(variants), fallback)
     if language is None:
         return Preview("", None, [Problem("body", f"no variant for {locale} or its fallbacks")])
     variant = as_variant(variants[language])

@@ -31,6 +31,7 @@ from saas_app.models.base import utcnow
 from saas_app.services import campaigns, debtors, invoices, outbound, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.whatsapp import templates as template_format
+from saas_app.whatsapp.errors import TTL_EXPIRED_CODE
 from saas_app.whatsapp.webhooks import (
     Batch,
     InboundEvent,
@@ -43,6 +44,13 @@ from saas_app.whatsapp.webhooks import (
 )
 
 _STAMP = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at", "failed": "failed_at"}
+
+
+def _status_to_store(status: StatusEvent) -> str:
+    """Meta's status as ours: a failure because the time-to-live ran out is `expired`, not `failed`."""
+    if status.status == "failed" and status.error_code == str(TTL_EXPIRED_CODE):
+        return "expired"
+    return status.status
 
 
 @dataclass
@@ -197,7 +205,7 @@ def _apply_statuses(
                 setattr(message, stamp, status.at)
             if moves_forward(message.status, status.status):
                 moved[post] += 1
-                message.status = status.status
+                message.status = _status_to_store(status)
                 if status.status == "failed":
                     message.error_code, message.error_message = status.error_code, status.error_message
                 if org_id in listening:
@@ -211,7 +219,7 @@ def _apply_statuses(
 def _status_event(message: Message, status: StatusEvent) -> dict[str, Any]:
     return outbound.message_event(
         message_id=message.id or 0,
-        status=status.status,
+        status=message.status,
         at=status.at,
         debtor_id=message.debtor_id,
         invoice_id=message.invoice_id,

@@ -12,13 +12,14 @@ from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import Template, TemplateVariant, WhatsAppAccount
 from saas_app.models.base import utcnow
-from saas_app.services import audit
+from saas_app.services import audit, campaigns
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
 from saas_app.services.templates import as_variant as template_variant
 from saas_app.settings import settings
 from saas_app.whatsapp import sandbox
 from saas_app.whatsapp import templates as template_format
+from saas_app.whatsapp.client import MESSAGING_LIMITS as TIERS
 from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint
 from saas_app.whatsapp.errors import Action as ErrorAction
 
@@ -100,6 +101,13 @@ def _check(data: AccountInput) -> None:
         raise ServiceError(N_("Choose one of Meta's messaging limits."), field="messaging_limit")
 
 
+def _set_messaging_limit(session: Session, account: WhatsAppAccount, limit: int, *, was: int | None) -> None:
+    """A new limit re-paces what is planned: reminders not yet sent are planned again with it."""
+    account.messaging_limit = limit
+    if limit != was:
+        campaigns.replan_organization(session, account.org_id)
+
+
 def get_account(session: Session, ctx: OrgContext) -> AccountView | None:
     ctx.require(Action.VIEW)
     account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
@@ -115,6 +123,7 @@ def save_account(session: Session, ctx: OrgContext, data: AccountInput) -> Accou
     if other is not None and other.org_id != ctx.org_id:
         raise ServiceError(N_("This phone number is connected to another organization."), field="phone_number_id")
     account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
+    paced_by = account.messaging_limit if account else None
     if account is None:
         account = WhatsAppAccount(org_id=ctx.org_id, phone_number_id=phone_number_id, verify_token=new_token(24))
     account.phone_number_id = phone_number_id
@@ -130,8 +139,8 @@ def save_account(session: Session, ctx: OrgContext, data: AccountInput) -> Accou
     account.api_base_url = data.api_base_url.strip().rstrip("/") or account.api_base_url
     account.api_version = data.api_version.strip() or account.api_version
     account.throughput = data.throughput
-    account.messaging_limit = data.messaging_limit
     account.updated_at = utcnow()
+    _set_messaging_limit(session, account, data.messaging_limit, was=paced_by)
     session.add(account)
     session.flush()
     changed = [name for name in ("access_token", "app_secret") if getattr(data, name).strip()]
@@ -202,16 +211,6 @@ def access_token(account: WhatsAppAccount) -> str:
 
 # Talking to the Cloud API on the organization's behalf: the settings page's buttons.
 
-# Meta's messaging-limit tiers as people per day (0: unlimited).
-_LIMITS = {
-    "TIER_250": 250,
-    "TIER_1K": 1_000,
-    "TIER_2K": 2_000,
-    "TIER_10K": 10_000,
-    "TIER_100K": 100_000,
-    "TIER_UNLIMITED": 0,
-}
-
 
 @dataclass(frozen=True)
 class ConnectionCheck:
@@ -251,10 +250,10 @@ async def test_connection(session: Session, ctx: OrgContext, http: httpx.AsyncCl
         details = await client_for(account, http).phone_number()
     except CloudError as failure:
         return ConnectionCheck(ok=False, problem=failure.verdict.reason)
-    limit = _LIMITS.get(str(details.get("whatsapp_business_manager_messaging_limit", "")).upper())
+    limit = TIERS.get(str(details.get("whatsapp_business_manager_messaging_limit", "")).upper())
     account.display_number = str(details.get("display_phone_number", account.display_number))[:30]
     if limit is not None:
-        account.messaging_limit = limit
+        _set_messaging_limit(session, account, limit, was=account.messaging_limit)
     session.add(account)
     return ConnectionCheck(
         ok=True,

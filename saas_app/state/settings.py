@@ -21,13 +21,14 @@ class OrganizationSettingsState(SessionState):
     sender_name: str = ""
     contact: str = ""
     payment_link_template: str = ""
+    language_fallback: str = "en"
     error: str = ""
     error_field: str = ""
 
     def _fill(self, values: organizations.OrganizationSettings) -> None:
         self.name, self.default_locale, self.currency = values.name, values.default_locale, values.currency
         self.timezone, self.sender_name, self.contact = values.timezone, values.sender_name, values.contact
-        self.payment_link_template = values.payment_link_template
+        self.payment_link_template, self.language_fallback = values.payment_link_template, values.language_fallback
 
     @rx.event
     def load(self) -> Any:
@@ -53,6 +54,7 @@ class OrganizationSettingsState(SessionState):
             sender_name=str(form.get("sender_name", "")),
             contact=str(form.get("contact", "")),
             payment_link_template=str(form.get("payment_link_template", "")),
+            language_fallback=str(form.get("language_fallback", self.language_fallback)),
         )
         try:
             with session_scope() as session:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from saas_app.core.schedule import PAIR_SPACING
 from saas_app.i18n import N_
 
 
@@ -18,6 +19,21 @@ RETRY_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 133004, 131057}
 FAIL_CODES = frozenset({100, 131008, 131009, 131026, 131047, 131051, 132000, 132001, 132005, 132007, 132012, 130403})
 PAUSE_ACCOUNT_CODES = frozenset({0, 3, 10, 190, 131031, 131042, 131045, 131048, 131064, 133010, 368, 130497})
 PAUSE_TEMPLATE_CODES = frozenset({132015, 132016})
+# What a template-pause code says about the template, as our TemplateVariant.status.
+TEMPLATE_STATUS_OF = {132015: "paused", 132016: "disabled"}
+
+# A message not delivered within its template's time-to-live comes back as a `failed` status with
+# this code. The Cloud API error reference we found does not list it: it is the code WhatsApp's
+# On-Premises API documents ("Message expired: failed to send during its Time To Live") and BSPs
+# such as Sinch report for expired templates.
+TTL_EXPIRED_CODE = 410
+
+# Meta documents no error for going over the messaging limit (unique people reached outside service
+# windows per moving 24 h). 131048 is the closest code it documents: "restrictions on how many
+# messages can be sent from this phone number". The simulator refuses with it. Acting on it as we do
+# (stop the organization's sending, tell an admin) is the safe side: the planner paces to the limit,
+# so reaching it means Meta counts differently from us (a lowered tier, another app on the portfolio).
+MESSAGING_LIMIT_CODE = 131048
 
 # Shown to people (in their language, through the catalogs) and stored as the reason.
 READABLE = {
@@ -62,6 +78,10 @@ def judge(code: int | None, http_status: int, message: str = "") -> Verdict:
 
 
 def backoff_seconds(attempt: int, action: Action, jitter: float) -> float:
-    """Exponential with jitter (0..1): 1, 2, 4 ... s capped at 5 min; the pair rate waits 4^n s."""
-    base = 4.0**attempt if action == Action.RETRY_RECIPIENT else 2.0**attempt
-    return min(300.0, base) * (0.5 + jitter / 2)
+    """Exponential with jitter (0..1): 1, 2, 4 ... s capped at 5 min; the pair rate waits 4^n s.
+
+    The pair rate is never retried sooner than its spacing: before then Meta refuses it again for sure.
+    """
+    if action == Action.RETRY_RECIPIENT:
+        return max(PAIR_SPACING.total_seconds(), min(300.0, 4.0**attempt) * (0.5 + jitter / 2))
+    return min(300.0, 2.0**attempt) * (0.5 + jitter / 2)

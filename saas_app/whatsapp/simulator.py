@@ -5,6 +5,10 @@ its numbers, templates and recent sends in memory, and posts signed webhooks bac
 way Meta does: sent, delivered and read after a while, some failures, and some replies in the
 debtor's language (payment claims, promises, opt-outs), so that a demo campaign moves by itself.
 Sandbox numbers (whatsapp.sandbox) need no set-up: their credentials come from a shared secret.
+
+Meta's limits are enforced as Meta enforces them: a number's throughput (130429), the pair rate
+(131056), the messaging-limit tier when the behaviour asks for it, and a template's time-to-live
+for recipients whose phone stays off (a `failed` status with 410 once it runs out).
 """
 
 import asyncio
@@ -32,6 +36,9 @@ from saas_app.core.ratelimit import most_in_any_second
 from saas_app.core.schedule import PAIR_SPACING
 from saas_app.core.templates import placeholders_in
 from saas_app.whatsapp import sandbox
+from saas_app.whatsapp.client import MESSAGING_LIMITS
+from saas_app.whatsapp.errors import MESSAGING_LIMIT_CODE, TTL_EXPIRED_CODE
+from saas_app.whatsapp.templates import UTILITY_TTL
 from saas_app.whatsapp.webhooks import (
     button_message,
     contact,
@@ -42,6 +49,15 @@ from saas_app.whatsapp.webhooks import (
 )
 
 _E164_DIGITS = re.compile(r"^[1-9]\d{7,14}$")
+_DAY = 24 * 3600.0
+# Meta's time-to-live when a template sets none (utility and marketing): a message is dropped after it.
+DEFAULT_TTL_SECONDS = 30 * _DAY
+# message_send_ttl_seconds Meta accepts per category, in seconds.
+_TTL_RANGES = {"AUTHENTICATION": (30, 900), "UTILITY": (30, 43_200), "MARKETING": (43_200, 2_592_000)}
+# Sending a template Meta paused (low quality) or disabled (paused too often) is refused with these.
+_PAUSED = {"PAUSED": (132015, "Template is paused"), "DISABLED": (132016, "Template is disabled")}
+# Sandbox numbers hold the built-in library as Cobro would have submitted it.
+_OUR_TTL = int(UTILITY_TTL.total_seconds())
 
 
 @dataclass
@@ -64,6 +80,7 @@ class SimTemplate:
     category: str
     body: str
     status: str = "APPROVED"
+    ttl_seconds: int | None = None  # message_send_ttl_seconds, as submitted
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -92,6 +109,11 @@ class Behaviour:
     reply_rate: float = 0.2  # of the messages read
     approve_after: float = 5.0  # a submitted template's review
     webhooks: bool = True
+    offline_rate: float = 0.0  # recipients whose phone stays off: never delivered, dropped after the TTL
+    ttl_scale: float = 1.0  # simulated seconds per second of a time-to-live (a demo may use 0.001)
+    # Refuse templates to new people beyond each number's messaging-limit tier. Off by default: demos
+    # and benchmarks send to thousands at once from fresh sandbox numbers (TIER_250).
+    messaging_limits: bool = False
 
 
 # Replies a debtor might write, per language: (quick-reply button index or None, text).
@@ -143,6 +165,26 @@ class _Due:
 
 
 @dataclass
+class _Reached:
+    """The people one number reached with templates outside their service window, in a moving 24 h."""
+
+    last: dict[str, float] = field(default_factory=dict)  # person: the latest send counted
+    order: deque[tuple[float, str]] = field(default_factory=deque)
+
+    def admits(self, to: str, now: float, limit: int) -> bool:
+        """Whether a template to `to` fits in the limit (counted if so); people already reached always fit."""
+        while self.order and now - self.order[0][0] >= _DAY:
+            at, person = self.order.popleft()
+            if self.last.get(person) == at:
+                del self.last[person]
+        if to not in self.last and len(self.last) >= limit:
+            return False
+        self.last[to] = now
+        self.order.append((now, to))
+        return True
+
+
+@dataclass
 class SimulatorState:
     numbers: dict[str, Number] = field(default_factory=dict)
     templates: dict[str, dict[tuple[str, str], SimTemplate]] = field(default_factory=lambda: defaultdict(dict))
@@ -159,6 +201,8 @@ class SimulatorState:
     read_receipts: list[str] = field(default_factory=list)  # wamids the business marked read
     wrote_at: dict[tuple[str, str], float] = field(default_factory=dict)  # (number, debtor): last message
     throttled: int = 0  # sends refused with 130429
+    offline: set[str] = field(default_factory=set)  # recipients (digits) whose phone stays off
+    reached: dict[str, _Reached] = field(default_factory=lambda: defaultdict(_Reached))  # per number
 
     def number(self, phone_number_id: str) -> Number | None:
         """A known number, or a sandbox one made on first use with the built-in library approved."""
@@ -176,7 +220,7 @@ class SimulatorState:
             self.numbers[phone_number_id] = found
             for language in library.LANGUAGES:
                 for text in library.texts(language):
-                    self.add_template(found.waba_id, text.key, language, text.variant.body)
+                    self.add_template(found.waba_id, text.key, language, text.variant.body, ttl_seconds=_OUR_TTL)
         return found
 
     def debtor_wrote(self, phone_number_id: str, to: str, at: float | None = None) -> None:
@@ -190,13 +234,28 @@ class SimulatorState:
     def later(self, delay: float, phone_number_id: str, **value: Any) -> None:
         heapq.heappush(self.pending, _Due(time.monotonic() + delay, next(self._ids), phone_number_id, value))
 
-    def add_template(self, waba_id: str, name: str, language: str, body: str, status: str = "APPROVED") -> SimTemplate:
-        template = SimTemplate(str(next(self._ids)), name, language, "UTILITY", body, status)
+    def add_template(
+        self,
+        waba_id: str,
+        name: str,
+        language: str,
+        body: str,
+        status: str = "APPROVED",
+        ttl_seconds: int | None = None,
+    ) -> SimTemplate:
+        template = SimTemplate(str(next(self._ids)), name, language, "UTILITY", body, status, ttl_seconds)
         self.templates[waba_id][(name, language)] = template
         return template
 
     def next_wamid(self) -> str:
         return f"wamid.SIM{next(self._ids):012d}"
+
+    def ttl_of(self, number: Number, body: dict[str, Any]) -> float:
+        """How long Meta tries to deliver this message: its template's TTL, else Meta's default."""
+        content = body.get("template") or {}
+        name, language = str(content.get("name", "")), str((content.get("language") or {}).get("code", ""))
+        template = self.templates[number.waba_id].get((name, language)) if content else None
+        return float(template.ttl_seconds) if template and template.ttl_seconds else DEFAULT_TTL_SECONDS
 
 
 def _error(code: int, message: str, http_status: int = 400, details: str = "") -> JSONResponse:
@@ -214,10 +273,18 @@ def _lifecycle(state: SimulatorState, number: Number, wamid: str, body: dict[str
     to, callback = str(body.get("to", "")).lstrip("+"), str(body.get("biz_opaque_callback_data", ""))
     now = datetime.now(UTC)
 
-    def status(delay: float, name: str, error: tuple[int, str] | None = None) -> None:
+    def status(delay: float, name: str, error: tuple[int, str] | None = None, details: str = "") -> None:
         item = status_item(wamid, name, to, now + timedelta(seconds=delay), callback, error)
+        if details:
+            item["errors"][0]["error_data"]["details"] = details
         state.later(delay, number.phone_number_id, statuses=[item])
 
+    if to in state.offline or (world.offline_rate and rng.random() < world.offline_rate):
+        status(world.sent_after, "sent")  # on WhatsApp's servers; the phone never picks it up
+        expiry = max(world.sent_after, state.ttl_of(number, body) * world.ttl_scale)
+        details = "Message failed to send during its Time To Live (TTL) duration"
+        status(expiry, "failed", (TTL_EXPIRED_CODE, "Message expired"), details)
+        return
     if rng.random() < world.failure_rate:
         status(world.sent_after, "failed", (131026, "Message undeliverable"))
         return
@@ -353,10 +420,20 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
         window.append(now)
         return False
 
+    def within_messaging_limit(number: Number, to: str, now: float) -> bool:
+        """Meta counts the unique people a number reaches outside their service window in a moving 24 h."""
+        limit = MESSAGING_LIMITS.get(number.messaging_limit.upper(), 0)
+        if not state.behaviour.messaging_limits or not limit or state.window_open(number.phone_number_id, to):
+            return True
+        return state.reached[number.phone_number_id].admits(to, now, limit)
+
     def check_template(waba_id: str, content: dict[str, Any]) -> JSONResponse | None:
         name = str(content.get("name", ""))
         language = str((content.get("language") or {}).get("code", ""))
         template = state.templates[waba_id].get((name, language))
+        if template is not None and template.status in _PAUSED:
+            code, title = _PAUSED[template.status]
+            return _error(code, f"(#{code}) {title}", 400, f"template name ({name}) in {language}")
         if template is None or template.status != "APPROVED":
             details = f"template name ({name}) does not exist in {language}"
             return _error(132001, "(#132001) Template name does not exist in the translation", 404, details)
@@ -399,6 +476,7 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
         if over_throughput(number, now):
             state.throttled += 1
             return _error(130429, "(#130429) Rate limit hit", 400, "Cloud API message throughput has been reached.")
+        # Meta's reference documents no burst above the pair rate (some BSPs speak of one): none is allowed.
         last = state._last_to.get((number.phone_number_id, to))
         if last is not None and now - last < PAIR_SPACING.total_seconds():
             return _error(131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit", 400)
@@ -409,6 +487,9 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
         elif kind == "text" and not state.window_open(number.phone_number_id, to):
             details = "More than 24 hours have passed since the recipient last replied."
             return _error(131047, "(#131047) Re-engagement message", 400, details)
+        if kind == "template" and not within_messaging_limit(number, to, now):
+            details = "The number reached its messaging limit: unique people per moving 24 hours."
+            return _error(MESSAGING_LIMIT_CODE, f"(#{MESSAGING_LIMIT_CODE}) Spam rate limit hit", 400, details)
         state._last_to[(number.phone_number_id, to)] = now
         wamid = state.next_wamid()
         state.sent.append({"wamid": wamid, "phone_number_id": number.phone_number_id, **body})
@@ -459,8 +540,16 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
         text = next((c.get("text", "") for c in body.get("components") or [] if c.get("type") == "BODY"), "")
         if not body.get("name") or not body.get("language") or not text:
             return _error(100, "(#100) Invalid parameter", 400, "name, language and a BODY component are required")
-        template = state.add_template(number.waba_id, body["name"], body["language"], text, status="PENDING")
-        template.category = str(body.get("category", "UTILITY"))
+        category = str(body.get("category", "UTILITY")).upper()
+        ttl = body.get("message_send_ttl_seconds")
+        low, high = _TTL_RANGES.get(category, (0, 0))
+        if ttl is not None and not (isinstance(ttl, int) and low <= ttl <= high):
+            details = f"message_send_ttl_seconds must be between {low} and {high} for {category} templates"
+            return _error(100, "(#100) Invalid parameter", 400, details)
+        template = state.add_template(
+            number.waba_id, body["name"], body["language"], text, status="PENDING", ttl_seconds=ttl
+        )
+        template.category = category
         if state.behaviour.webhooks:  # Meta reviews it, then says so with a template status webhook
             state.later(state.behaviour.approve_after, number.phone_number_id, approved=[template])
         return JSONResponse({"id": template.id, "status": template.status, "category": template.category})
@@ -490,13 +579,18 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
         return JSONResponse(template.as_json())
 
     async def configure(request: Request) -> JSONResponse:
-        """Not Meta's: set a number's throughput tier, as Meta would after an upgrade."""
+        """Not Meta's: set a number's throughput or messaging-limit tier, as Meta would after an upgrade."""
         number = state.number(request.path_params["object_id"])
         if number is None:
             return _error(100, "unknown phone_number_id", 404)
         body = await request.json()
-        number.throughput = int(body.get("throughput", number.throughput))
-        return JSONResponse({"id": number.phone_number_id, "throughput": number.throughput})
+        limit = str(body.get("messaging_limit", number.messaging_limit)).upper()
+        if limit not in MESSAGING_LIMITS:
+            return _error(100, f"messaging_limit: one of {', '.join(MESSAGING_LIMITS)}", 400)
+        number.throughput, number.messaging_limit = int(body.get("throughput", number.throughput)), limit
+        return JSONResponse(
+            {"id": number.phone_number_id, "throughput": number.throughput, "messaging_limit": number.messaging_limit}
+        )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> Any:

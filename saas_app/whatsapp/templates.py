@@ -1,7 +1,7 @@
 """Our templates in Meta's template-management format: names, example values, the submission body."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from saas_app.core.message_values import MessageFacts, placeholder_values
@@ -18,6 +18,11 @@ STATUSES = {
     "FLAGGED": "approved",  # still sendable; Meta warns before pausing
     "REINSTATED": "approved",
 }
+# How long Meta keeps trying to deliver one of our reminders (message_send_ttl_seconds). Meta's default
+# is 30 days, so a "due tomorrow" could arrive after the due date. 12 hours, the longest Meta allows
+# for UTILITY templates, rides out a phone that is off overnight and still keeps a reminder about the
+# right day. The worker does not send a reminder that has waited longer than this either.
+UTILITY_TTL = timedelta(hours=12)
 _CURRENCY = {"pt_BR": "BRL", "en": "USD", "es": "EUR", "it": "EUR", "fr": "EUR"}
 
 
@@ -70,5 +75,6 @@ def submission(name: str, language: str, variant: Variant) -> dict[str, Any]:
         "language": language,
         "category": "UTILITY",
         "parameter_format": "NAMED",
+        "message_send_ttl_seconds": int(UTILITY_TTL.total_seconds()),
         "components": components,
     }

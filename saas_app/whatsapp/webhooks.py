@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 # A message's statuses only move forward; "failed" is final whatever arrives after it.
-STATUS_RANK = {"scheduled": 0, "sending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+# `expired` is ours: the failure Meta reports when a time-to-live ran out, ranked as one.
+STATUS_RANK = {"scheduled": 0, "sending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4, "expired": 4}
 
 
 def handshake(params: dict[str, str], verify_token: str) -> str | None:

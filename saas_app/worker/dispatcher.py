@@ -82,7 +82,7 @@ def result_of(message: Outgoing, failure: CloudError, now: datetime, jitter: flo
     if verdict.action == Action.PAUSE_ACCOUNT:
         return result("pause_account", now)
     if verdict.action == Action.PAUSE_TEMPLATE:
-        return result("pause_template", now + timedelta(hours=1))
+        return result("pause_template", now + outbox.TEMPLATE_RECHECK)
     if failure.maybe_sent:  # it may have gone: only Meta's webhook can tell, so do not send it again now
         return result("uncertain")
     if message.attempts >= outbox.MAX_ATTEMPTS:

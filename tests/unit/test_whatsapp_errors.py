@@ -46,3 +46,9 @@ def test_metas_reasons_reach_people_in_their_language() -> None:
         untranslated = [reason for reason in READABLE.values() if gettext(language, reason) == reason]
         assert untranslated == [], language
     assert gettext("pt", READABLE[190]) == "o token de acesso expirou ou foi revogado"
+
+
+def test_the_pair_rate_is_never_retried_before_its_six_seconds() -> None:
+    assert backoff_seconds(0, Action.RETRY_RECIPIENT, 0.0) == 6.0
+    assert backoff_seconds(1, Action.RETRY_RECIPIENT, 1.0) == 6.0
+    assert backoff_seconds(2, Action.RETRY_RECIPIENT, 1.0) == 16.0

@@ -19,3 +19,8 @@ def test_a_body_without_placeholders_has_no_example_and_names_are_metas_kind() -
     body = submission("thanks", "en", Variant(body="Thank you!"))
     assert body["components"] == [{"type": "BODY", "text": "Thank you!"}]
     assert meta_name("Lembrete Março-2026") == "lembrete_mar_o_2026"
+
+
+def test_reminders_are_submitted_with_the_longest_time_to_live_meta_allows_for_utility() -> None:
+    body = submission("thanks", "en", Variant(body="Thank you!"))
+    assert body["message_send_ttl_seconds"] == 12 * 3600, "undelivered for 12 hours: Meta drops it"

@@ -203,9 +203,11 @@ class CampaignStatsOut(Out):
     delivered: int
     read: int
     failed: int
+    expired: int = Field(description="Not sent in time, so dropped; the next step took over")
     replied: int
     paid: int
     paid_minor: dict[str, int]
+    last_send_at: datetime | None = Field(description="When the last message planned so far goes out")
 
 
 class CampaignOut(Out):

@@ -1,0 +1,39 @@
+"""Pacing to WhatsApp's messaging limit: at most `limit` template sends in any moving 24 hours.
+
+Meta counts the unique people a business reaches outside a service window per moving 24 hours.
+The ledger counts every template send instead: a debtor reminded twice in a day uses two places,
+so the count of people can only be lower than the count the ledger keeps under the limit.
+
+Sends are booked one after another, in the order the caller decides (its priority), and send k
+may go no earlier than a day after send k - limit. Then no day holds limit + 1 sends, whatever
+order their times came in: among any limit + 1 places, two differ by a multiple of `limit`, and
+each step of `limit` places waits a day.
+"""
+
+from collections import deque
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+DAY = timedelta(hours=24)
+# A send exactly a day after another must not share a window with it, however windows are cut.
+_MARGIN = timedelta(seconds=1)
+
+
+class Ledger:
+    """The template sends of one WhatsApp account from a day ago on: booked and to be booked."""
+
+    def __init__(self, limit: int, booked: Iterable[datetime] = ()) -> None:
+        if limit < 1:
+            raise ValueError("a ledger needs a limit of at least one send a day")
+        self.limit = limit
+        # The last `limit` sends in booking order (what was booked before comes in time order):
+        # the oldest of them decides when the next may go.
+        self._last: deque[datetime] = deque(sorted(booked)[-limit:], maxlen=limit)
+
+    def earliest(self) -> datetime | None:
+        """The first moment the next send may go; None while the limit leaves room at any time."""
+        return self._last[0] + DAY + _MARGIN if len(self._last) == self.limit else None
+
+    def book(self, at: datetime) -> None:
+        """Count a send at `at`, which the caller has placed no earlier than earliest()."""
+        self._last.append(at)

@@ -1,0 +1,171 @@
+"""Debtors: the organization's customers, with the consent WhatsApp asks for before Cobro writes first."""
+
+from typing import Any
+
+import reflex as rx
+
+from saas_app.components.layout import app_page, empty_state, form_error
+from saas_app.i18n import N_
+from saas_app.state.base import t
+from saas_app.state.debtors import DebtorRow, DebtorsState
+
+FILTERS = [("all", N_("All")), ("missing", N_("Without opt-in")), ("opted_out", N_("Opted out"))]
+CONSENT_LOOK = {"in": ("circle-check", "green"), "missing": ("circle-alert", "amber"), "out": ("circle-x", "red")}
+COLUMNS = (N_("Name"), N_("Phone"), N_("Language"), N_("Time zone"), N_("Consent"))
+
+
+def consent_cell(row: DebtorRow) -> rx.Component:
+    return rx.hstack(
+        rx.match(
+            row["consent"],
+            *[
+                (kind, rx.icon(icon, size=16, color=f"var(--{color}-10)"))
+                for kind, (icon, color) in CONSENT_LOOK.items()
+            ],
+            rx.icon("circle", size=16),
+        ),
+        rx.text(
+            row["consent_text"],
+            size="2",
+            color=rx.match(
+                row["consent"], *[(kind, f"var(--{color}-11)") for kind, (_, color) in CONSENT_LOOK.items()], "inherit"
+            ),
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def debtor_row(row: DebtorRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.text(row["name"], weight="medium")),
+        rx.table.cell(rx.text(row["phone"], white_space="nowrap")),
+        rx.table.cell(row["language"]),
+        rx.table.cell(row["timezone"]),
+        rx.table.cell(consent_cell(row)),
+        class_name="debtor-row",
+    )
+
+
+def consent_note() -> rx.Component:
+    """How many debtors the planner skips for want of consent, why, and how to record it."""
+    return rx.callout(
+        rx.vstack(
+            rx.text(
+                t("Debtors without opt-in:"),
+                " ",
+                rx.text.strong(DebtorsState.without_opt_in, id="without-opt-in-count"),
+                weight="medium",
+            ),
+            rx.text(
+                t(
+                    "WhatsApp requires consent before a business starts a conversation, so they get no reminders. "
+                    "Record it by importing them with a consent column or through the API; it is also recorded "
+                    "when a debtor writes to you first."
+                )
+            ),
+            spacing="1",
+        ),
+        icon="shield-alert",
+        color_scheme="amber",
+        id="consent-note",
+        width="100%",
+    )
+
+
+def pager(state: Any) -> rx.Component:
+    """Previous and next for a keyset listing; hidden while everything fits on one page."""
+    return rx.cond(
+        (state.page > 1) | state.has_next,
+        rx.hstack(
+            rx.button(
+                rx.icon("chevron-left", size=16),
+                t("Previous"),
+                variant="soft",
+                disabled=state.page <= 1,
+                on_click=state.previous_page,
+                id="page-previous",
+            ),
+            rx.text(state.page_label, size="2", color="var(--gray-11)", id="page-label"),
+            rx.button(
+                t("Next"),
+                rx.icon("chevron-right", size=16),
+                variant="soft",
+                disabled=~state.has_next,
+                on_click=state.next_page,
+                id="page-next",
+            ),
+            align="center",
+            justify="end",
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
+def debtors_table() -> rx.Component:
+    state = DebtorsState
+    return rx.cond(
+        state.debtors.length() > 0,
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(label)) for label in COLUMNS])),
+            rx.table.body(rx.foreach(state.debtors, debtor_row)),
+            width="100%",
+            variant="surface",
+            id="debtors",
+        ),
+        rx.card(
+            rx.text(
+                rx.match(
+                    state.consent,
+                    ("missing", t("Every debtor has opted in or opted out: none is skipped for want of consent.")),
+                    ("opted_out", t("No debtor has opted out.")),
+                    "",
+                ),
+                color="var(--gray-11)",
+            ),
+            width="100%",
+            id="debtors-none",
+        ),
+    )
+
+
+def debtors_page() -> rx.Component:
+    state = DebtorsState
+    return app_page(
+        N_("Debtors"),
+        form_error(state.error),
+        rx.cond(
+            state.any_debtor,
+            rx.vstack(
+                rx.cond(state.without_opt_in != "", consent_note()),
+                rx.segmented_control.root(
+                    *[rx.segmented_control.item(t(label), value=value) for value, label in FILTERS],
+                    value=state.consent,
+                    on_change=state.set_consent,
+                    id="consent-filter",
+                ),
+                debtors_table(),
+                pager(state),
+                spacing="4",
+                width="100%",
+            ),
+            rx.cond(
+                state.error == "",
+                empty_state(
+                    "users",
+                    N_("No debtors yet"),
+                    N_(
+                        "Import a spreadsheet of your customers and their open invoices, with a consent column "
+                        "saying who agreed to receive WhatsApp messages, or send them from your billing system "
+                        "through the API."
+                    ),
+                    rx.link(t("Read the API reference"), href="/api/v1/docs", is_external=True, size="2"),
+                ),
+            ),
+        ),
+    )
+
+
+def register(app: rx.App) -> None:
+    app.add_page(debtors_page, route="/debtors", title="Debtors · Cobro", on_load=DebtorsState.load)
