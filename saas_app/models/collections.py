@@ -57,6 +57,8 @@ class Invoice(SQLModel, table=True):
     status: str = Field(default="open", max_length=20)
     promised_on: date | None = None
     payment_link: str = Field(default="", max_length=500)
+    # Where the invoice's PDF is (the billing system's link): sent in the chat as a document on request.
+    document_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)
 

@@ -45,7 +45,12 @@ def conversation_item(row: ConversationRow) -> rx.Component:
 def bubble(entry: EntryRow) -> rx.Component:
     return rx.hstack(
         rx.box(
-            rx.text(entry["text"], white_space="pre-wrap", size="2"),
+            rx.hstack(
+                rx.cond(entry["document"], rx.icon("file-text", size=16, color="var(--teal-11)")),
+                rx.text(entry["text"], white_space="pre-wrap", size="2"),
+                spacing="1",
+                align="center",
+            ),
             rx.hstack(
                 rx.cond(entry["inbound"], rx.badge(entry["intent"], variant="soft", size="1")),
                 rx.spacer(),
@@ -128,6 +133,24 @@ def thread_panel() -> rx.Component:
                         on_submit=state.send,
                         reset_on_submit=True,
                         width="100%",
+                    ),
+                ),
+                rx.cond(
+                    state.can_collect & state.window_open & (state.documents.length() > 0),
+                    rx.hstack(
+                        rx.foreach(
+                            state.documents,
+                            lambda document: rx.button(
+                                rx.icon("file-text", size=16),
+                                document["label"],
+                                variant="soft",
+                                size="1",
+                                on_click=state.send_invoice(document["invoice_id"]),
+                                class_name="send-invoice",
+                            ),
+                        ),
+                        wrap="wrap",
+                        spacing="2",
                     ),
                 ),
                 form_error(state.error),

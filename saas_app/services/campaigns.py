@@ -493,8 +493,8 @@ def campaign_schedule(
                 status, language = message.status, message.language
             elif item.position < enrollment.next_step or item.skipped:
                 at, status, language = None, "passed", ""
-            else:
-                at, status, language = item.send_at, "expected", ""
+            else:  # the variant the fallback chain picks today
+                at, status, language = item.send_at, "expected", item.language
             local = at.astimezone(zone) if at else None
             steps.append(
                 ScheduledStep(item.position, item.offset_days, item.template_name, status, at, local, language)

@@ -8,10 +8,10 @@ from sqlmodel import Session, col, select
 
 from saas_app.core.roles import Action
 from saas_app.i18n import N_
-from saas_app.models import Debtor, InboundMessage, Message, WhatsAppAccount
+from saas_app.models import Debtor, InboundMessage, Invoice, Message, WhatsAppAccount
 from saas_app.models.base import utcnow
 from saas_app.services import audit, whatsapp
-from saas_app.services.context import OrgContext
+from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import NotFound, ServiceError
 from saas_app.services.paging import Slice, keyset
 from saas_app.whatsapp.client import CloudError
@@ -42,6 +42,7 @@ class Entry:
     status: str = ""  # outbound: scheduled ... read, failed
     intent: str = ""  # inbound
     error: str = ""
+    document: bool = False  # outbound: the invoice's PDF, `text` its caption
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Thread:
     opted_out: bool
     window_closes_at: datetime | None  # None: the window is closed
     entries: list[Entry]
+    documents: list[tuple[int, str]]  # (invoice id, number) of open invoices whose PDF can be sent
 
 
 def conversations(session: Session, ctx: OrgContext, limit: int = 50) -> list[Conversation]:
@@ -132,7 +134,14 @@ def thread(session: Session, ctx: OrgContext, debtor_id: int, now: datetime | No
     ).all()
     entries = [Entry(True, r.text, r.received_at, intent=r.intent) for r in replies]
     entries += [
-        Entry(False, m.text, m.sent_at or m.failed_at or m.scheduled_at, status=m.status, error=m.error_message)
+        Entry(
+            False,
+            m.text,
+            m.sent_at or m.failed_at or m.scheduled_at,
+            status=m.status,
+            error=m.error_message,
+            document=m.kind == "document",
+        )
         for m in sent
     ]
     entries.sort(key=lambda e: e.at)
@@ -143,7 +152,20 @@ def thread(session: Session, ctx: OrgContext, debtor_id: int, now: datetime | No
         debtor.opted_out_at is not None,
         window_closes_at(session, ctx.org_id, debtor_id, now or utcnow()),
         entries[-200:],
+        _sendable_documents(session, ctx.org_id, debtor_id),
     )
+
+
+def _sendable_documents(session: Session, org_id: int, debtor_id: int) -> list[tuple[int, str]]:
+    rows = session.exec(
+        select(Invoice.id, Invoice.number).where(
+            Invoice.org_id == org_id,
+            Invoice.debtor_id == debtor_id,
+            Invoice.document_url != "",
+            col(Invoice.status).not_in(("paid", "written_off")),
+        )
+    ).all()
+    return [(invoice_id, number) for invoice_id, number in rows if invoice_id is not None]
 
 
 def reply(session: Session, ctx: OrgContext, debtor_id: int, text: str, now: datetime | None = None) -> Message:
@@ -156,19 +178,64 @@ def reply(session: Session, ctx: OrgContext, debtor_id: int, text: str, now: dat
         raise ServiceError(N_("Write a reply first."), field="text")
     if len(text) > MAX_TEXT:
         raise ServiceError(N_("A WhatsApp message holds at most 4,096 characters."), field="text")
-    if debtor.opted_out_at is not None:
-        raise ServiceError(N_("This debtor opted out: nothing more is sent to them."), field="text")
-    if window_closes_at(session, ctx.org_id, debtor_id, now) is None:
-        raise ServiceError(
-            N_("More than 24 hours since their last message: WhatsApp allows only an approved template now."),
-            field="text",
-        )
+    _check_writable(session, debtor, now, field="text")
     message = Message(
         org_id=ctx.org_id, debtor_id=debtor_id, kind="reply", text=text, status="scheduled", scheduled_at=now
     )
     session.add(message)
     session.flush()
     audit.record_for(ctx, session, "inbox.replied", target_type="debtor", target_id=debtor_id, message_id=message.id)
+    return message
+
+
+def _check_writable(session: Session, debtor: Debtor, now: datetime, *, field: str) -> None:
+    """Free text and documents need consent not withdrawn and the 24-hour window the debtor opened."""
+    if debtor.opted_out_at is not None:
+        raise ServiceError(N_("This debtor opted out: nothing more is sent to them."), field=field)
+    if window_closes_at(session, debtor.org_id, debtor.id or 0, now) is None:
+        raise ServiceError(
+            N_("More than 24 hours since their last message: WhatsApp allows only an approved template now."),
+            field=field,
+        )
+
+
+def send_invoice(
+    session: Session, ctx: OrgContext, debtor_id: int, invoice_id: int, now: datetime | None = None
+) -> Message:
+    """The invoice's PDF in the chat: the answer to "I never received the invoice"."""
+    ctx.require(Action.COLLECT)
+    now = now or utcnow()
+    debtor = _debtor(session, ctx, debtor_id)
+    invoice = owned_row(session, Invoice, ctx, invoice_id, N_("This invoice does not exist."))
+    if invoice.debtor_id != debtor.id:
+        raise NotFound(N_("This invoice does not exist."))
+    if not invoice.document_url:
+        raise ServiceError(
+            N_("This invoice has no document link: add it from your billing system or through the API."),
+            field="invoice",
+        )
+    _check_writable(session, debtor, now, field="invoice")
+    message = queue_document(session, invoice, now)
+    audit.record_for(
+        ctx, session, "inbox.invoice_sent", target_type="debtor", target_id=debtor_id, invoice_id=invoice.id
+    )
+    return message
+
+
+def queue_document(session: Session, invoice: Invoice, now: datetime) -> Message:
+    """Ask the worker to send the invoice's document (its link must be set), captioned with its number."""
+    caption = " · ".join(part for part in (invoice.number, invoice.service) if part)
+    message = Message(
+        org_id=invoice.org_id,
+        debtor_id=invoice.debtor_id,
+        invoice_id=invoice.id,
+        kind="document",
+        text=caption[:1024],
+        status="scheduled",
+        scheduled_at=now,
+    )
+    session.add(message)
+    session.flush()
     return message
 
 

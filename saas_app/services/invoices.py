@@ -33,6 +33,7 @@ class InvoiceInput:
     issued_on: date | None = None
     service: str = ""
     payment_link: str = ""
+    document_url: str = ""  # the invoice's PDF, sent in the chat when the debtor asks for it
 
 
 class BulkRefused(ServiceError):
@@ -57,6 +58,10 @@ def clean_invoice(data: InvoiceInput) -> dict[str, object]:
     link = data.payment_link.strip()
     if link and not link.startswith(("https://", "http://")):
         raise ServiceError(N_("The payment link must start with https://."), field="payment_link")
+    document = data.document_url.strip()
+    if document and (not document.startswith("https://") or any(c.isspace() for c in document)):
+        # WhatsApp fetches the document itself: it must be a public https address.
+        raise ServiceError(N_("The invoice document must be an https:// address."), field="document_url")
     return {
         "number": number[:60],
         "amount_minor": data.amount_minor,
@@ -65,6 +70,7 @@ def clean_invoice(data: InvoiceInput) -> dict[str, object]:
         "issued_on": data.issued_on,
         "service": data.service.strip()[:200],
         "payment_link": link[:500],
+        "document_url": document[:500],
     }
 
 
@@ -117,6 +123,7 @@ def input_of(invoice: Invoice) -> InvoiceInput:
         issued_on=invoice.issued_on,
         service=invoice.service,
         payment_link=invoice.payment_link,
+        document_url=invoice.document_url,
     )
 
 

@@ -65,6 +65,7 @@ class Outgoing:
     attempts: int
     send_at: float  # the booked slot, Unix seconds: the number's rate holds across workers
     text: str = ""  # what the debtor reads; sent as is when there is no template (a person's reply)
+    document: tuple[str, str] | None = None  # (link, file name): the invoice's PDF, with `text` as caption
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             col(Debtor.opted_out_at),
             col(Invoice.status).label("invoice_status"),
             col(Invoice.number),
+            col(Invoice.document_url),
             col(Invoice.service),
             col(Invoice.amount_minor),
             col(Invoice.paid_minor),
@@ -278,7 +280,9 @@ def _stop_reason(row: Any, now: datetime) -> tuple[str, str]:
     """Why this message must not go now: (status, reason), or ("", "") to send it."""
     if row.opted_out_at is not None and row.kind != "opt_out_confirmation":  # confirming it is the one exception
         return "cancelled", "the debtor opted out"
-    if row.template_id is None:  # a person's reply inside the debtor's 24-hour window: they wrote first
+    if row.kind == "document" and not row.document_url:
+        return "failed", "the invoice has no document link any more"
+    if row.template_id is None:  # a reply or a document inside the debtor's 24-hour window: they wrote first
         return "", ""
     if row.opted_in_at is None:
         return "skipped", "no opt-in recorded for this debtor"
@@ -304,8 +308,20 @@ def _template_unavailable(row: Any) -> str:
 
 def _outgoing(row: Any, now: datetime, send_at: float) -> Outgoing:
     if row.template_id is None:
+        document = (row.document_url, f"{row.number}.pdf") if row.kind == "document" else None
         return Outgoing(
-            row.id, row.org_id, row.account_id, row.phone, "", "", [], (), row.attempts, send_at, text=row.text
+            row.id,
+            row.org_id,
+            row.account_id,
+            row.phone,
+            "",
+            "",
+            [],
+            (),
+            row.attempts,
+            send_at,
+            text=row.text,
+            document=document,
         )
     today = _local_today(now, row.timezone)
     amount_due = (row.amount_minor or 0) - (row.paid_minor or 0)

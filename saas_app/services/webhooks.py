@@ -28,7 +28,7 @@ from saas_app.models import (
     WhatsAppAccount,
 )
 from saas_app.models.base import utcnow
-from saas_app.services import campaigns, debtors, invoices, outbound, whatsapp
+from saas_app.services import campaigns, debtors, inbox, invoices, outbound, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.whatsapp import templates as template_format
 from saas_app.whatsapp.errors import TTL_EXPIRED_CODE
@@ -317,6 +317,8 @@ def _act_on(
         debtors.opt_out(session, ctx, debtor.id or 0, source="whatsapp_reply")
         return
     invoice = _invoice_of(session, org_id, debtor, replied_to)
+    if intent == Intent.NOT_RECEIVED and invoice is not None and invoice.document_url:
+        inbox.queue_document(session, invoice, now)  # "I never got it": here it is, in the chat they opened
     promise_applies = (
         intent == Intent.PROMISE
         and promised_on is not None

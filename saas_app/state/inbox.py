@@ -41,6 +41,12 @@ class EntryRow(TypedDict):
     status: str
     intent: str
     error: str
+    document: bool
+
+
+class DocumentRow(TypedDict):
+    invoice_id: str
+    label: str
 
 
 class InboxState(SessionState):
@@ -52,6 +58,7 @@ class InboxState(SessionState):
     window_note: str = ""
     window_open: bool = False
     entries: list[EntryRow] = []
+    documents: list[DocumentRow] = []  # invoices whose PDF a person can send in the chat
     error: str = ""
     _zone: str = "UTC"
 
@@ -100,6 +107,13 @@ class InboxState(SessionState):
             self.window_note = gettext(
                 self.locale, N_("You can answer freely until {when}."), when=self._when(thread.window_closes_at)
             )
+        self.documents = [
+            DocumentRow(
+                invoice_id=str(invoice_id),
+                label=gettext(self.locale, N_("Send invoice {number}"), number=number),
+            )
+            for invoice_id, number in thread.documents
+        ]
         self.entries = [
             EntryRow(
                 inbound=e.inbound,
@@ -108,6 +122,7 @@ class InboxState(SessionState):
                 status=e.status,
                 intent=self._label(e.intent) if e.inbound else "",
                 error=gettext(self.locale, e.error) if e.status == "failed" and e.error else "",
+                document=e.document,
             )
             for e in thread.entries
         ]
@@ -159,6 +174,22 @@ class InboxState(SessionState):
             return None
         self._refresh()
         return rx.toast.success(gettext(self.locale, N_("Reply queued: it goes out within seconds.")))
+
+    @rx.event
+    @guarded
+    def send_invoice(self, invoice_id: str) -> Any:
+        self.error = ""
+        context = self._context(Action.COLLECT)
+        try:
+            with session_scope() as session:
+                inbox.send_invoice(session, context, int(self.selected), int(invoice_id))
+        except ValueError:
+            return None  # not an id: nothing a page of ours sends
+        except ServiceError as error:
+            self.error = self._translate(error)
+            return None
+        self._refresh()
+        return rx.toast.success(gettext(self.locale, N_("Invoice queued: it goes out within seconds.")))
 
     @rx.event
     @guarded

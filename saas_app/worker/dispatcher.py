@@ -229,6 +229,11 @@ class Worker:
                     callback_data=str(message.message_id),
                     button_payloads=message.button_payloads,
                 )
+            elif message.document is not None:
+                link, filename = message.document
+                sent = await client.send_document(
+                    message.to, link, filename, caption=message.text, callback_data=str(message.message_id)
+                )
             else:
                 sent = await client.send_text(message.to, message.text, callback_data=str(message.message_id))
             result = Result(message.message_id, message.org_id, "sent", wamid=sent.wamid)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from saas_app import db
-from saas_app.models import Message, Organization, User, WhatsAppAccount
+from saas_app.models import Invoice, Message, Organization, User, WhatsAppAccount
 from saas_app.services import webhooks, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.whatsapp.webhooks import contact, envelope, signature_of, text_message
@@ -60,6 +60,19 @@ def test_a_collector_reads_a_reply_answers_it_and_marks_it_handled(new_page, app
     with Session(db.engine_for(app_server.database_url)) as session:
         queued = session.exec(select(Message).where(Message.text == "Gliela rimandiamo subito, grazie!")).one()
         assert (queued.status, queued.template_id) == ("scheduled", None)
+    # The billing system adds the invoice's PDF: a person sends it in the chat the debtor opened.
+    with Session(db.engine_for(app_server.database_url)) as session:
+        invoice = session.exec(select(Invoice).where(Invoice.number == "FT-7")).one()
+        invoice.document_url = "https://billing.example.com/FT-7.pdf"
+        session.add(invoice)
+        session.commit()
+    page.reload()
+    page.locator(".conversation").first.click()
+    page.get_by_role("button", name="Send invoice FT-7").click()
+    expect(page.get_by_text("Invoice queued")).to_be_visible()
+    with Session(db.engine_for(app_server.database_url)) as session:
+        document = session.exec(select(Message).where(Message.kind == "document")).one()
+        assert (document.status, document.text) == ("scheduled", "FT-7")
     page.screenshot(path="artifacts/inbox.png", full_page=True)
     page.click("#mark-handled")
     expect(page.locator(".conversation .rt-Badge").filter(has_text="1")).to_have_count(0)

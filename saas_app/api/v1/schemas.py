@@ -123,6 +123,7 @@ class InvoiceIn(Body):
     issued_on: IsoDate | None = None
     service: str = Field("", max_length=200)
     payment_link: str = Field("", max_length=500)
+    document_url: str = Field("", max_length=500, description="The invoice's PDF (https), sent in the chat on request")
 
 
 class InvoicePatch(Body):
@@ -135,6 +136,7 @@ class InvoicePatch(Body):
     issued_on: IsoDate | None = None
     service: str | None = Field(None, max_length=200)
     payment_link: str | None = Field(None, max_length=500)
+    document_url: str | None = Field(None, max_length=500)
     status: Literal["open", "promised", "disputed", "written_off"] | None = Field(
         None, description="Payments change the status to paid; record them with POST /payments"
     )
@@ -154,6 +156,7 @@ class InvoiceOut(Out):
     status: str
     promised_on: date | None
     payment_link: str
+    document_url: str
     created_at: datetime
     updated_at: datetime
 
