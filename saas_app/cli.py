@@ -304,6 +304,9 @@ def cmd_simulator(args: argparse.Namespace) -> None:
         failure_rate=args.failure_rate,
         reply_rate=args.reply_rate,
         webhooks=not args.no_webhooks,
+        offline_rate=args.offline_rate,
+        ttl_scale=args.ttl_scale,
+        messaging_limits=not args.no_messaging_limits,
     )
     state = SimulatorState(behaviour=behaviour, sandbox_secret=settings.simulator_secret)
     if args.seed is not None:
@@ -400,6 +403,17 @@ def build_parser() -> argparse.ArgumentParser:
     simulator.add_argument("--failure-rate", type=float, default=0.03, help="share of sends that fail (0 to 1)")
     simulator.add_argument("--reply-rate", type=float, default=0.2, help="share of read messages answered")
     simulator.add_argument("--no-webhooks", action="store_true", help="answer sends only")
+    simulator.add_argument(
+        "--offline-rate", type=float, default=0.0, help="share of phones that stay off: dropped after the TTL"
+    )
+    simulator.add_argument(
+        "--ttl-scale", type=float, default=1.0, help="simulated seconds per second of a time-to-live (0.001: fast)"
+    )
+    simulator.add_argument(
+        "--no-messaging-limits",
+        action="store_true",
+        help="accept templates to any number of people a day (Meta refuses past the number's tier)",
+    )
     simulator.add_argument("--seed", type=int, default=None, help="make the simulated world repeatable")
     refresh = add("refresh-behaviour", cmd_refresh_behaviour, "Recompute every debtor's payment behaviour.")
     refresh.add_argument("--org", required=True, help="organization slug")
