@@ -71,7 +71,9 @@ def prepare(session: Session, messages: int, organizations: int, port: int, rate
         ).one()
         template = {"phone_number_id": account.phone_number_id, "name": "t", "language": "en", "body": variant.body}
         simulator_call(port, "/_simulator/templates", template)
-        simulator_call(port, f"/_simulator/numbers/{account.phone_number_id}", {"throughput": rate})
+        # Meta's top tier: 1,000 msg/s, and no limit on the people reached in a day.
+        top_tier = {"throughput": rate, "messaging_limit": "TIER_UNLIMITED"}
+        simulator_call(port, f"/_simulator/numbers/{account.phone_number_id}", top_tier)
     session.commit()
     planner.plan_all(session, now=NOW)
     session.execute(update(Message).values(scheduled_at=datetime.now(UTC) - timedelta(minutes=1)))

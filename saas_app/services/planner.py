@@ -104,6 +104,7 @@ class _Lookups:
     ledgers: dict[int, Ledger | None] = field(default_factory=dict)
     tallies: dict[int, int] = field(default_factory=dict)
     checked: set[int] = field(default_factory=set)  # organizations whose ledger this batch confirmed
+    fallbacks: dict[int, list[str]] = field(default_factory=dict)  # each organization's language chain
 
     def ledger(self, org_id: int) -> Ledger | None:
         """The organization's messaging-limit ledger, confirmed once per batch against the database."""
@@ -128,15 +129,14 @@ class _Lookups:
             self.ledgers[org_id] = None
             return
         reaching = _reaching(org_id, self.now)
-        if known is not None and known.limit == limit:
+        planned_limit = limit - headroom(limit)
+        if known is not None and known.limit == planned_limit:
             counted = self.session.exec(select(func.count()).select_from(Message).where(*reaching)).one()
             if counted == self.tallies[org_id]:
                 return
         booked = self.session.exec(select(_SENT_OR_DUE).where(*reaching)).all()
-        self.ledgers[org_id] = Ledger(limit, [_aware(at) for at in booked])
+        self.ledgers[org_id] = Ledger(planned_limit, [_aware(at) for at in booked])
         self.tallies[org_id] = len(booked)
-
-    fallbacks: dict[int, list[str]] = field(default_factory=dict)
 
     def language(self, locale: str, template_id: int, org_id: int) -> str | None:
         """The variant a debtor's locale gets for this template, with the organization's fallback chain."""
@@ -285,6 +285,12 @@ def _plan_batch(
             update(Enrollment).where(col(Enrollment.id).in_(ids)).values(state="stopped", stop_reason=reason)
         )
     return len(messages), last_id
+
+
+def headroom(limit: int) -> int:
+    """Places of the limit the planner leaves free: a retried or held send goes out later than
+    planned, and must not push a moving day over Meta's limit."""
+    return max(1, limit // 20) if limit > 1 else 0
 
 
 _SENT_OR_DUE = func.coalesce(col(Message.sent_at), col(Message.scheduled_at))
