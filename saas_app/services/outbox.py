@@ -17,8 +17,10 @@ from sqlmodel import Session, col
 
 from saas_app.core import library, ratelimit
 from saas_app.core.message_values import MessageFacts, payment_link, placeholder_values
+from saas_app.core.schedule import next_send_time
 from saas_app.core.templates import RenderError, Variant, render
 from saas_app.models import (
+    Cadence,
     Campaign,
     Debtor,
     Enrollment,
@@ -30,6 +32,7 @@ from saas_app.models import (
     WhatsAppAccount,
 )
 from saas_app.services import campaigns, outbound, whatsapp
+from saas_app.services.cadences import rules_for
 from saas_app.whatsapp.errors import TEMPLATE_STATUS_OF
 from saas_app.whatsapp.templates import UTILITY_TTL
 
@@ -38,6 +41,8 @@ WEBHOOK_GRACE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 # How far ahead a number's send slots are booked (seconds): claims stay well inside their lease.
 CLAIM_AHEAD = 10.0
+# A reminder claimed this long after its time is checked against the debtor's window again.
+LATE = timedelta(minutes=5)
 # How often a step whose template Meta paused or disabled is looked at again (Meta pauses for hours).
 TEMPLATE_RECHECK = timedelta(hours=1)
 _UNSENDABLE_TEMPLATE = ("paused", "disabled")
@@ -197,6 +202,10 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             col(Debtor.timezone),
             col(Debtor.opted_in_at),
             col(Debtor.opted_out_at),
+            col(Debtor.country),
+            col(Debtor.window_start_minute),
+            col(Debtor.window_end_minute),
+            col(Campaign.cadence_id),
             col(Invoice.status).label("invoice_status"),
             col(Invoice.number),
             col(Invoice.document_url),
@@ -224,6 +233,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
         .join(Debtor, col(Debtor.id) == _TABLE.c.debtor_id)
         .outerjoin(Invoice, col(Invoice.id) == _TABLE.c.invoice_id)
         .outerjoin(Enrollment, col(Enrollment.id) == _TABLE.c.enrollment_id)
+        .outerjoin(Campaign, col(Campaign.id) == _TABLE.c.campaign_id)
         .outerjoin(Template, col(Template.id) == _TABLE.c.template_id)
         .outerjoin(
             TemplateVariant,
@@ -239,6 +249,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
     rendered: list[dict[str, Any]] = []
     paused_enrollments: list[int] = []
     account_ids: set[int] = set()
+    cadences: dict[int, Cadence] = {}
     for row in rows:
         if row.enrollment_state == "paused":  # paused after planning: the step is planned again later
             paused_enrollments.append(row.enrollment_id)
@@ -247,6 +258,10 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
         status, reason = _stop_reason(row, now)
         if status:
             held.append({"b_id": row.id, "b_status": status, "reason": reason, "b_failed_at": _failed_at(status, now)})
+            continue
+        if _window_closed(session, row, now, cadences):  # the worker was down: plan it for the next window
+            paused_enrollments.append(row.enrollment_id)
+            held.append({"b_id": row.id, "b_status": "scheduled", "reason": "", "b_failed_at": None})
             continue
         if waiting := _template_unavailable(row):
             postponed.append({"b_id": row.id, "reason": waiting, "b_at": now + TEMPLATE_RECHECK})
@@ -296,6 +311,20 @@ def _stop_reason(row: Any, now: datetime) -> tuple[str, str]:
         hours = int(UTILITY_TTL.total_seconds() // 3600)
         return "expired", f"not sent in time: it was due at {row.scheduled_at:%Y-%m-%d %H:%M} UTC, over {hours} h ago"
     return "", ""
+
+
+def _window_closed(session: Session, row: Any, now: datetime, cadences: dict[int, Cadence]) -> bool:
+    """A reminder claimed well after its time may no longer be inside the debtor's send window."""
+    if row.kind != "reminder" or row.cadence_id is None or now - row.scheduled_at <= LATE:
+        return False
+    if row.cadence_id not in cadences:
+        cadence = session.get(Cadence, row.cadence_id)
+        assert cadence is not None
+        cadences[row.cadence_id] = cadence
+    today = _local_today(now, row.timezone)
+    rules = rules_for(cadences[row.cadence_id], row, today)
+    allowed = next_send_time(target=today, zone=row.timezone, rules=rules, not_before=now, horizon=timedelta(days=8))
+    return allowed is None or allowed - now > LATE
 
 
 def _template_unavailable(row: Any) -> str:

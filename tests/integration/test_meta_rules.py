@@ -272,3 +272,18 @@ def test_the_confirmation_of_an_opt_out_still_goes_and_nothing_else_does(session
         ("reply", "cancelled"),
         ("opt_out_confirmation", "sent"),
     ]
+
+
+def test_a_reminder_reached_after_the_window_closed_waits_for_the_next_window(
+    session: Session, database_url: str
+) -> None:
+    """The worker was down all day: at 20:00 in Rome the reminder planned for 09:00 is not sent at night."""
+    _, _, state = campaign_world(session, 1, behaviour=QUIET)
+    [planned] = messages(session)
+    morning = planned.scheduled_at  # 09:00 in Rome
+    evening = morning + timedelta(hours=11)  # 20:00 in Rome, inside the 12 h time-to-live
+    send_due(database_url, state, evening)
+    assert state.sent == []
+    planner.plan_all(session, now=evening)
+    [again] = [m for m in messages(session) if m.status == "scheduled"]
+    assert again.scheduled_at == morning + timedelta(days=1)  # 09:00 in Rome, the next day
