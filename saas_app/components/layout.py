@@ -6,7 +6,7 @@ import reflex as rx
 
 from saas_app import i18n
 from saas_app.i18n import N_
-from saas_app.state.base import SessionState, load_page, t
+from saas_app.state.base import KeysetPages, SessionState, load_page, t
 
 BRAND = "#0f766e"
 SECTIONS = [
@@ -224,4 +224,34 @@ def empty_state(icon: str, title: str, body: str, *actions: rx.Component) -> rx.
             padding="2em",
         ),
         width="100%",
+    )
+
+
+def pager(state: type[KeysetPages]) -> rx.Component:
+    """Previous and next for a keyset listing; hidden while everything fits on one page."""
+    return rx.cond(
+        (state.page > 1) | state.has_next,
+        rx.hstack(
+            rx.button(
+                rx.icon("chevron-left", size=16),
+                t("Previous"),
+                variant="soft",
+                disabled=state.page <= 1,
+                on_click=state.previous_page,
+                id="page-previous",
+            ),
+            rx.text(state.page_label, size="2", color="var(--gray-11)", id="page-label"),
+            rx.button(
+                t("Next"),
+                rx.icon("chevron-right", size=16),
+                variant="soft",
+                disabled=~state.has_next,
+                on_click=state.next_page,
+                id="page-next",
+            ),
+            align="center",
+            justify="end",
+            spacing="3",
+            width="100%",
+        ),
     )

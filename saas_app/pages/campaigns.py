@@ -4,9 +4,8 @@ from typing import Any
 
 import reflex as rx
 
-from saas_app.components.layout import app_page, empty_state, form_error
+from saas_app.components.layout import app_page, empty_state, form_error, pager
 from saas_app.i18n import N_
-from saas_app.pages.debtors import pager
 from saas_app.state.base import t
 from saas_app.state.campaigns import CampaignRow, CampaignsState, CampaignState, ProblemRow
 

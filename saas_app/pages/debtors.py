@@ -1,10 +1,8 @@
 """Debtors: the organization's customers, with the consent WhatsApp asks for before Cobro writes first."""
 
-from typing import Any
-
 import reflex as rx
 
-from saas_app.components.layout import app_page, empty_state, form_error
+from saas_app.components.layout import app_page, empty_state, form_error, pager
 from saas_app.i18n import N_
 from saas_app.state.base import t
 from saas_app.state.debtors import DebtorRow, DebtorsState
@@ -70,36 +68,6 @@ def consent_note() -> rx.Component:
         color_scheme="amber",
         id="consent-note",
         width="100%",
-    )
-
-
-def pager(state: Any) -> rx.Component:
-    """Previous and next for a keyset listing; hidden while everything fits on one page."""
-    return rx.cond(
-        (state.page > 1) | state.has_next,
-        rx.hstack(
-            rx.button(
-                rx.icon("chevron-left", size=16),
-                t("Previous"),
-                variant="soft",
-                disabled=state.page <= 1,
-                on_click=state.previous_page,
-                id="page-previous",
-            ),
-            rx.text(state.page_label, size="2", color="var(--gray-11)", id="page-label"),
-            rx.button(
-                t("Next"),
-                rx.icon("chevron-right", size=16),
-                variant="soft",
-                disabled=~state.has_next,
-                on_click=state.next_page,
-                id="page-next",
-            ),
-            align="center",
-            justify="end",
-            spacing="3",
-            width="100%",
-        ),
     )
 
 

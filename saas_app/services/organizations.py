@@ -175,8 +175,8 @@ def update_settings(session: Session, ctx: OrgContext, values: OrganizationSetti
         if old != new
     }
     for key, value in asdict(clean).items():
-        setattr(org, key, value)
-    org.language_fallback = clean.language_fallback.split(", ")
+        # The chain is shown and validated as "pt_BR, en"; the organization keeps it as a list.
+        setattr(org, key, value.split(", ") if key == "language_fallback" else value)
     session.add(org)
     if changes:
         audit.record_for(

@@ -8,6 +8,7 @@ from http.cookies import SimpleCookie
 from typing import Any, TypedDict
 
 import reflex as rx
+from babel.numbers import format_decimal
 
 from saas_app import i18n
 from saas_app.api.auth_routes import SESSION_COOKIE, safe_next
@@ -204,3 +205,46 @@ def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
             return rx.toast.error(i18n.gettext(self.locale, i18n.N_("That request was not valid.")))
 
     return wrapper
+
+
+class KeysetPages(rx.State, mixin=True):
+    """Previous and next over a list read a slice at a time (services.paging.keyset).
+
+    The browser sees page numbers only; where each page starts stays on the server. A page's state
+    reads `_after()` in its `_refresh()` and gives the slice's `next_after` to `_paged()`. Reflex
+    copies these vars and handlers into each state that lists it before SessionState.
+    """
+
+    page: int = 1
+    page_label: str = ""
+    has_next: bool = False
+    _starts: list[int] = []  # `after` of each page before this one; this page starts after the last
+    _next: int | None = None
+
+    def _refresh(self) -> None:
+        raise NotImplementedError
+
+    def _after(self) -> int | None:
+        return self._starts[-1] if self._starts else None
+
+    def _first_page(self) -> None:
+        self._starts, self._next = [], None
+
+    def _paged(self, next_after: int | None, locale: str) -> None:
+        self._next, self.has_next = next_after, next_after is not None
+        self.page = len(self._starts) + 1
+        page = format_decimal(self.page, locale=locale)
+        self.page_label = i18n.gettext(locale, i18n.N_("Page {page}"), page=page)
+
+    @rx.event
+    @guarded
+    def next_page(self) -> None:
+        if self._next is not None:
+            self._starts = [*self._starts, self._next]
+        self._refresh()
+
+    @rx.event
+    @guarded
+    def previous_page(self) -> None:
+        self._starts = self._starts[:-1]
+        self._refresh()

@@ -18,7 +18,7 @@ from saas_app.models import Campaign
 from saas_app.services import cadences, campaigns, organizations
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound
-from saas_app.state.base import SessionState, guarded
+from saas_app.state.base import KeysetPages, SessionState
 from saas_app.state.debtors import language_label
 
 PAGE_SIZE = 20  # each row reads its campaign's figures
@@ -77,23 +77,16 @@ class CampaignFigures:
         )
 
 
-class CampaignsState(SessionState):
+class CampaignsState(KeysetPages, SessionState):
     campaigns: list[CampaignRow] = []
     zone_name: str = ""
-    page: int = 1
-    page_label: str = ""
-    has_next: bool = False
     error: str = ""
-    _starts: list[int] = []  # `after` of each page before this one; this page starts after the last
-    _next: int | None = None
 
     def _refresh(self) -> None:
         context = self._context(Action.VIEW)
         with session_scope() as session:
             zone = ZoneInfo(organizations.settings_of(session, context).timezone)
-            found = campaigns.scan_campaigns(
-                session, context, after=self._starts[-1] if self._starts else None, limit=PAGE_SIZE
-            )
+            found = campaigns.scan_campaigns(session, context, after=self._after(), limit=PAGE_SIZE)
             rows = []
             for campaign in found.items:
                 figures = CampaignFigures(session, context, campaign, zone, self.locale)
@@ -117,30 +110,15 @@ class CampaignsState(SessionState):
                 )
         self.campaigns = rows
         self.zone_name = zone.key
-        self._next, self.has_next = found.next_after, found.next_after is not None
-        self.page = len(self._starts) + 1
-        self.page_label = gettext(self.locale, N_("Page {page}"), page=format_decimal(self.page, locale=self.locale))
+        self._paged(found.next_after, self.locale)
 
     @rx.event
     def load(self) -> Any:
-        self._starts, self._next = [], None
+        self._first_page()
         redirect, self.error = self._open_page(self._refresh)
         if self.error:
             self.campaigns, self.has_next = [], False
         return redirect
-
-    @rx.event
-    @guarded
-    def next_page(self) -> None:
-        if self._next is not None:
-            self._starts = [*self._starts, self._next]
-        self._refresh()
-
-    @rx.event
-    @guarded
-    def previous_page(self) -> None:
-        self._starts = self._starts[:-1]
-        self._refresh()
 
 
 class CampaignState(SessionState):

@@ -15,7 +15,7 @@ from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.models import Debtor
 from saas_app.services import debtors, organizations
-from saas_app.state.base import SessionState, guarded
+from saas_app.state.base import KeysetPages, SessionState, guarded
 
 PAGE_SIZE = 50
 # The filter's value in the page -> scan_debtors' consent argument.
@@ -56,17 +56,12 @@ def phone_label(e164: str) -> str:
         return e164
 
 
-class DebtorsState(SessionState):
+class DebtorsState(KeysetPages, SessionState):
     debtors: list[DebtorRow] = []
     consent: str = "all"
     any_debtor: bool = False  # the organization has debtors, whatever the filter shows
     without_opt_in: str = ""  # how many get no reminders for want of consent, "" when none
-    page: int = 1
-    page_label: str = ""
-    has_next: bool = False
     error: str = ""
-    _starts: list[int] = []  # `after` of each page before this one; this page starts after the last
-    _next: int | None = None
 
     def _date(self, moment: datetime, zone: ZoneInfo) -> str:
         return format_date(moment.astimezone(zone), format="medium", locale=self.locale)
@@ -103,23 +98,21 @@ class DebtorsState(SessionState):
             found = debtors.scan_debtors(
                 session,
                 context,
-                after=self._starts[-1] if self._starts else None,
+                after=self._after(),
                 limit=PAGE_SIZE,
                 consent=CONSENT_FILTERS[self.consent],
             )
             missing = debtors.count_by_consent(session, context, "missing")
             self.any_debtor = bool(found.items) or bool(debtors.scan_debtors(session, context, limit=1).items)
             self.debtors = [self._row(debtor, zone) for debtor in found.items]
-        self._next, self.has_next = found.next_after, found.next_after is not None
-        self.page = len(self._starts) + 1
-        self.page_label = gettext(self.locale, N_("Page {page}"), page=format_decimal(self.page, locale=self.locale))
+        self._paged(found.next_after, self.locale)
         self.without_opt_in = format_decimal(missing, locale=self.locale) if missing else ""
 
     @rx.event
     def load(self) -> Any:
         wanted = self._query("consent")
         self.consent = wanted if wanted in CONSENT_FILTERS else "all"
-        self._starts, self._next = [], None
+        self._first_page()
         redirect, self.error = self._open_page(self._refresh)
         if self.error:
             self.debtors, self.any_debtor, self.without_opt_in, self.has_next = [], False, "", False
@@ -132,18 +125,5 @@ class DebtorsState(SessionState):
         if not isinstance(consent, str) or consent not in CONSENT_FILTERS:
             raise ValueError(consent)
         self.consent = consent
-        self._starts, self._next = [], None
-        self._refresh()
-
-    @rx.event
-    @guarded
-    def next_page(self) -> None:
-        if self._next is not None:
-            self._starts = [*self._starts, self._next]
-        self._refresh()
-
-    @rx.event
-    @guarded
-    def previous_page(self) -> None:
-        self._starts = self._starts[:-1]
+        self._first_page()
         self._refresh()
