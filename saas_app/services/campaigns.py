@@ -44,7 +44,8 @@ class CadenceNotReady(ServiceError):
     """The cadence's templates would not reach some of the debtors: each problem by step and language."""
 
     def __init__(self, problems: list[TemplateProblem]) -> None:
-        listing = "; ".join(
+        # Each explanation ends with its own full stop: the list reads as sentences.
+        listing = " ".join(
             f"{p.step_position + 1}. {p.template_name} ({p.language}): {p.message}" for p in problems[:10]
         )
         super().__init__(N_("This cadence cannot start yet: {problems}"), field="cadence", problems=listing)
