@@ -87,7 +87,6 @@ def main() -> None:
     parser.add_argument("--organizations", type=int, default=2, help="tenants, each with its own number")
     parser.add_argument("--rate", type=int, default=1000, help="each number's configured throughput (msg/s)")
     parser.add_argument("--concurrency", type=int, default=WorkerConfig.concurrency)
-    parser.add_argument("--clients", type=int, default=WorkerConfig.clients)
     parser.add_argument("--batch", type=int, default=WorkerConfig.batch)
     parser.add_argument("--database", default="")
     args = parser.parse_args()
@@ -99,11 +98,11 @@ def main() -> None:
         print(
             f"database: {engine.dialect.name}; messages: {args.messages:,} for {args.organizations} organizations;"
             f" answer delay: {args.answer_delay * 1000:.0f} ms; rate limit: {args.rate:,}/s;"
-            f" {args.concurrency} in flight over {args.clients} clients"
+            f" {args.concurrency} in flight"
         )
         with Session(engine) as session:
             prepare(session, args.messages, args.organizations, port, args.rate)
-        config = WorkerConfig(batch=args.batch, concurrency=args.concurrency, clients=args.clients)
+        config = WorkerConfig(batch=args.batch, concurrency=args.concurrency)
         started = time.perf_counter()
         stats = uvloop.run(Worker(config).run(until_idle=True))
         elapsed = time.perf_counter() - started

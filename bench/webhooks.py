@@ -57,10 +57,10 @@ def payloads(account: WhatsAppAccount, sent: list[tuple[int, str]], per_post: in
 
 
 async def post_all(url: str, signed: list[tuple[bytes, str]], concurrency: int) -> Counter[int]:
-    """Meta's side: POSTs in flight over small connection pools (httpx's own pool would be the bottleneck)."""
+    """Meta's side: `concurrency` POSTs in flight, each connection posting its next event once answered."""
     answers: Counter[int] = Counter()
     queue = iter(signed)
-    pool = SendPool(concurrency, max(1, concurrency // 4), timeout=30)
+    pool = SendPool(concurrency, timeout=30)
 
     async def poster() -> None:
         for raw, signature in queue:

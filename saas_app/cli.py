@@ -259,9 +259,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     from saas_app.worker.dispatcher import Worker, WorkerConfig
 
-    config = WorkerConfig(
-        batch=args.batch, concurrency=args.concurrency, clients=args.clients, plan_seconds=args.plan_seconds
-    )
+    config = WorkerConfig(batch=args.batch, concurrency=args.concurrency, plan_seconds=args.plan_seconds)
 
     async def run() -> None:
         worker = Worker(config)
@@ -387,7 +385,6 @@ def build_parser() -> argparse.ArgumentParser:
     worker = add("worker", cmd_worker, "Send due WhatsApp messages (run one or more).")
     worker.add_argument("--batch", type=int, default=500, help="messages claimed per query")
     worker.add_argument("--concurrency", type=int, default=256, help="requests in flight at most")
-    worker.add_argument("--clients", type=int, default=64, help="HTTP clients the requests are spread over")
     worker.add_argument("--until-idle", action="store_true", help="stop when nothing is due")
     worker.add_argument("--plan-seconds", type=float, default=60.0, help="run the planner this often (0: never)")
     worker.add_argument("--report-seconds", type=float, default=10.0, help="print progress this often (0: never)")

@@ -51,6 +51,7 @@ def create_api() -> FastAPI:
     api.include_router(routes.fallback_router)
     _answer_api_errors(api)
     api.add_middleware(BodyLimit, limits={calls.PREFIX: API_BODY_LIMIT, payment_routes.PREFIX: payment_routes.MAX_BODY})
+    api.add_middleware(webhook_routes.EventsFirst)  # added last: the outermost of ours
     return api
 
 

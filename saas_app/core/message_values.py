@@ -9,6 +9,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, get_currency_precision
 
 from saas_app.core.invoices import days_overdue
+from saas_app.core.languages import babel_locale
 from saas_app.core.money import format_money
 
 
@@ -29,10 +30,10 @@ class MessageFacts:
 
 def placeholder_values(facts: MessageFacts, today: date) -> dict[str, str]:
     """Amounts with Babel for the debtor's locale (1.234,56 € in it, R$ 1.234,56 in pt_BR), long dates."""
-    locale = facts.locale
+    locale = babel_locale(facts.locale)
     return {
         "customer_name": facts.customer_name,
-        "amount": format_money(facts.amount_due_minor, facts.currency, locale),
+        "amount": format_money(facts.amount_due_minor, facts.currency, facts.locale),
         "due_date": format_date(facts.due_on, format="long", locale=locale),
         "invoice_number": facts.invoice_number,
         "service": facts.service,

@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision, get_decimal_symbol, list_currencies
 
+from saas_app.core.languages import babel_locale
+
 _KNOWN = frozenset(list_currencies())
 # Currency signs and codes people put around amounts in spreadsheets.
 _NOISE = re.compile(r"[^\d,.\-]")
@@ -75,4 +77,4 @@ def parse_amount(text: str, currency: str, locale: str = "en") -> int:
 
 def format_money(minor: int, currency: str, locale: str) -> str:
     """1.234,56 € in it, R$ 1.234,56 in pt_BR, 1 234,56 € in fr."""
-    return format_currency(to_decimal(minor, currency), currency.upper(), locale=locale)
+    return format_currency(to_decimal(minor, currency), currency.upper(), locale=babel_locale(locale))

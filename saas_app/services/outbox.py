@@ -39,8 +39,13 @@ from saas_app.whatsapp.templates import UTILITY_TTL
 LEASE = timedelta(seconds=60)
 WEBHOOK_GRACE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
-# How far ahead a number's send slots are booked (seconds): claims stay well inside their lease.
-CLAIM_AHEAD = 10.0
+# How far ahead a number's send slots are booked (seconds): claims stay well inside their lease, and
+# a number with a large backlog leaves the worker's room for waiting messages to the other numbers.
+CLAIM_AHEAD = 2.0
+# A number is claimed for again once this much of its booking has gone by. Until then its due
+# messages are not candidates at all: otherwise a large backlog on one number, always a few slots
+# short of full, would fill every claim's candidates and starve the other numbers.
+CLAIM_STEP = 0.5
 # A reminder claimed this long after its time is checked against the debtor's window again.
 LATE = timedelta(minutes=5)
 # How often a step whose template Meta paused or disabled is looked at again (Meta pauses for hours).
@@ -161,7 +166,7 @@ def _book(session: Session, account_id: int, count: int, throughput: int, now: f
 def _candidates(session: Session, now: datetime, limit: int) -> Any:
     account = WhatsAppAccount.__table__  # type: ignore[attr-defined]
     campaign = Campaign.__table__  # type: ignore[attr-defined]
-    horizon = now.timestamp() + CLAIM_AHEAD
+    horizon = now.timestamp() + CLAIM_AHEAD - CLAIM_STEP
     query = (
         select(_TABLE.c.id, account.c.id, account.c.throughput, account.c.next_send_slot)
         .join(account, (account.c.org_id == _TABLE.c.org_id) & (account.c.paused_reason == ""))

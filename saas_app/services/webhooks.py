@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from saas_app.core import library
@@ -96,7 +97,11 @@ class _Verified:
 
 
 def _verify(
-    session: Session, raw_body: bytes, signature: str, known: dict[str, WhatsAppAccount | None]
+    session: Session,
+    raw_body: bytes,
+    signature: str,
+    known: dict[str, WhatsAppAccount | None],
+    secrets: dict[int, str],
 ) -> _Verified | Outcome:
     """Unsigned: 401; not JSON: 400; mis-signed or for a number we do not know: 403."""
     if not signature:
@@ -109,9 +114,16 @@ def _verify(
         return Outcome(400)
     batch = parse(payload)
     accounts = _accounts(session, batch, payload, known)
-    if accounts is None or not all(signature_is_valid(raw_body, signature, whatsapp.app_secret(a)) for a in accounts):
+    if accounts is None or not all(signature_is_valid(raw_body, signature, _secret(a, secrets)) for a in accounts):
         return Outcome(403)
     return _Verified(payload, batch, accounts)
+
+
+def _secret(account: WhatsAppAccount, secrets: dict[int, str]) -> str:
+    """The account's app secret, unsealed once per group of POSTs rather than once per POST."""
+    if account.id not in secrets:
+        secrets[account.id or 0] = whatsapp.app_secret(account)
+    return secrets[account.id or 0]
 
 
 def receive(session: Session, raw_body: bytes, signature: str, now: datetime | None = None) -> Outcome:
@@ -129,7 +141,8 @@ def receive_many(session: Session, posts: list[tuple[bytes, str]], now: datetime
     """
     now = now or utcnow()
     known: dict[str, WhatsAppAccount | None] = {}
-    checked = [_verify(session, raw_body, signature, known) for raw_body, signature in posts]
+    secrets: dict[int, str] = {}
+    checked = [_verify(session, raw_body, signature, known, secrets) for raw_body, signature in posts]
     verified = [(i, v) for i, v in enumerate(checked) if isinstance(v, _Verified)]
     outcomes = [v if isinstance(v, Outcome) else Outcome(200) for v in checked]
     statuses = [(i, status) for i, v in verified for status in v.batch.statuses]
@@ -139,15 +152,19 @@ def receive_many(session: Session, posts: list[tuple[bytes, str]], now: datetime
     for i, v in verified:
         _apply_the_rest(session, v, outcomes[i], now)
     # The raw events are kept as evidence, in the same transaction as their effects.
-    session.add_all(
-        WebhookEvent(
-            org_id=v.accounts[0].org_id if len(v.accounts) == 1 else None,
-            payload=v.payload,
-            received_at=now,
-            processed_at=now,
+    if verified:
+        session.execute(
+            insert(WebhookEvent),
+            [
+                {
+                    "org_id": v.accounts[0].org_id if len(v.accounts) == 1 else None,
+                    "payload": v.payload,
+                    "received_at": now,
+                    "processed_at": now,
+                }
+                for _, v in verified
+            ],
         )
-        for _, v in verified
-    )
     return outcomes
 
 
@@ -164,19 +181,36 @@ def _apply_the_rest(session: Session, verified: _Verified, outcome: Outcome, now
             outcome.templates_updated += _apply_template_status(session, by_waba[template.waba_id], template)
 
 
-def _messages_for(session: Session, org_id: int, statuses: list[StatusEvent]) -> dict[str, Message]:
+# What a status needs of its message. Plain rows, not ORM objects: during a campaign thousands of
+# statuses arrive each second, and loading and flushing entities cost more than everything else.
+_STATUS_COLUMNS = (
+    col(Message.id),
+    col(Message.wamid),
+    col(Message.status),
+    col(Message.sent_at),
+    col(Message.delivered_at),
+    col(Message.read_at),
+    col(Message.failed_at),
+    col(Message.debtor_id),
+    col(Message.invoice_id),
+    col(Message.campaign_id),
+)
+
+
+def _messages_for(session: Session, org_id: int, statuses: list[StatusEvent]) -> dict[str, dict[str, Any]]:
     """The messages a batch of statuses is about, by wamid, in two queries whatever the batch size.
 
     A status whose wamid we never stored (the worker died before writing it) is matched by the
     message id we sent in biz_opaque_callback_data.
     """
     wamids = {s.wamid for s in statuses if s.wamid}
-    found = session.exec(select(Message).where(Message.org_id == org_id, col(Message.wamid).in_(wamids))).all()
-    by_wamid = {m.wamid or "": m for m in found}
+    query = select_columns(*_STATUS_COLUMNS).where(col(Message.org_id) == org_id)
+    found = session.execute(query.where(col(Message.wamid).in_(wamids))).mappings()
+    by_wamid = {row["wamid"] or "": dict(row) for row in found}
     orphans = {int(s.callback_data): s.wamid for s in statuses if s.wamid not in by_wamid and s.callback_data.isdigit()}
     if orphans:
-        rows = session.exec(select(Message).where(Message.org_id == org_id, col(Message.id).in_(orphans))).all()
-        by_wamid.update({orphans[m.id or 0]: m for m in rows})
+        rows = session.execute(query.where(col(Message.id).in_(orphans))).mappings()
+        by_wamid.update({orphans[row["id"]]: dict(row) for row in rows})
     return by_wamid
 
 
@@ -185,13 +219,15 @@ def _apply_statuses(
 ) -> dict[int, int]:
     """Record each status that moves its message forward; fill in missing earlier stamps either way.
 
-    `statuses` are (post index, status); returns how many each post moved forward.
+    `statuses` are (post index, status); returns how many each post moved forward. The changes
+    are written with one UPDATE per set of changed columns, by primary key.
     """
     by_org: dict[int, list[tuple[int, StatusEvent]]] = {}
     for post, status in statuses:
         by_org.setdefault(org_of[status.phone_number_id], []).append((post, status))
     moved: dict[int, int] = {}
     listening = outbound.listening_orgs(session, "message.status_changed") if by_org else set()
+    changes: dict[int, dict[str, Any]] = {}  # message id -> the columns to write
     for org_id, events in by_org.items():
         changed: list[dict[str, Any]] = []
         messages = _messages_for(session, org_id, [status for _, status in events])
@@ -200,30 +236,34 @@ def _apply_statuses(
             moved.setdefault(post, 0)
             if message is None or stamp is None:
                 continue
-            message.wamid = message.wamid or status.wamid
-            if getattr(message, stamp) is None:
-                setattr(message, stamp, status.at)
-            if moves_forward(message.status, status.status):
+            change = changes.setdefault(message["id"], {"id": message["id"]})
+            if not message["wamid"]:
+                message["wamid"] = change["wamid"] = status.wamid
+            if message[stamp] is None:
+                message[stamp] = change[stamp] = status.at
+            if moves_forward(message["status"], status.status):
                 moved[post] += 1
-                message.status = _status_to_store(status)
+                message["status"] = change["status"] = _status_to_store(status)
                 if status.status == "failed":
-                    message.error_code, message.error_message = status.error_code, status.error_message
+                    change["error_code"], change["error_message"] = status.error_code, status.error_message
                 if org_id in listening:
                     changed.append(_status_event(message, status))
-            session.add(message)
         if changed:
             outbound.emit(session, org_id, "message.status_changed", changed)
+    written = [change for change in changes.values() if len(change) > 1]
+    if written:
+        session.execute(update(Message), written)
     return moved
 
 
-def _status_event(message: Message, status: StatusEvent) -> dict[str, Any]:
+def _status_event(message: dict[str, Any], status: StatusEvent) -> dict[str, Any]:
     return outbound.message_event(
-        message_id=message.id or 0,
-        status=message.status,
+        message_id=message["id"],
+        status=message["status"],
         at=status.at,
-        debtor_id=message.debtor_id,
-        invoice_id=message.invoice_id,
-        campaign_id=message.campaign_id,
+        debtor_id=message["debtor_id"],
+        invoice_id=message["invoice_id"],
+        campaign_id=message["campaign_id"],
         error_code=status.error_code,
     )
 

@@ -30,6 +30,7 @@ from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint, SendPool
 from saas_app.whatsapp.errors import Action, backoff_seconds
 
 T = TypeVar("T")
+CLAIM_PAUSE = 0.05  # seconds between claims while every number with due messages is booked ahead
 log = logging.getLogger(__name__)
 
 
@@ -37,8 +38,9 @@ log = logging.getLogger(__name__)
 class WorkerConfig:
     batch: int = 500  # messages claimed per query
     concurrency: int = 256  # requests in flight (at 200 ms per answer, 256 allow ~1,280/s)
-    # Connection pools the requests are spread over (see whatsapp.client.SendPool).
-    clients: int = 64
+    # Messages claimed and waiting for their send slot, at most. Each number books at most
+    # outbox.CLAIM_AHEAD seconds of its rate, so numbers are served side by side up to this.
+    waiting: int = 10_000
     poll_seconds: float = 0.5  # how often an idle worker looks for due messages
     flush_seconds: float = 0.1  # how often results are written
     recover_seconds: float = 30.0  # how often leases that ran out are looked at
@@ -130,7 +132,8 @@ class Worker:
         self._webhook_transport = webhook_transport
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cobro-worker-db")
         self._results: list[Result] = []
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: set[asyncio.Task[None]] = set()  # claimed: waiting for their slot, or being sent
+        self._requests = asyncio.Semaphore(self.config.concurrency)
         self._http: httpx.AsyncClient | SendPool | None = None
         self._windows: dict[int, MovingWindow] = {}
         self._stopping = asyncio.Event()
@@ -151,7 +154,7 @@ class Worker:
         """Tests hand in an httpx transport (the simulator in process); real runs use a SendPool."""
         if self._transport is not None:
             return httpx.AsyncClient(transport=self._transport, timeout=self.config.request_timeout)
-        return SendPool(self.config.concurrency, self.config.clients, self.config.request_timeout)
+        return SendPool(self.config.concurrency, self.config.request_timeout)
 
     async def run(self, *, until_idle: bool = False) -> Stats:
         """Send until stop() (or, with until_idle, until nothing is due and nothing is in flight)."""
@@ -168,17 +171,19 @@ class Worker:
                 if self.config.plan_seconds and self.clock() - last_plan >= self.config.plan_seconds:
                     await self._database(_plan, self.wall())
                     last_plan = self.clock()
-                room = self.config.concurrency - len(self._in_flight)
-                if room < min(self.config.batch, self.config.concurrency) // 4:
+                room = self.config.waiting - len(self._in_flight)
+                if room < self.config.batch // 4:
                     await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 now = self.wall()
-                claimed = await self._database(outbox.claim, now, min(self.config.batch, room))
+                wanted = min(self.config.batch, room)
+                claimed = await self._database(outbox.claim, now, wanted)
                 self.stats.held_back += claimed.held_back
-                if claimed.messages:
-                    self._start(claimed, now.timestamp())
-                elif self._in_flight:
-                    await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+                self._start(claimed, now.timestamp())
+                if len(claimed.messages) >= wanted // 4:
+                    continue  # more may be due at once
+                if self._in_flight:  # the numbers are booked ahead: claim again once some slots have passed
+                    await asyncio.wait(self._in_flight, timeout=CLAIM_PAUSE)
                 elif until_idle:
                     break
                 else:
@@ -214,8 +219,14 @@ class Worker:
         window = self._windows.get(account.id)
         if window is None or window.limit != int(account.throughput * HEADROOM):
             window = self._windows[account.id] = MovingWindow(int(account.throughput * HEADROOM))
-        while (wait := window.wait(self.clock())) > 0:  # late starts must not bunch up
-            await asyncio.sleep(wait)
+        async with self._requests:
+            while (wait := window.wait(self.clock())) > 0:  # late starts must not bunch up
+                await asyncio.sleep(wait)
+            result = await self._deliver(message, account)
+        self._count(result)
+        self._results.append(result)
+
+    async def _deliver(self, message: Outgoing, account: Account) -> Result:
         endpoint = Endpoint(account.base_url, account.version, account.phone_number_id, account.access_token)
         assert self._http is not None
         client = CloudClient(endpoint, self._http, timeout=self.config.request_timeout)
@@ -236,11 +247,9 @@ class Worker:
                 )
             else:
                 sent = await client.send_text(message.to, message.text, callback_data=str(message.message_id))
-            result = Result(message.message_id, message.org_id, "sent", wamid=sent.wamid)
+            return Result(message.message_id, message.org_id, "sent", wamid=sent.wamid)
         except CloudError as failure:
-            result = result_of(message, failure, self.wall(), random.random())  # noqa: S311 - jitter
-        self._count(result)
-        self._results.append(result)
+            return result_of(message, failure, self.wall(), random.random())  # noqa: S311 - jitter
 
     def _count(self, result: Result) -> None:
         if result.outcome == "sent":

@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
@@ -139,7 +140,7 @@ def test_permanent_errors_fail_with_metas_code_and_transient_ones_retry(session:
     session.execute(update(Debtor).where(col(Debtor.id) == first.debtor_id).values(phone="+0000"))
     session.commit()
     state.numbers[account.phone_number_id].throughput = 1  # the 2nd send in one second gets 130429
-    send_all(database_url, state, concurrency=3, clients=1)
+    send_all(database_url, state, concurrency=3)
     session.expire_all()
     failed = session.get(Message, first.id)
     assert failed is not None
@@ -215,7 +216,8 @@ def test_a_numbers_configured_rate_is_never_exceeded(session: Session, database_
     session.execute(update(WhatsAppAccount).where(col(WhatsAppAccount.id) == account.id).values(throughput=10))
     session.commit()
     state.numbers[account.phone_number_id].throughput = 10
-    worker = send_all(database_url, state)
+    started = time.monotonic()  # the worker's clock runs: a number books only 2 s of its sends ahead
+    worker = send_all(database_url, state, wall=lambda: LATER + timedelta(seconds=time.monotonic() - started))
     assert worker.stats.sent == 24
     assert worker.stats.retried == 0, "no 130429 from the simulator"
     assert most_in_any_second(state.send_times) <= 10
@@ -247,3 +249,20 @@ def test_an_invoice_without_a_link_gets_the_organizations_payment_link(session: 
     [request] = state.sent
     values = {p["parameter_name"]: p["text"] for p in request["template"]["components"][0]["parameters"]}
     assert values["payment_link"] == "https://pay.example.com/INV-0?amount=123.45"
+
+
+def test_a_number_with_a_large_backlog_does_not_keep_another_waiting(session: Session) -> None:
+    """Two organizations: 120 reminders due on a 10 msg/s number, then 3 on another, due later."""
+    _, crowded, _ = campaign_world(session, 120)
+    _, quiet, _ = campaign_world(session, 3)
+    session.execute(update(WhatsAppAccount).values(throughput=10))
+    session.execute(update(Message).where(col(Message.org_id) == quiet.org_id).values(scheduled_at=LATER))
+    earlier = LATER - timedelta(minutes=1)
+    session.execute(update(Message).where(col(Message.org_id) == crowded.org_id).values(scheduled_at=earlier))
+    session.commit()
+    first = outbox.claim(session, LATER, 50)  # the oldest 50 due are all the crowded number's
+    assert {m.account_id for m in first.messages} == {crowded.id}
+    assert len(first.messages) == 18, "2 s of 10 msg/s with 10% headroom: the crowded number is booked ahead"
+    second = outbox.claim(session, LATER + timedelta(seconds=0.3), 50)  # a few of its slots came free
+    assert {m.account_id for m in second.messages} == {quiet.id}, "its older backlog does not fill the claim"
+    assert len(second.messages) == 3

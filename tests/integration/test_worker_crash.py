@@ -82,7 +82,7 @@ def simulated(session: Session) -> Iterator[tuple[Session, SimulatorServer, int]
 def start_worker(database_url: str, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": database_url}
     command = [sys.executable, "-m", "saas_app.cli", "worker", "--until-idle", "--report-seconds", "0"]
-    command += ["--batch", "20", "--concurrency", "16", "--clients", "4", "--plan-seconds", "0", *extra]
+    command += ["--batch", "20", "--concurrency", "16", "--plan-seconds", "0", *extra]
     return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 

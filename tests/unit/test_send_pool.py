@@ -1,0 +1,152 @@
+"""The worker's HTTP client against small scripted servers: reuse, answers, and what a failure means."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from saas_app.whatsapp.client import CloudError, SendPool
+from tests.aio import in_own_loop
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+
+
+async def read_request(reader: asyncio.StreamReader) -> bytes:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+    )
+    return await reader.readexactly(length)
+
+
+class Server:
+    """A loopback server that counts its connections and answers each request with `answer`."""
+
+    def __init__(self, answer: Callable[[bytes, asyncio.StreamWriter], Awaitable[bool]]) -> None:
+        self.answer = answer
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/v23.0/1/messages"
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                body = await read_request(reader)
+                self.requests.append(body)
+                if not await self.answer(body, writer):
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+
+async def echo(body: bytes, writer: asyncio.StreamWriter) -> bool:
+    writer.write(OK % (len(body), body))
+    await writer.drain()
+    return True
+
+
+@in_own_loop
+async def test_requests_share_one_kept_alive_connection() -> None:
+    server = Server(echo)
+    async with server as url:
+        pool = SendPool(4, timeout=5)
+        answers = [await pool.request("POST", url, {"Authorization": "Bearer t"}, b'{"n": %d}' % n) for n in range(3)]
+        await pool.aclose()
+    assert answers == [(200, b'{"n": 0}'), (200, b'{"n": 1}'), (200, b'{"n": 2}')]
+    assert server.connections == 1
+
+
+@in_own_loop
+async def test_requests_in_flight_together_each_get_their_own_answer() -> None:
+    server = Server(echo)
+    async with server as url:
+        pool = SendPool(8, timeout=5)
+        answers = await asyncio.gather(*(pool.request("POST", url, {}, b"%d" % n) for n in range(20)))
+        await pool.aclose()
+    assert [body for _, body in answers] == [b"%d" % n for n in range(20)]
+
+
+@in_own_loop
+async def test_a_chunked_answer_is_read_whole() -> None:
+    async def chunked(_body: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n")
+        writer.write(b'5\r\n{"err\r\n9\r\nor": 100}\r\n0\r\n\r\n')
+        await writer.drain()
+        return True
+
+    async with Server(chunked) as url:
+        pool = SendPool(2, timeout=5)
+        assert await pool.request("POST", url, {}, b"{}") == (400, b'{"error": 100}')
+        await pool.aclose()
+
+
+@in_own_loop
+async def test_a_server_that_closes_the_connection_gets_a_new_one() -> None:
+    async def once(body: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        return False
+
+    server = Server(once)
+    async with server as url:
+        pool = SendPool(2, timeout=5)
+        assert await pool.request("POST", url, {}, b"1") == (200, b"ok")
+        assert await pool.request("POST", url, {}, b"2") == (200, b"ok")
+        await pool.aclose()
+    assert server.connections == 2
+
+
+@in_own_loop
+async def test_an_idle_connection_the_server_closed_is_not_reused() -> None:
+    async def answer_then_hang_up(body: bytes, writer: asyncio.StreamWriter) -> bool:
+        await echo(body, writer)
+        return False  # keep-alive was offered, but the server closes it while idle
+
+    server = Server(answer_then_hang_up)
+    async with server as url:
+        pool = SendPool(2, timeout=5)
+        await pool.request("POST", url, {}, b"1")
+        await asyncio.sleep(0.1)  # the server's close arrives
+        assert await pool.request("POST", url, {}, b"2") == (200, b"2"), "not an error: a fresh connection"
+        await pool.aclose()
+    assert server.connections == 2
+
+
+@in_own_loop
+async def test_a_refused_connection_means_nothing_was_sent() -> None:
+    async with Server(echo) as url:
+        pass  # closed: nothing listens on the port any more
+    with pytest.raises(CloudError) as failure:
+        await SendPool(1, timeout=5).request("POST", url, {}, b"{}")
+    assert not failure.value.maybe_sent
+
+
+@pytest.mark.parametrize("behaviour", ["hang up", "never answer"])
+def test_a_request_that_got_no_answer_may_have_been_sent(behaviour: str) -> None:
+    async def misbehave(_body: bytes, _writer: asyncio.StreamWriter) -> bool:
+        if behaviour == "never answer":
+            await asyncio.sleep(5)
+        return False
+
+    @in_own_loop
+    async def check() -> None:
+        server = Server(misbehave)
+        async with server as url:
+            with pytest.raises(CloudError) as failure:
+                await SendPool(1, timeout=0.3).request("POST", url, {}, b"{}")
+        assert failure.value.maybe_sent, "the worker must wait for Meta's webhook, not send it again"
+        assert server.requests == [b"{}"]
+
+    check()
