@@ -125,7 +125,7 @@ class SendPool:
     def __init__(self, connections: int, timeout: float = 15.0, tls: ssl.SSLContext | None = None) -> None:
         self._max_idle = connections
         self._timeout = timeout
-        self._tls = tls or ssl.create_default_context()
+        self._tls = tls  # built on the first https connection: loading the CA store takes ~40 ms
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
 
     async def request(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[int, bytes]:
@@ -159,7 +159,9 @@ class SendPool:
 
     async def _open(self, origin: tuple[str, str, int]) -> _Connection:
         scheme, host, port = origin
-        tls = self._tls if scheme == "https" else None
+        tls = None
+        if scheme == "https":
+            tls = self._tls = self._tls or ssl.create_default_context()
         try:
             async with asyncio.timeout(self._timeout):
                 reader, writer = await asyncio.open_connection(host, port, ssl=tls, limit=MAX_ANSWER)
