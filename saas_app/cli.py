@@ -384,7 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     wa.add_argument("--messaging-limit", type=int, default=250, help="250, 2000, 10000, 100000 or 0 (unlimited)")
     worker = add("worker", cmd_worker, "Send due WhatsApp messages (run one or more).")
     worker.add_argument("--batch", type=int, default=500, help="messages claimed per query")
-    worker.add_argument("--concurrency", type=int, default=256, help="requests in flight at most")
+    worker.add_argument("--concurrency", type=int, default=512, help="requests in flight at most")
     worker.add_argument("--until-idle", action="store_true", help="stop when nothing is due")
     worker.add_argument("--plan-seconds", type=float, default=60.0, help="run the planner this often (0: never)")
     worker.add_argument("--report-seconds", type=float, default=10.0, help="print progress this often (0: never)")
