@@ -70,21 +70,37 @@ def verify_subscription(session: Session, params: dict[str, str]) -> str | None:
     return handshake(params, account.verify_token) if account else None
 
 
-def _accounts(
-    session: Session, batch: Batch, payload: dict[str, Any], known: dict[str, WhatsAppAccount | None]
-) -> list[WhatsAppAccount] | None:
+@dataclass
+class _Known:
+    """The accounts a group of POSTs is about, and their app secrets: looked up once per group."""
+
+    session: Session
+    accounts: dict[str, WhatsAppAccount | None] = field(default_factory=dict)
+    secrets: dict[int, str] = field(default_factory=dict)
+
+    def account(self, phone_number_id: str) -> WhatsAppAccount | None:
+        if phone_number_id not in self.accounts:
+            self.accounts[phone_number_id] = whatsapp.by_phone_number_id(self.session, phone_number_id)
+        return self.accounts[phone_number_id]
+
+    def secret(self, account: WhatsAppAccount) -> str:
+        key = account.id or 0
+        if key not in self.secrets:
+            self.secrets[key] = whatsapp.app_secret(account)
+        return self.secrets[key]
+
+
+def _accounts(batch: Batch, payload: dict[str, Any], known: _Known) -> list[WhatsAppAccount] | None:
     """The accounts the events are about; None if any of them is not connected here."""
     found: list[WhatsAppAccount] = []
     for phone_number_id in batch.phone_number_ids:
-        if phone_number_id not in known:
-            known[phone_number_id] = whatsapp.by_phone_number_id(session, phone_number_id)
-        account = known[phone_number_id]
+        account = known.account(phone_number_id)
         if account is None:
             return None
         found.append(account)
     if batch.templates:
         waba_ids = {str(entry.get("id", "")) for entry in payload.get("entry") or []}
-        rows = session.exec(select(WhatsAppAccount).where(col(WhatsAppAccount.waba_id).in_(waba_ids))).all()
+        rows = known.session.exec(select(WhatsAppAccount).where(col(WhatsAppAccount.waba_id).in_(waba_ids))).all()
         found += [row for row in rows if row not in found]
     return found or None
 
@@ -96,13 +112,7 @@ class _Verified:
     accounts: list[WhatsAppAccount]
 
 
-def _verify(
-    session: Session,
-    raw_body: bytes,
-    signature: str,
-    known: dict[str, WhatsAppAccount | None],
-    secrets: dict[int, str],
-) -> _Verified | Outcome:
+def _verify(raw_body: bytes, signature: str, known: _Known) -> _Verified | Outcome:
     """Unsigned: 401; not JSON: 400; mis-signed or for a number we do not know: 403."""
     if not signature:
         return Outcome(401)
@@ -113,17 +123,10 @@ def _verify(
     if not isinstance(payload, dict):
         return Outcome(400)
     batch = parse(payload)
-    accounts = _accounts(session, batch, payload, known)
-    if accounts is None or not all(signature_is_valid(raw_body, signature, _secret(a, secrets)) for a in accounts):
+    accounts = _accounts(batch, payload, known)
+    if accounts is None or not all(signature_is_valid(raw_body, signature, known.secret(a)) for a in accounts):
         return Outcome(403)
     return _Verified(payload, batch, accounts)
-
-
-def _secret(account: WhatsAppAccount, secrets: dict[int, str]) -> str:
-    """The account's app secret, unsealed once per group of POSTs rather than once per POST."""
-    if account.id not in secrets:
-        secrets[account.id or 0] = whatsapp.app_secret(account)
-    return secrets[account.id or 0]
 
 
 def receive(session: Session, raw_body: bytes, signature: str, now: datetime | None = None) -> Outcome:
@@ -140,9 +143,8 @@ def receive_many(session: Session, posts: list[tuple[bytes, str]], now: datetime
     nothing and gets its own answer; the caller commits.
     """
     now = now or utcnow()
-    known: dict[str, WhatsAppAccount | None] = {}
-    secrets: dict[int, str] = {}
-    checked = [_verify(session, raw_body, signature, known, secrets) for raw_body, signature in posts]
+    known = _Known(session)
+    checked = [_verify(raw_body, signature, known) for raw_body, signature in posts]
     verified = [(i, v) for i, v in enumerate(checked) if isinstance(v, _Verified)]
     outcomes = [v if isinstance(v, Outcome) else Outcome(200) for v in checked]
     statuses = [(i, status) for i, v in verified for status in v.batch.statuses]
