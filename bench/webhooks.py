@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from typing import cast
 
 import httpx
 import uvloop
@@ -27,7 +29,6 @@ from bench.planner import NOW, seed
 from saas_app.models import Message, WhatsAppAccount
 from saas_app.services import planner, whatsapp
 from saas_app.settings import PROJECT_ROOT
-from saas_app.whatsapp.client import SendPool
 from saas_app.whatsapp.webhooks import envelope, signature_of, status_item
 
 
@@ -45,9 +46,10 @@ def prepare(session: Session, messages: int) -> tuple[WhatsAppAccount, list[tupl
     return account, sent
 
 
-def payloads(account: WhatsAppAccount, sent: list[tuple[int, str]], per_post: int) -> list[tuple[bytes, str]]:
+def payloads(account: WhatsAppAccount, sent: list[tuple[int, str]], per_post: int, port: int) -> list[bytes]:
+    """Each POST as Meta's servers would put it on the wire: signed, whole, made before the clock starts."""
     secret = whatsapp.app_secret(account)
-    signed = []
+    requests = []
     for start in range(0, len(sent), per_post):
         statuses = [
             status_item(wamid, "delivered", "+393470000000", NOW, str(message_id))
@@ -56,24 +58,73 @@ def payloads(account: WhatsAppAccount, sent: list[tuple[int, str]], per_post: in
         raw = json.dumps(
             envelope(account.waba_id, account.phone_number_id, account.display_number, statuses=statuses)
         ).encode()
-        signed.append((raw, signature_of(raw, secret)))
-    return signed
+        head = (
+            f"POST /webhooks/whatsapp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"X-Hub-Signature-256: {signature_of(raw, secret)}\r\nContent-Length: {len(raw)}\r\n\r\n"
+        )
+        requests.append(head.encode() + raw)
+    return requests
 
 
-async def post_all(url: str, signed: list[tuple[bytes, str]], concurrency: int) -> Counter[int]:
-    """Meta's side: `concurrency` POSTs in flight, each connection posting its next event once answered."""
+class _Poster(asyncio.Protocol):
+    """One keep-alive connection posting its next event once the previous one is answered, as Meta does.
+
+    As little work per request as a client can do (prepared bytes out, status line and Content-Length
+    in): on a 2-core machine the load generator shares the CPU with the app, and an HTTP client
+    library cost more per request than the app's whole handling (measured: h11 alone topped out at
+    ~3,100 requests/s against an app that answers without doing anything, this poster at ~17,700).
+    """
+
+    def __init__(self, requests: Iterator[bytes], answers: Counter[int], finished: asyncio.Future[None]) -> None:
+        self.requests, self.answers, self.finished = requests, answers, finished
+        self.received = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's own class, not a subclass
+        self._post_next()
+
+    def _post_next(self) -> None:
+        assert self.transport is not None
+        request = next(self.requests, None)
+        if request is None:
+            self.transport.close()
+            if not self.finished.done():
+                self.finished.set_result(None)
+        else:
+            self.transport.write(request)
+
+    def data_received(self, data: bytes) -> None:
+        self.received += data
+        head_end = self.received.find(b"\r\n\r\n")
+        if head_end < 0:
+            return
+        head = self.received[:head_end].lower()
+        at = head.find(b"content-length:")
+        if at < 0:
+            raise SystemExit(f"an answer without Content-Length: {head!r}")
+        line_end = head.find(b"\r\n", at)
+        length = int(head[at + len(b"content-length:") : line_end if line_end > 0 else None])
+        if len(self.received) < head_end + 4 + length:
+            return
+        self.answers[int(self.received[9:12])] += 1
+        self.received = self.received[head_end + 4 + length :]
+        self._post_next()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.finished.done():
+            self.finished.set_exception(ConnectionError(f"the app closed a connection: {exc}"))
+
+
+async def post_all(port: int, requests: list[bytes], concurrency: int) -> Counter[int]:
+    """Meta's side: `concurrency` connections, each with one POST in flight at a time."""
+    loop = asyncio.get_running_loop()
     answers: Counter[int] = Counter()
-    queue = iter(signed)
-    pool = SendPool(concurrency, timeout=30)
-
-    async def poster() -> None:
-        for raw, signature in queue:
-            headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
-            status, _ = await pool.request("POST", url, headers, raw)
-            answers[status] += 1
-
-    await asyncio.gather(*(poster() for _ in range(concurrency)))
-    await pool.aclose()
+    queue = iter(requests)
+    finished = [loop.create_future() for _ in range(concurrency)]
+    for done in finished:
+        await loop.create_connection(lambda done=done: _Poster(queue, answers, done), "127.0.0.1", port)
+    await asyncio.gather(*finished)
     return answers
 
 
@@ -112,12 +163,12 @@ def main() -> None:
     )
     with Session(engine) as session:
         account, sent = prepare(session, args.messages)
-    signed = payloads(account, sent, args.per_post)
     port = free_port()
+    requests = payloads(account, sent, args.per_post, port)
     app = start_app(str(engine.url.render_as_string(hide_password=False)), port)
     try:
         started = time.perf_counter()
-        answers = uvloop.run(post_all(f"http://127.0.0.1:{port}/webhooks/whatsapp", signed, args.concurrency))
+        answers = uvloop.run(post_all(port, requests, args.concurrency))
         elapsed = time.perf_counter() - started
     finally:
         app.terminate()

@@ -1,9 +1,8 @@
 """An organization's WhatsApp Business account, the raw webhook events, and debtors' replies."""
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from saas_app.models.base import utc_field
@@ -44,7 +43,8 @@ class WebhookEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     source: str = Field(default="whatsapp", max_length=20)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The POST's body exactly as signed: its X-Hub-Signature-256 can be checked again years later.
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
     received_at: datetime = utc_field(default_now=True)
     processed_at: datetime | None = utc_field(nullable=True)
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, update
-from sqlalchemy import select as select_columns
+from sqlalchemy import and_, bindparam, insert, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from saas_app.auth.secrets import unseal
 from saas_app.core import library
 from saas_app.core.intents import Intent, classify
 from saas_app.core.invoices import can_move
@@ -70,29 +71,44 @@ def verify_subscription(session: Session, params: dict[str, str]) -> str | None:
     return handshake(params, account.verify_token) if account else None
 
 
+@dataclass(frozen=True)
+class _Account:
+    """What verifying and applying a webhook needs of an account: a plain row, its secret unsealed."""
+
+    org_id: int
+    phone_number_id: str
+    waba_id: str
+    app_secret: str
+
+
+_ACCOUNT = WhatsAppAccount.__table__  # type: ignore[attr-defined]
+_ACCOUNT_COLUMNS = (_ACCOUNT.c.org_id, _ACCOUNT.c.phone_number_id, _ACCOUNT.c.waba_id, _ACCOUNT.c.app_secret_sealed)
+
+
 @dataclass
 class _Known:
-    """The accounts a group of POSTs is about, and their app secrets: looked up once per group."""
+    """The accounts a group of POSTs is about: looked up and unsealed once per group, as plain rows."""
 
     session: Session
-    accounts: dict[str, WhatsAppAccount | None] = field(default_factory=dict)
-    secrets: dict[int, str] = field(default_factory=dict)
+    by_number: dict[str, _Account | None] = field(default_factory=dict)
 
-    def account(self, phone_number_id: str) -> WhatsAppAccount | None:
-        if phone_number_id not in self.accounts:
-            self.accounts[phone_number_id] = whatsapp.by_phone_number_id(self.session, phone_number_id)
-        return self.accounts[phone_number_id]
+    def account(self, phone_number_id: str) -> _Account | None:
+        if phone_number_id not in self.by_number:
+            found = self._select(_ACCOUNT.c.phone_number_id == phone_number_id)
+            self.by_number[phone_number_id] = found[0] if found else None
+        return self.by_number[phone_number_id]
 
-    def secret(self, account: WhatsAppAccount) -> str:
-        key = account.id or 0
-        if key not in self.secrets:
-            self.secrets[key] = whatsapp.app_secret(account)
-        return self.secrets[key]
+    def of_businesses(self, waba_ids: set[str]) -> list[_Account]:
+        return self._select(_ACCOUNT.c.waba_id.in_(waba_ids))
+
+    def _select(self, where: Any) -> list[_Account]:
+        rows = self.session.execute(sa_select(*_ACCOUNT_COLUMNS).where(where)).all()
+        return [_Account(org_id, number, waba_id, unseal(sealed)) for org_id, number, waba_id, sealed in rows]
 
 
-def _accounts(batch: Batch, payload: dict[str, Any], known: _Known) -> list[WhatsAppAccount] | None:
+def _accounts(batch: Batch, payload: dict[str, Any], known: _Known) -> list[_Account] | None:
     """The accounts the events are about; None if any of them is not connected here."""
-    found: list[WhatsAppAccount] = []
+    found: list[_Account] = []
     for phone_number_id in batch.phone_number_ids:
         account = known.account(phone_number_id)
         if account is None:
@@ -100,8 +116,7 @@ def _accounts(batch: Batch, payload: dict[str, Any], known: _Known) -> list[What
         found.append(account)
     if batch.templates:
         waba_ids = {str(entry.get("id", "")) for entry in payload.get("entry") or []}
-        rows = known.session.exec(select(WhatsAppAccount).where(col(WhatsAppAccount.waba_id).in_(waba_ids))).all()
-        found += [row for row in rows if row not in found]
+        found += [account for account in known.of_businesses(waba_ids) if account not in found]
     return found or None
 
 
@@ -109,7 +124,7 @@ def _accounts(batch: Batch, payload: dict[str, Any], known: _Known) -> list[What
 class _Verified:
     payload: dict[str, Any]
     batch: Batch
-    accounts: list[WhatsAppAccount]
+    accounts: list[_Account]
 
 
 def _verify(raw_body: bytes, signature: str, known: _Known) -> _Verified | Outcome:
@@ -124,7 +139,7 @@ def _verify(raw_body: bytes, signature: str, known: _Known) -> _Verified | Outco
         return Outcome(400)
     batch = parse(payload)
     accounts = _accounts(batch, payload, known)
-    if accounts is None or not all(signature_is_valid(raw_body, signature, known.secret(a)) for a in accounts):
+    if accounts is None or not all(signature_is_valid(raw_body, signature, a.app_secret) for a in accounts):
         return Outcome(403)
     return _Verified(payload, batch, accounts)
 
@@ -155,16 +170,18 @@ def receive_many(session: Session, posts: list[tuple[bytes, str]], now: datetime
         _apply_the_rest(session, v, outcomes[i], now)
     # The raw events are kept as evidence, in the same transaction as their effects.
     if verified:
-        session.execute(
-            insert(WebhookEvent),
+        table = WebhookEvent.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            insert(table),
             [
                 {
                     "org_id": v.accounts[0].org_id if len(v.accounts) == 1 else None,
-                    "payload": v.payload,
+                    "source": "whatsapp",
+                    "body": posts[i][0].decode("utf-8", errors="replace"),
                     "received_at": now,
                     "processed_at": now,
                 }
-                for _, v in verified
+                for i, v in verified
             ],
         )
     return outcomes
@@ -185,17 +202,18 @@ def _apply_the_rest(session: Session, verified: _Verified, outcome: Outcome, now
 
 # What a status needs of its message. Plain rows, not ORM objects: during a campaign thousands of
 # statuses arrive each second, and loading and flushing entities cost more than everything else.
+# Of each stamp, only whether it is set: parsing four timestamps a row cost more than the rest of it.
+# Core columns, not the ORM's attributes: a select of those goes through the ORM's loading at
+# several times the cost.
+_MESSAGE = Message.__table__  # type: ignore[attr-defined]
 _STATUS_COLUMNS = (
-    col(Message.id),
-    col(Message.wamid),
-    col(Message.status),
-    col(Message.sent_at),
-    col(Message.delivered_at),
-    col(Message.read_at),
-    col(Message.failed_at),
-    col(Message.debtor_id),
-    col(Message.invoice_id),
-    col(Message.campaign_id),
+    _MESSAGE.c.id,
+    _MESSAGE.c.wamid,
+    _MESSAGE.c.status,
+    *(_MESSAGE.c[stamp].is_not(None).label(stamp) for stamp in _STAMP.values()),
+    _MESSAGE.c.debtor_id,
+    _MESSAGE.c.invoice_id,
+    _MESSAGE.c.campaign_id,
 )
 
 
@@ -206,12 +224,12 @@ def _messages_for(session: Session, org_id: int, statuses: list[StatusEvent]) ->
     message id we sent in biz_opaque_callback_data.
     """
     wamids = {s.wamid for s in statuses if s.wamid}
-    query = select_columns(*_STATUS_COLUMNS).where(col(Message.org_id) == org_id)
-    found = session.execute(query.where(col(Message.wamid).in_(wamids))).mappings()
+    query = sa_select(*_STATUS_COLUMNS).where(_MESSAGE.c.org_id == org_id)
+    found = session.execute(query.where(_MESSAGE.c.wamid.in_(wamids))).mappings()
     by_wamid = {row["wamid"] or "": dict(row) for row in found}
     orphans = {int(s.callback_data): s.wamid for s in statuses if s.wamid not in by_wamid and s.callback_data.isdigit()}
     if orphans:
-        rows = session.execute(query.where(col(Message.id).in_(orphans))).mappings()
+        rows = session.execute(query.where(_MESSAGE.c.id.in_(orphans))).mappings()
         by_wamid.update({orphans[row["id"]]: dict(row) for row in rows})
     return by_wamid
 
@@ -238,11 +256,11 @@ def _apply_statuses(
             moved.setdefault(post, 0)
             if message is None or stamp is None:
                 continue
-            change = changes.setdefault(message["id"], {"id": message["id"]})
+            change = changes.setdefault(message["id"], {})
             if not message["wamid"]:
                 message["wamid"] = change["wamid"] = status.wamid
-            if message[stamp] is None:
-                message[stamp] = change[stamp] = status.at
+            if not message[stamp]:
+                message[stamp], change[stamp] = True, status.at
             if moves_forward(message["status"], status.status):
                 moved[post] += 1
                 message["status"] = change["status"] = _status_to_store(status)
@@ -252,10 +270,19 @@ def _apply_statuses(
                     changed.append(_status_event(message, status))
         if changed:
             outbound.emit(session, org_id, "message.status_changed", changed)
-    written = [change for change in changes.values() if len(change) > 1]
-    if written:
-        session.execute(update(Message), written)
+    _write_changes(session, changes)
     return moved
+
+
+def _write_changes(session: Session, changes: dict[int, dict[str, Any]]) -> None:
+    """One UPDATE by primary key per set of changed columns (usually one: a status and its stamp)."""
+    by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for message_id, change in changes.items():
+        if change:
+            by_columns.setdefault(frozenset(change), []).append({"message_id": message_id, **change})
+    for rows in by_columns.values():
+        # No SET clause given: it is the columns named in the rows, the same in every row of a group.
+        session.connection().execute(update(_MESSAGE).where(_MESSAGE.c.id == bindparam("message_id")), rows)
 
 
 def _status_event(message: dict[str, Any], status: StatusEvent) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
+from saas_app.api import webhook_routes
 from saas_app.api.app import create_api
 from saas_app.models import Debtor, Enrollment, InboundMessage, Invoice, Message, WebhookEvent, WhatsAppAccount
 from saas_app.services import campaigns, planner, whatsapp
@@ -134,6 +135,48 @@ def test_bad_signatures_and_unknown_numbers_change_nothing(session: Session, cli
     assert post(client, delivered, secret="not-the-secret") == 403
     assert post(client, envelope("5550001", statuses=statuses)) == 403
     assert post(client, delivered, signature="sha256=" + "0" * 64) == 403
+    assert _reload(session, message).status == "sent"
+    assert session.exec(select(func.count()).select_from(WebhookEvent)).one() == 0
+
+
+def test_the_event_is_kept_byte_for_byte_so_its_signature_can_be_checked_again(
+    session: Session, client: TestClient
+) -> None:
+    _, ctx = sign_up(session)
+    connect(session, ctx)
+    _planned_message(session, ctx)
+    # Meta's own spacing and an accented name: decoding and encoding the JSON again would change both.
+    raw = json.dumps(
+        envelope(
+            "1098765432",
+            contacts=[{"profile": {"name": "João Conceição"}, "wa_id": "5511987654321"}],
+            statuses=[{"id": "wamid.OUT1", "status": "delivered", "timestamp": "1795000000"}],
+        ),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    signature = signature_of(raw, SECRET)
+    answer = client.post("/webhooks/whatsapp", content=raw, headers={"X-Hub-Signature-256": signature})
+    assert (answer.status_code, answer.text) == (200, "ok")
+    stored = session.exec(select(WebhookEvent)).one()
+    assert stored.body.encode() == raw
+    assert signature_of(stored.body.encode(), SECRET) == signature
+    assert stored.org_id == ctx.org_id
+
+
+def test_a_body_over_the_limit_is_refused_whatever_its_declared_length(session: Session, client: TestClient) -> None:
+    _, ctx = sign_up(session)
+    connect(session, ctx)
+    message = _planned_message(session, ctx)
+    statuses = [{"id": "wamid.OUT1", "status": "delivered", "timestamp": "1795000000"}]
+    raw = json.dumps(envelope("1098765432", statuses=statuses, padding="x" * webhook_routes.MAX_BODY)).encode()
+    signed = {"X-Hub-Signature-256": signature_of(raw, SECRET)}
+    assert client.post("/webhooks/whatsapp", content=raw, headers=signed).status_code == 413
+
+    def streamed():  # no Content-Length: chunked, the size known only while reading
+        yield from (raw[i : i + 65536] for i in range(0, len(raw), 65536))
+
+    assert client.post("/webhooks/whatsapp", content=streamed(), headers=signed).status_code == 413
     assert _reload(session, message).status == "sent"
     assert session.exec(select(func.count()).select_from(WebhookEvent)).one() == 0
 

@@ -1,9 +1,17 @@
 """The worker's HTTP client against small scripted servers: reuse, answers, and what a failure means."""
 
 import asyncio
+import datetime
+import ipaddress
+import ssl
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from saas_app.whatsapp.client import CloudError, SendPool
 from tests.aio import in_own_loop
@@ -23,16 +31,19 @@ async def read_request(reader: asyncio.StreamReader) -> bytes:
 class Server:
     """A loopback server that counts its connections and answers each request with `answer`."""
 
-    def __init__(self, answer: Callable[[bytes, asyncio.StreamWriter], Awaitable[bool]]) -> None:
+    def __init__(
+        self, answer: Callable[[bytes, asyncio.StreamWriter], Awaitable[bool]], tls: ssl.SSLContext | None = None
+    ) -> None:
         self.answer = answer
+        self.tls = tls
         self.connections = 0
         self.requests: list[bytes] = []
         self.server: asyncio.Server | None = None
 
     async def __aenter__(self) -> str:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         port = self.server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}/v23.0/1/messages"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{port}/v23.0/1/messages"
 
     async def __aexit__(self, *_: object) -> None:
         assert self.server is not None
@@ -148,5 +159,70 @@ def test_a_request_that_got_no_answer_may_have_been_sent(behaviour: str) -> None
                 await SendPool(1, timeout=0.3).request("POST", url, {}, b"{}")
         assert failure.value.maybe_sent, "the worker must wait for Meta's webhook, not send it again"
         assert server.requests == [b"{}"]
+
+    check()
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no public authority signed, and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cobro test server")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_file, key_file = folder / "server.pem", folder / "server.key"
+    certificate_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return certificate_file, key_file
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    certificate, key = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    return context, certificate
+
+
+def test_https_requests_are_encrypted_verified_and_kept_alive(tls_server: tuple[ssl.SSLContext, Path]) -> None:
+    server_tls, certificate = tls_server
+    trusting = ssl.create_default_context(cafile=str(certificate))  # as if a public authority had signed it
+
+    @in_own_loop
+    async def check() -> None:
+        server = Server(echo, tls=server_tls)
+        async with server as url:
+            pool = SendPool(2, timeout=5, tls=trusting)
+            answers = [await pool.request("POST", url, {}, b'{"n": %d}' % n) for n in range(3)]
+            await pool.aclose()
+        assert answers == [(200, b'{"n": 0}'), (200, b'{"n": 1}'), (200, b'{"n": 2}')]
+        assert server.connections == 1, "one TLS handshake, then the connection is reused"
+
+    check()
+
+
+def test_a_server_whose_certificate_is_not_trusted_gets_nothing(tls_server: tuple[ssl.SSLContext, Path]) -> None:
+    server_tls, _ = tls_server
+
+    @in_own_loop
+    async def check() -> None:
+        server = Server(echo, tls=server_tls)
+        async with server as url:
+            with pytest.raises(CloudError) as failure:
+                await SendPool(1, timeout=5).request("POST", url, {}, b'{"to": "+5511987654321"}')  # system CAs
+        assert not failure.value.maybe_sent, "refused before sending: safe to send again"
+        assert server.requests == [], "the message never reached an impostor"
 
     check()
