@@ -89,7 +89,10 @@ async def events(scope: Scope, receive: Receive, send: Send) -> None:
     declared, signature = _header(scope, b"content-length"), _header(scope, b"x-hub-signature-256")
     if declared.isdigit() and int(declared) > MAX_BODY:
         return await _answer(send, 413, b"too large")
-    raw = await _body(receive)
+    try:
+        raw = await _body(receive)
+    except _HungUp:
+        return  # nothing to answer; Meta posts it again
     if raw is None:
         return await _answer(send, 413, b"too large")
     try:
@@ -104,12 +107,18 @@ def _header(scope: Scope, name: bytes) -> bytes:
     return next((value for key, value in scope["headers"] if key == name), b"")
 
 
+class _HungUp(Exception):
+    """The client went away before its whole body arrived."""
+
+
 async def _body(receive: Receive) -> bytes | None:
     """The whole body, or None once it grows past MAX_BODY (whatever Content-Length claimed)."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _HungUp
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:

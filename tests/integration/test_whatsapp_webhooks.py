@@ -1,8 +1,10 @@
 """The WhatsApp account settings and /webhooks/whatsapp, end to end through HTTP and the services."""
 
+import asyncio
 import json
 from datetime import date
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -14,6 +16,7 @@ from saas_app.models import Debtor, Enrollment, InboundMessage, Invoice, Message
 from saas_app.services import campaigns, planner, whatsapp
 from saas_app.services.errors import PermissionDenied, ServiceError
 from saas_app.whatsapp.webhooks import signature_of
+from tests.aio import run
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
 from tests.integration.test_collections import NOW
 
@@ -177,6 +180,28 @@ def test_a_body_over_the_limit_is_refused_whatever_its_declared_length(session: 
         yield from (raw[i : i + 65536] for i in range(0, len(raw), 65536))
 
     assert client.post("/webhooks/whatsapp", content=streamed(), headers=signed).status_code == 413
+    assert _reload(session, message).status == "sent"
+    assert session.exec(select(func.count()).select_from(WebhookEvent)).one() == 0
+
+
+def test_a_post_cut_off_midway_stores_nothing_and_is_not_answered(session: Session) -> None:
+    _, ctx = sign_up(session)
+    connect(session, ctx)
+    message = _planned_message(session, ctx)
+    raw = json.dumps(envelope("1098765432", statuses=[{"id": "wamid.OUT1", "status": "delivered"}])).encode()
+    arriving = [{"type": "http.request", "body": raw[:40], "more_body": True}, {"type": "http.disconnect"}]
+    answered: list[dict] = []
+
+    async def receive() -> dict:
+        return arriving.pop(0)
+
+    async def send(event: dict) -> None:
+        answered.append(event)
+
+    headers = [(b"x-hub-signature-256", signature_of(raw, SECRET).encode())]
+    scope = {"type": "http", "method": "POST", "path": webhook_routes.PATH, "headers": headers}
+    run(webhook_routes.events(scope, receive, send))
+    assert answered == []
     assert _reload(session, message).status == "sent"
     assert session.exec(select(func.count()).select_from(WebhookEvent)).one() == 0
 
@@ -369,12 +394,6 @@ def test_posts_grouped_in_one_transaction_keep_their_own_answers(session: Sessio
 
 
 def test_a_burst_of_posts_is_answered_once_each_after_it_is_stored(session: Session) -> None:
-    import asyncio
-
-    import httpx
-
-    from tests.aio import run
-
     _, ctx = sign_up(session)
     connect(session, ctx)
     message = _planned_message(session, ctx)
