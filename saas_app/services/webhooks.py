@@ -276,10 +276,7 @@ def _apply_statuses(
 _CHANGEABLE = {
     "status": "text",
     "wamid": "text",
-    "sent_at": "timestamptz",
-    "delivered_at": "timestamptz",
-    "read_at": "timestamptz",
-    "failed_at": "timestamptz",
+    **dict.fromkeys(_STAMP.values(), "timestamptz"),
     "error_code": "text",
     "error_message": "text",
 }
