@@ -5,6 +5,7 @@ the worker plans and sends, the simulator answers with statuses and replies in e
 """
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -12,7 +13,7 @@ from saas_app.models import Cadence, CadenceStep, Template
 from saas_app.services import campaigns, debtors, invoices
 from saas_app.services.context import OrgContext
 
-# name, phone, language, time zone, amount in minor units, currency, days from today to the due date
+# name, phone, language, time zone, amount in minor units, currency, days from the customer's today to the due date
 CUSTOMERS = [
     ("Ana Souza", "+5511987650001", "pt_BR", "America/Sao_Paulo", 189_000, "BRL", -3),
     ("Bruno Lima", "+5521987650002", "pt_BR", "America/Sao_Paulo", 45_990, "BRL", 0),
@@ -76,7 +77,9 @@ def populate(session: Session, ctx: OrgContext, now: datetime) -> int:
                 number=number,
                 amount_minor=amount,
                 currency=currency,
-                due_on=now.date() + timedelta(days=due_in),
+                # The customer's today, not UTC's: started at 01:00 UTC, "due today" in São Paulo is
+                # still yesterday's date there, or its reminder would wait a day.
+                due_on=now.astimezone(ZoneInfo(zone)).date() + timedelta(days=due_in),
                 service="Monthly plan",
                 payment_link=f"https://pay.example.com/{number}",
             ),

@@ -267,9 +267,18 @@ def _set_status(session: Session, ctx: OrgContext, invoice: Invoice, status: Sta
 
 
 def change_status(
-    session: Session, ctx: OrgContext, invoice_id: int, status: str, *, promised_on: date | None = None
+    session: Session,
+    ctx: OrgContext,
+    invoice_id: int,
+    status: str,
+    *,
+    promised_on: date | None = None,
+    today: date | None = None,
 ) -> Invoice:
-    """Promise, dispute, write off or reopen. Payments change the status through `record_payment`."""
+    """Promise, dispute, write off or reopen. Payments change the status through `record_payment`.
+
+    `today` is the day a promise may not be earlier than: a reply's own day when a webhook brings it.
+    """
     ctx.require(Action.COLLECT)
     invoice = get_invoice(session, ctx, invoice_id)
     try:
@@ -283,7 +292,7 @@ def change_status(
             N_("An invoice that is {current} cannot become {status}."), current=invoice.status, status=target.value
         )
     if target == Status.PROMISED:
-        if promised_on is None or promised_on < date.today():
+        if promised_on is None or promised_on < (today or date.today()):
             raise ServiceError(N_("Give the date the debtor promised to pay."), field="promised_on")
         invoice.promised_on = promised_on
     previous = invoice.status

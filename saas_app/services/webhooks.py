@@ -416,7 +416,7 @@ def _act_on(
         and promised_on >= now.date()
     )
     if promise_applies and invoice is not None:
-        invoices.change_status(session, ctx, invoice.id or 0, "promised", promised_on=promised_on)
+        invoices.change_status(session, ctx, invoice.id or 0, "promised", promised_on=promised_on, today=now.date())
         return
     campaigns.pause_for_reply(session, org_id, debtor.id or 0, now.date())
 

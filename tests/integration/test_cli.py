@@ -16,6 +16,26 @@ def test_seed_demo_creates_a_working_login_once(session: Session, capsys: pytest
     assert accounts.log_in(session, email=cli.DEMO_EMAIL, password=cli.DEMO_PASSWORD)
 
 
+@pytest.mark.parametrize("started", ["2026-12-05T01:30:00+00:00", "2026-12-04T23:30:00+00:00"])
+def test_the_demo_has_every_first_reminder_due_whatever_the_hour_it_is_started(
+    session: Session, monkeypatch: pytest.MonkeyPatch, started: str
+) -> None:
+    """At 01:30 UTC it is still yesterday in São Paulo and Mexico City; at 23:30 it is already tomorrow in Rome."""
+    from datetime import datetime
+
+    from sqlmodel import select
+
+    from saas_app.models import Message
+    from saas_app.services import planner
+
+    now = datetime.fromisoformat(started)
+    monkeypatch.setattr(cli, "utcnow", lambda: now)
+    assert cli.main(["seed-demo"]) == 0
+    assert planner.plan_all(session, now=now) == 10
+    late = [m.debtor_id for m in session.exec(select(Message)) if m.scheduled_at > now]
+    assert late == [], "each customer's reminder is due when the demo starts"
+
+
 def test_create_org_then_an_api_key_that_authenticates(session: Session, capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         cli.main(
@@ -90,7 +110,7 @@ def test_import_then_a_campaign_on_the_standard_cadence_and_its_schedule(
     """The engine's 'done when': import the sample files, start a campaign, print the schedule."""
     from sqlmodel import select
 
-    from saas_app.models import Campaign, Invoice, Message
+    from saas_app.models import Campaign, Debtor, Invoice, Message
 
     data = Path(__file__).resolve().parent.parent / "data"
     cli.main(["create-org", "--name", "Loja Azul", "--owner-email", "dono@loja.com.br", "--password", "senha-boa-123"])
@@ -108,7 +128,10 @@ def test_import_then_a_campaign_on_the_standard_cadence_and_its_schedule(
     assert enrolled > 0
     assert f"{enrolled} messages scheduled" in out, "each enrolled invoice gets its next message"
     messages = session.exec(select(Message).where(Message.campaign_id == campaign.id)).all()
-    assert {m.language for m in messages} == {"pt_BR"}
+    # The file's Idioma column (Gabriela wrote "es"), whichever invoices are overdue on the day it runs.
+    wanted = {d.id: d.locale for d in session.exec(select(Debtor))}
+    assert [m.language for m in messages] == [wanted[m.debtor_id] for m in messages]
+    assert "pt_BR" in {m.language for m in messages}
     assert cli.main(["schedule", "--org", "loja-azul", "--campaign", str(campaign.id)]) == 0
     schedule = capsys.readouterr().out
     assert "NF-1004  Diego Alves  (America/Sao_Paulo, active)" in schedule

@@ -227,7 +227,7 @@ def test_a_promise_pauses_until_its_date_and_grace_and_reopening_resumes(session
     promised = NOW.date() + timedelta(days=10)
     cadence = session.get(Cadence, cadence_id)
     assert cadence is not None
-    invoices.change_status(session, ctx, invoice_id, "promised", promised_on=promised)
+    invoices.change_status(session, ctx, invoice_id, "promised", promised_on=promised, today=NOW.date())
     session.commit()
     plan_all(session)
     [waiting] = _scheduled(session)

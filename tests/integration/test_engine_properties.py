@@ -74,8 +74,8 @@ def _apply(session: Session, ctx, kind: str, pick: int, invoice_ids: list[int], 
     elif kind == "dispute" and can_move(invoice.status, "disputed"):
         invoices.change_status(session, ctx, invoice.id or 0, "disputed")
     elif kind == "promise" and can_move(invoice.status, "promised"):
-        promised = max(now.date(), date.today()) + timedelta(days=4)
-        invoices.change_status(session, ctx, invoice.id or 0, "promised", promised_on=promised)
+        promised = now.date() + timedelta(days=4)
+        invoices.change_status(session, ctx, invoice.id or 0, "promised", promised_on=promised, today=now.date())
     elif kind == "reopen" and invoice.status in ("promised", "disputed"):
         invoices.change_status(session, ctx, invoice.id or 0, "open")
     elif kind == "reply":

@@ -38,7 +38,7 @@ def test_a_reply_becomes_a_conversation_a_person_answers_in_the_window(session: 
 
     [conversation] = inbox.conversations(session, ctx)
     assert (conversation.name, conversation.last_intent, conversation.waiting) == (debtor.name, "not_received", 1)
-    thread = inbox.thread(session, ctx, debtor.id or 0)
+    thread = inbox.thread(session, ctx, debtor.id or 0, now=now)
     assert [e.inbound for e in thread.entries] == [False, True]
     invoice = session.get(Invoice, first.invoice_id)  # the planner's insert order decides which invoice is first
     assert invoice is not None
