@@ -16,6 +16,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 from saas_app import db, migrations  # noqa: E402
+from saas_app.services import recent  # noqa: E402
 from tests.databases import postgres_admin_url, postgres_database  # noqa: E402
 
 BACKENDS = ["sqlite"] + (["postgresql"] if postgres_admin_url() else [])
@@ -40,6 +41,7 @@ def _empty_all_tables(url: str) -> None:
     with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
             connection.execute(text(f'DELETE FROM "{table.name}"'))
+    recent.forget_all()  # what the process read a moment ago is gone with the rows
 
 
 @pytest.fixture

@@ -135,7 +135,7 @@ async def _answer(send: Send, status: int, text: bytes) -> None:
 
 
 class EventsFirst:
-    """An ASGI middleware: Meta's event POSTs go to `events` ahead of the app's other middleware and router."""
+    """ASGI: Meta's event POSTs go to `events`, everything else to the app (see api.app._Api)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Integer, and_, bindparam, func, update
+from sqlalchemy import and_, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from saas_app import db
 from saas_app.core.invoices import STOPPING
 from saas_app.core.languages import pick_language
 from saas_app.core.pacing import DAY, Ledger
@@ -393,7 +394,7 @@ def _insert_ignoring_duplicates(session: Session, rows: list[tuple[Any, ...]]) -
     columns = f"{', '.join(_NAMES)}, text, parameters, attempts, error_code"
     conflict = "ON CONFLICT (enrollment_id, step_position) DO NOTHING"
     if connection.dialect.name == "postgresql":
-        arrays = ", ".join(f"%s::{kind}[]" for _, kind in _INSERTED)
+        arrays = db.column_arrays(kind for _, kind in _INSERTED)
         connection.exec_driver_sql(
             f"INSERT INTO message ({columns}) SELECT *, '', '[]'::json, 0, '' FROM unnest({arrays}) {conflict}",  # noqa: S608
             tuple(list(column) for column in zip(*rows, strict=True)),
@@ -422,8 +423,7 @@ def _debtor_schedule(session: Session, rows: list[_Due], after_id: int, now: dat
     every message. SQLite gets the batch's enrollment id range, not thousands of parameters.
     """
     if session.get_bind().dialect.name == "postgresql":
-        ids = sorted({row.debtor_id for row in rows})
-        mine: Any = col(Message.debtor_id) == func.any(bindparam("ids", ids, type_=ARRAY(Integer)))
+        mine: Any = db.one_of(session, col(Message.debtor_id), sorted({row.debtor_id for row in rows}))
     else:
         last_id = rows[-1].enrollment_id
         in_batch = select(Enrollment.debtor_id).where(col(Enrollment.id) > after_id, col(Enrollment.id) <= last_id)

@@ -8,12 +8,13 @@ else pauses the reminders until a person has answered.
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from saas_app import db
 from saas_app.auth.secrets import unseal
 from saas_app.core import library
 from saas_app.core.intents import Intent, classify
@@ -87,30 +88,37 @@ _ACCOUNT_COLUMNS = (_ACCOUNT.c.org_id, _ACCOUNT.c.phone_number_id, _ACCOUNT.c.wa
 
 @dataclass
 class _Known:
-    """The accounts a group of POSTs is about: looked up and unsealed once per group, as plain rows."""
+    """The accounts POSTs are about, as plain rows with their secrets unsealed.
+
+    As this process read them a moment ago (whatsapp.accounts_by_number), unless asked for fresh ones.
+    """
 
     session: Session
-    by_number: dict[str, _Account | None] = field(default_factory=dict)
 
-    def account(self, phone_number_id: str) -> _Account | None:
-        if phone_number_id not in self.by_number:
-            found = self._select(_ACCOUNT.c.phone_number_id == phone_number_id)
-            self.by_number[phone_number_id] = found[0] if found else None
-        return self.by_number[phone_number_id]
+    def account(self, phone_number_id: str, fresh: bool = False) -> _Account | None:
+        key = (self.session.get_bind(), phone_number_id)
+        if fresh:
+            whatsapp.accounts_by_number.forget(key)
+        found = whatsapp.accounts_by_number.get(key, lambda: self._one(_ACCOUNT.c.phone_number_id == phone_number_id))
+        return cast(_Account | None, found)
 
     def of_businesses(self, waba_ids: set[str]) -> list[_Account]:
         return self._select(_ACCOUNT.c.waba_id.in_(waba_ids))
+
+    def _one(self, where: Any) -> _Account | None:
+        found = self._select(where)
+        return found[0] if found else None
 
     def _select(self, where: Any) -> list[_Account]:
         rows = self.session.execute(sa_select(*_ACCOUNT_COLUMNS).where(where)).all()
         return [_Account(org_id, number, waba_id, unseal(sealed)) for org_id, number, waba_id, sealed in rows]
 
 
-def _accounts(batch: Batch, payload: dict[str, Any], known: _Known) -> list[_Account] | None:
+def _accounts(batch: Batch, payload: dict[str, Any], known: _Known, fresh: bool = False) -> list[_Account] | None:
     """The accounts the events are about; None if any of them is not connected here."""
     found: list[_Account] = []
     for phone_number_id in batch.phone_number_ids:
-        account = known.account(phone_number_id)
+        account = known.account(phone_number_id, fresh)
         if account is None:
             return None
         found.append(account)
@@ -138,10 +146,15 @@ def _verify(raw_body: bytes, signature: str, known: _Known) -> _Verified | Outco
     if not isinstance(payload, dict):
         return Outcome(400)
     batch = parse(payload)
-    accounts = _accounts(batch, payload, known)
-    if accounts is None or not all(signature_is_valid(raw_body, signature, a.app_secret) for a in accounts):
-        return Outcome(403)
-    return _Verified(raw_body, batch, accounts)
+    # A secret this process remembers from a moment ago may just have been replaced: before refusing
+    # a POST, the database has the last word.
+    for fresh in (False, True):
+        accounts = _accounts(batch, payload, known, fresh)
+        if accounts is None:
+            return Outcome(403)
+        if all(signature_is_valid(raw_body, signature, account.app_secret) for account in accounts):
+            return _Verified(raw_body, batch, accounts)
+    return Outcome(403)
 
 
 def receive(session: Session, raw_body: bytes, signature: str, now: datetime | None = None) -> Outcome:
@@ -169,22 +182,33 @@ def receive_many(session: Session, posts: list[tuple[bytes, str]], now: datetime
     for i, v in verified:
         _apply_the_rest(session, v, outcomes[i], now)
     # The raw events are kept as evidence, in the same transaction as their effects.
-    if verified:
-        table = WebhookEvent.__table__  # type: ignore[attr-defined]
-        session.connection().execute(
-            insert(table),
-            [
-                {
-                    "org_id": v.accounts[0].org_id if len(v.accounts) == 1 else None,
-                    "source": "whatsapp",
-                    "body": v.raw_body.decode("utf-8", errors="replace"),
-                    "received_at": now,
-                    "processed_at": now,
-                }
-                for _, v in verified
-            ],
-        )
+    _store_events(session, [v for _, v in verified], now)
     return outcomes
+
+
+_EVENT = WebhookEvent.__table__  # type: ignore[attr-defined]
+
+
+def _store_events(session: Session, posts: list[_Verified], now: datetime) -> None:
+    """Each POST's body as it was signed, attributed to its organization when it was about one."""
+    if not posts:
+        return
+    org_ids = [post.accounts[0].org_id if len(post.accounts) == 1 else None for post in posts]
+    bodies = [post.raw_body.decode("utf-8", errors="replace") for post in posts]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # one statement over column arrays, as _write_changes
+        connection.exec_driver_sql(
+            "INSERT INTO webhookevent (org_id, source, body, received_at, processed_at)"
+            " SELECT org_id, 'whatsapp', body, %b, %b FROM unnest(%b::int[], %b::text[]) AS v(org_id, body)",
+            (now, now, org_ids, bodies),
+        )
+        return
+    # Core, not the ORM, and so without the model's defaults: `source` is written here.
+    rows = [
+        {"org_id": org_id, "source": "whatsapp", "body": body, "received_at": now, "processed_at": now}
+        for org_id, body in zip(org_ids, bodies, strict=True)
+    ]
+    connection.execute(insert(_EVENT), rows)
 
 
 def _apply_the_rest(session: Session, verified: _Verified, outcome: Outcome, now: datetime) -> None:
@@ -222,12 +246,16 @@ def _messages_for(session: Session, org_id: int, statuses: list[StatusEvent]) ->
     message id we sent in biz_opaque_callback_data.
     """
     wamids = {s.wamid for s in statuses if s.wamid}
-    query = sa_select(*_STATUS_COLUMNS).where(_MESSAGE.c.org_id == org_id)
-    found = session.execute(query.where(_MESSAGE.c.wamid.in_(wamids))).mappings()
+    # Locked until the group commits (SQLite: the whole database, see _write_lock): otherwise a `read`
+    # and a `delivered` for one message applied at once by two groups or two processes could both
+    # start from `sent`, and the later commit would move the status back. In id order, so that two
+    # groups wait for each other instead of deadlocking.
+    query = sa_select(*_STATUS_COLUMNS).where(_MESSAGE.c.org_id == org_id).order_by(_MESSAGE.c.id).with_for_update()
+    found = session.execute(query.where(db.one_of(session, _MESSAGE.c.wamid, wamids))).mappings()
     by_wamid = {row["wamid"] or "": dict(row) for row in found}
     orphans = {int(s.callback_data): s.wamid for s in statuses if s.wamid not in by_wamid and s.callback_data.isdigit()}
     if orphans:
-        rows = session.execute(query.where(_MESSAGE.c.id.in_(orphans))).mappings()
+        rows = session.execute(query.where(db.one_of(session, _MESSAGE.c.id, orphans))).mappings()
         by_wamid.update({orphans[row["id"]]: dict(row) for row in rows})
     return by_wamid
 
@@ -244,6 +272,8 @@ def _apply_statuses(
     for post, status in statuses:
         by_org.setdefault(org_of[status.phone_number_id], []).append((post, status))
     moved: dict[int, int] = {}
+    if by_org:
+        _write_lock(session)
     listening = outbound.listening_orgs(session, "message.status_changed") if by_org else set()
     changes: dict[int, dict[str, Any]] = {}  # message id -> the columns to write
     for org_id, events in by_org.items():
@@ -272,6 +302,21 @@ def _apply_statuses(
     return moved
 
 
+def _write_lock(session: Session) -> None:
+    """SQLite: the database's write lock, before reading the messages to change.
+
+    pysqlite begins a transaction only at the first write, so without it the messages would be read
+    outside it, and a status read before another writer's commit could move a message back.
+    PostgreSQL locks just the rows instead (see _messages_for).
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    sqlite = connection.connection.driver_connection
+    if sqlite is not None and not sqlite.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 # The columns a status may change, and their PostgreSQL types for the arrays they travel in.
 _CHANGEABLE = {
     "status": "text",
@@ -293,7 +338,7 @@ def _write_changes(session: Session, changes: dict[int, dict[str, Any]]) -> None
         if connection.dialect.name == "postgresql":
             # One statement over column arrays: row by row, each UPDATE was a round trip of its own.
             sets = ", ".join(f"{name} = v.{name}" for name in columns)
-            arrays = ", ".join(["%s::int[]", *(f"%s::{_CHANGEABLE[name]}[]" for name in columns)])
+            arrays = db.column_arrays(["int", *(_CHANGEABLE[name] for name in columns)])
             connection.exec_driver_sql(
                 f"UPDATE message SET {sets} FROM unnest({arrays}) AS v(id, {', '.join(columns)})"  # noqa: S608
                 " WHERE message.id = v.id",

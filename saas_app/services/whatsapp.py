@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -12,7 +13,7 @@ from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import Template, TemplateVariant, WhatsAppAccount
 from saas_app.models.base import utcnow
-from saas_app.services import audit, campaigns
+from saas_app.services import audit, campaigns, recent
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
 from saas_app.services.templates import as_variant as template_variant
@@ -108,6 +109,11 @@ def _set_messaging_limit(session: Session, account: WhatsAppAccount, limit: int,
         campaigns.replan_organization(session, account.org_id)
 
 
+# The accounts webhooks are checked against, by phone number id (filled by services.webhooks): a
+# change saved here is seen at once, one saved in another process within a second (services.recent).
+accounts_by_number: recent.Recent[Any] = recent.Recent(seconds=1.0)
+
+
 def get_account(session: Session, ctx: OrgContext) -> AccountView | None:
     ctx.require(Action.VIEW)
     account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
@@ -143,6 +149,7 @@ def save_account(session: Session, ctx: OrgContext, data: AccountInput) -> Accou
     _set_messaging_limit(session, account, data.messaging_limit, was=paced_by)
     session.add(account)
     session.flush()
+    accounts_by_number.forget()  # its number may have changed: the old one must not stay known
     changed = [name for name in ("access_token", "app_secret") if getattr(data, name).strip()]
     audit.record_for(
         ctx,

@@ -10,12 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from saas_app.core import signatures
-from saas_app.models import WebhookDelivery
+from saas_app.models import WebhookDelivery, WebhookSubscription
 from saas_app.models.base import utcnow
-from saas_app.services import debtors, invoices, outbound, outbox
+from saas_app.services import debtors, invoices, outbound, outbox, recent
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import PermissionDenied, ServiceError
 from saas_app.worker.dispatcher import Worker
@@ -168,6 +169,27 @@ def test_message_statuses_recorded_by_the_worker_are_announced(
         "failed",
     )
     assert event["data"]["error_code"] == "131026"
+
+
+def test_a_subscription_changed_here_counts_at_once_and_one_changed_elsewhere_within_a_second(
+    session: Session, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Status webhooks ask who listens for every group; the answer is reused for a second (services.recent)."""
+    clock = [1000.0]
+    monkeypatch.setattr(recent.time, "monotonic", lambda: clock[0])
+    event = "message.status_changed"
+    assert outbound.listening_orgs(session, event) == set()
+    ctx, _ = _subscribed(session, receiver.url, [event])
+    assert outbound.listening_orgs(session, event) == {ctx.org_id}, "subscribed in this process: heard at once"
+    [subscription] = outbound.subscriptions(session, ctx)
+    # Another backend process removes it: this one is not told, and stops within the second.
+    session.execute(
+        update(WebhookSubscription).where(col(WebhookSubscription.id) == subscription.id).values(active=False)
+    )
+    session.commit()
+    assert outbound.listening_orgs(session, event) == {ctx.org_id}
+    clock[0] += 1.1
+    assert outbound.listening_orgs(session, event) == set()
 
 
 def test_removing_a_url_drops_what_waits_for_it(session: Session, database_url: str, receiver: Receiver) -> None:

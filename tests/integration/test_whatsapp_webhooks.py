@@ -2,16 +2,20 @@
 
 import asyncio
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, col, func, select
 
+from saas_app import db
 from saas_app.api import webhook_routes
 from saas_app.api.app import create_api
+from saas_app.auth.secrets import seal
 from saas_app.models import Debtor, Enrollment, InboundMessage, Invoice, Message, WebhookEvent, WhatsAppAccount
 from saas_app.services import campaigns, planner, whatsapp
 from saas_app.services.errors import PermissionDenied, ServiceError
@@ -140,6 +144,24 @@ def test_bad_signatures_and_unknown_numbers_change_nothing(session: Session, cli
     assert post(client, delivered, signature="sha256=" + "0" * 64) == 403
     assert _reload(session, message).status == "sent"
     assert session.exec(select(func.count()).select_from(WebhookEvent)).one() == 0
+
+
+def test_a_secret_replaced_by_another_process_is_used_at_once(session: Session, client: TestClient) -> None:
+    """This process remembers the account for a second; a POST its remembered secret refuses is checked again."""
+    _, ctx = sign_up(session)
+    connect(session, ctx)
+    message = _planned_message(session, ctx)
+
+    def status(name: str, at: str) -> dict:
+        return envelope("1098765432", statuses=[{"id": "wamid.OUT1", "status": name, "timestamp": at}])
+
+    assert post(client, status("delivered", "1795000001")) == 200
+    # Saved by another backend process: this one is not told.
+    session.execute(update(WhatsAppAccount).values(app_secret_sealed=seal("rotated-secret")))
+    session.commit()
+    assert post(client, status("read", "1795000002"), secret="not-the-secret") == 403
+    assert post(client, status("read", "1795000002"), secret="rotated-secret") == 200
+    assert _reload(session, message).status == "read"
 
 
 def test_the_event_is_kept_byte_for_byte_so_its_signature_can_be_checked_again(
@@ -391,6 +413,47 @@ def test_posts_grouped_in_one_transaction_keep_their_own_answers(session: Sessio
     assert message.status == "read"
     assert message.delivered_at is not None
     assert session.exec(select(func.count()).select_from(WebhookEvent)).one() == 4
+
+
+def test_a_status_written_while_another_group_holds_its_message_does_not_move_it_back(session: Session) -> None:
+    """Two groups (two writers, or two backend processes) with a `read` and a `delivered` for one message."""
+    from saas_app.services import webhooks
+
+    _, ctx = sign_up(session)
+    connect(session, ctx)
+    message = _planned_message(session, ctx)
+
+    def signed(name: str, at: str) -> tuple[bytes, str]:
+        raw = json.dumps(envelope("1098765432", statuses=[{"id": "wamid.OUT1", "status": name, "timestamp": at}]))
+        return raw.encode(), signature_of(raw.encode(), SECRET)
+
+    def second_group() -> list[webhooks.Outcome]:
+        with db.session_scope() as other:
+            return webhooks.receive_many(other, [signed("delivered", "1795000001")])
+
+    with Session(db.get_engine()) as first, ThreadPoolExecutor(1) as pool:
+        assert webhooks.receive_many(first, [signed("read", "1795000002")])[0].statuses_applied == 1
+        later = pool.submit(second_group)
+        _until_another_transaction_waits(session)
+        first.commit()
+        assert later.result(timeout=30)[0].statuses_applied == 0
+    message = _reload(session, message)
+    assert message.status == "read", "the delivered read before the read committed must not win"
+    assert message.delivered_at is not None
+
+
+def _until_another_transaction_waits(session: Session) -> None:
+    """PostgreSQL: until a transaction waits for a lock; SQLite: a moment for the other to start."""
+    if session.get_bind().dialect.name != "postgresql":
+        time.sleep(0.3)
+        return
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not session.execute(waiting).scalar():
+        time.sleep(0.02)
+    session.rollback()
 
 
 def test_a_burst_of_posts_is_answered_once_each_after_it_is_stored(session: Session) -> None:
