@@ -422,8 +422,11 @@ def _debtor_schedule(session: Session, rows: list[_Due], after_id: int, now: dat
     PostgreSQL gets the debtor ids as one array (an index scan); given a subquery it would scan
     every message. SQLite gets the batch's enrollment id range, not thousands of parameters.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        mine: Any = db.one_of(session, col(Message.debtor_id), sorted({row.debtor_id for row in rows}))
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {}
+    if dialect == "postgresql":
+        mine: Any = db.one_of(dialect, col(Message.debtor_id), "debtor_ids")
+        params["debtor_ids"] = sorted({row.debtor_id for row in rows})
     else:
         last_id = rows[-1].enrollment_id
         in_batch = select(Enrollment.debtor_id).where(col(Enrollment.id) > after_id, col(Enrollment.id) <= last_id)
@@ -433,7 +436,8 @@ def _debtor_schedule(session: Session, rows: list[_Due], after_id: int, now: dat
             mine,
             col(Message.status).not_in(NOT_COUNTED),
             Message.scheduled_at > now - timedelta(days=8),
-        )
+        ),
+        params=params,
     ).all()
     times: dict[int, list[datetime]] = defaultdict(list)
     for debtor_id, scheduled_at, sent_at in found:

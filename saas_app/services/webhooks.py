@@ -8,6 +8,7 @@ else pauses the reminders until a person has answered.
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, insert, or_, update
@@ -187,6 +188,7 @@ def receive_many(session: Session, posts: list[tuple[bytes, str]], now: datetime
 
 
 _EVENT = WebhookEvent.__table__  # type: ignore[attr-defined]
+_INSERT_EVENTS = insert(_EVENT)  # built once: SQLAlchemy keys a statement's compiled form per object
 
 
 def _store_events(session: Session, posts: list[_Verified], now: datetime) -> None:
@@ -208,7 +210,7 @@ def _store_events(session: Session, posts: list[_Verified], now: datetime) -> No
         {"org_id": org_id, "source": "whatsapp", "body": body, "received_at": now, "processed_at": now}
         for org_id, body in zip(org_ids, bodies, strict=True)
     ]
-    connection.execute(insert(_EVENT), rows)
+    connection.execute(_INSERT_EVENTS, rows)
 
 
 def _apply_the_rest(session: Session, verified: _Verified, outcome: Outcome, now: datetime) -> None:
@@ -246,18 +248,27 @@ def _messages_for(session: Session, org_id: int, statuses: list[StatusEvent]) ->
     message id we sent in biz_opaque_callback_data.
     """
     wamids = {s.wamid for s in statuses if s.wamid}
-    # Locked until the group commits (SQLite: the whole database, see _write_lock): otherwise a `read`
-    # and a `delivered` for one message applied at once by two groups or two processes could both
-    # start from `sent`, and the later commit would move the status back. In id order, so that two
-    # groups wait for each other instead of deadlocking.
-    query = sa_select(*_STATUS_COLUMNS).where(_MESSAGE.c.org_id == org_id).order_by(_MESSAGE.c.id).with_for_update()
-    found = session.execute(query.where(db.one_of(session, _MESSAGE.c.wamid, wamids))).mappings()
+    dialect = session.get_bind().dialect.name
+    found = session.execute(_messages_by(dialect, "wamid"), {"org_id": org_id, "keys": list(wamids)}).mappings()
     by_wamid = {row["wamid"] or "": dict(row) for row in found}
     orphans = {int(s.callback_data): s.wamid for s in statuses if s.wamid not in by_wamid and s.callback_data.isdigit()}
     if orphans:
-        rows = session.execute(query.where(db.one_of(session, _MESSAGE.c.id, orphans))).mappings()
+        rows = session.execute(_messages_by(dialect, "id"), {"org_id": org_id, "keys": list(orphans)}).mappings()
         by_wamid.update({orphans[row["id"]]: dict(row) for row in rows})
     return by_wamid
+
+
+@cache
+def _messages_by(dialect: str, key: str) -> Any:
+    """An organization's messages whose `key` (wamid or id) is one of `:keys`: built once, see db.one_of.
+
+    Locked until the group commits (SQLite: the whole database, see _write_lock): otherwise a `read`
+    and a `delivered` for one message applied at once by two groups or two processes could both
+    start from `sent`, and the later commit would move the status back. In id order, so that two
+    groups wait for each other instead of deadlocking.
+    """
+    mine = and_(_MESSAGE.c.org_id == bindparam("org_id"), db.one_of(dialect, _MESSAGE.c[key], "keys"))
+    return sa_select(*_STATUS_COLUMNS).where(mine).order_by(_MESSAGE.c.id).with_for_update()
 
 
 def _apply_statuses(
@@ -327,6 +338,10 @@ _CHANGEABLE = {
 }
 
 
+# No SET clause: it is the columns named in the rows, the same in every row of one execution.
+_UPDATE_BY_ID = update(_MESSAGE).where(_MESSAGE.c.id == bindparam("message_id"))
+
+
 def _write_changes(session: Session, changes: dict[int, dict[str, Any]]) -> None:
     """One UPDATE by primary key per set of changed columns (usually one: a status and its stamp)."""
     by_columns: dict[tuple[str, ...], list[int]] = {}
@@ -346,8 +361,7 @@ def _write_changes(session: Session, changes: dict[int, dict[str, Any]]) -> None
             )
         else:
             rows = [{"message_id": i, **changes[i]} for i in ids]
-            # No SET clause given: it is the columns named in the rows, the same in every row here.
-            connection.execute(update(_MESSAGE).where(_MESSAGE.c.id == bindparam("message_id")), rows)
+            connection.execute(_UPDATE_BY_ID, rows)
 
 
 def _status_event(message: dict[str, Any], status: StatusEvent) -> dict[str, Any]:
