@@ -105,13 +105,18 @@ def test_import_reports_bad_rows_and_writes_only_when_accepted(
 
 
 def test_import_then_a_campaign_on_the_standard_cadence_and_its_schedule(
-    session: Session, capsys: pytest.CaptureFixture[str], tmp_path
+    session: Session, capsys: pytest.CaptureFixture[str], tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The engine's 'done when': import the sample files, start a campaign, print the schedule."""
+    from datetime import UTC, datetime
+
     from sqlmodel import select
 
     from saas_app.models import Campaign, Debtor, Invoice, Message
 
+    # The day the sample file's dates were written around: on the real clock the file ages, and by
+    # mid-2027 every invoice would be past its cadence's last step, with nothing left to expect.
+    monkeypatch.setattr(cli, "utcnow", lambda: datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
     data = Path(__file__).resolve().parent.parent / "data"
     cli.main(["create-org", "--name", "Loja Azul", "--owner-email", "dono@loja.com.br", "--password", "senha-boa-123"])
     org = organizations.find_by_slug(session, "loja-azul")
@@ -128,10 +133,10 @@ def test_import_then_a_campaign_on_the_standard_cadence_and_its_schedule(
     assert enrolled > 0
     assert f"{enrolled} messages scheduled" in out, "each enrolled invoice gets its next message"
     messages = session.exec(select(Message).where(Message.campaign_id == campaign.id)).all()
-    # The file's Idioma column (Gabriela wrote "es"), whichever invoices are overdue on the day it runs.
+    # The file's Idioma column: Gabriela, a day overdue, wrote "es".
     wanted = {d.id: d.locale for d in session.exec(select(Debtor))}
     assert [m.language for m in messages] == [wanted[m.debtor_id] for m in messages]
-    assert "pt_BR" in {m.language for m in messages}
+    assert {m.language for m in messages} == {"pt_BR", "es"}
     assert cli.main(["schedule", "--org", "loja-azul", "--campaign", str(campaign.id)]) == 0
     schedule = capsys.readouterr().out
     assert "NF-1004  Diego Alves  (America/Sao_Paulo, active)" in schedule
