@@ -17,7 +17,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
 
-.PHONY: install tools chromium locales i18n-extract migrate seed run lint typecheck test test-fast clean
+.PHONY: install tools chromium locales i18n-extract migrate seed run lint typecheck test test-fast test-deep clean
 
 install: $(VENV)/.installed tools locales
 
@@ -86,6 +86,11 @@ test: install chromium lint typecheck
 # Everything but the browser tests, for a quick loop.
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser"
+
+# Nightly: the property tests with twenty times the examples, fresh random ones each run (tests/properties.py).
+# What it finds goes into the test as an explicit @example, so that `make test` keeps finding it.
+test-deep: install
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -m "not browser" tests/unit tests/integration/test_engine_properties.py
 
 clean:
 	rm -rf .web .states .secrets $(VENV) .tools cobro.db*

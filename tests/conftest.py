@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 
 from saas_app import db, migrations  # noqa: E402
 from saas_app.services import recent  # noqa: E402
+from tests import properties  # noqa: E402, F401  (the Hypothesis profile, before any test is collected)
 from tests.databases import postgres_admin_url, postgres_database  # noqa: E402
 
 BACKENDS = ["sqlite"] + (["postgresql"] if postgres_admin_url() else [])

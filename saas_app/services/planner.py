@@ -254,7 +254,7 @@ def _plan_batch(
     lookups.checked.clear()  # confirmed (and locked) again each batch: another planner may have booked since
     rows = _pacing_order(rows, lookups)
     now = lookups.now
-    others = _debtor_schedule(session, rows, after_id, now)
+    others = _debtor_schedule(session, rows, after_id, last_id, now)
     messages: list[tuple[Any, ...]] = []
     finished: list[int] = []
     stopped: dict[str, list[int]] = defaultdict(list)
@@ -416,11 +416,14 @@ def _insert_ignoring_duplicates(session: Session, rows: list[tuple[Any, ...]]) -
     )
 
 
-def _debtor_schedule(session: Session, rows: list[_Due], after_id: int, now: datetime) -> dict[int, list[datetime]]:
+def _debtor_schedule(
+    session: Session, rows: list[_Due], after_id: int, last_id: int, now: datetime
+) -> dict[int, list[datetime]]:
     """The batch's debtors' messages around now, which spacing and caps must respect.
 
     PostgreSQL gets the debtor ids as one array (an index scan); given a subquery it would scan
-    every message. SQLite gets the batch's enrollment id range, not thousands of parameters.
+    every message. SQLite gets the window's enrollment id range, not thousands of parameters: the
+    window's own bounds, since the rows may have been re-sorted for pacing.
     """
     dialect = session.get_bind().dialect.name
     params: dict[str, Any] = {}
@@ -428,7 +431,6 @@ def _debtor_schedule(session: Session, rows: list[_Due], after_id: int, now: dat
         mine: Any = db.one_of(dialect, col(Message.debtor_id), "debtor_ids")
         params["debtor_ids"] = sorted({row.debtor_id for row in rows})
     else:
-        last_id = rows[-1].enrollment_id
         in_batch = select(Enrollment.debtor_id).where(col(Enrollment.id) > after_id, col(Enrollment.id) <= last_id)
         mine = col(Message.debtor_id).in_(in_batch)
     found = session.exec(

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saas_app.core.pacing import DAY, Ledger
+from tests.properties import examples
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -31,7 +32,7 @@ def book_all(ledger: Ledger, wanted: list[datetime]) -> list[datetime]:
     return booked
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     limit=st.integers(1, 30),
     offsets=st.lists(st.integers(0, 10 * 24 * 60), min_size=1, max_size=200),

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saas_app.core.schedule import PAIR_SPACING, WEEK, PlannedSend, SendRules, StepPlan, next_send_time, plan
+from tests.properties import examples
 
 ZONES = [
     "America/Sao_Paulo",
@@ -58,7 +59,7 @@ def respects(at: datetime, rules: SendRules, zone: str, others: list[datetime]) 
             ), "a new message never pushes a 7-day window over the cap"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     zone=st.sampled_from(ZONES),
     rules=send_rules(),
@@ -75,7 +76,7 @@ def test_a_planned_send_respects_every_rule(zone: str, rules: SendRules, offset:
     respects(at, rules, zone, others)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     zone=st.sampled_from(ZONES),
     rules=send_rules(),
