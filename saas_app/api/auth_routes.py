@@ -8,21 +8,15 @@ from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from saas_app.auth.cookies import SESSION_COOKIE
 from saas_app.db import session_scope
 from saas_app.i18n import from_accept_language
+from saas_app.routes import safe_next
 from saas_app.services import accounts
 from saas_app.services.errors import ServiceError
 from saas_app.settings import settings
 
-SESSION_COOKIE = "cobro_session"
 router = APIRouter()
-
-
-def safe_next(target: str | None, default: str = "/dashboard") -> str:
-    """Only same-site paths: an open redirect would let a phishing link borrow our domain."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
 
 
 def client_ip(request: Request) -> str:

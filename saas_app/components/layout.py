@@ -1,35 +1,24 @@
-"""The page frames: public pages, and the signed-in layout with its sidebar."""
+"""The page frames: public pages, the signed-in layout with its sidebar, sections and empty states."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import reflex as rx
 
-from saas_app import i18n
-from saas_app.i18n import N_
-from saas_app.state.base import KeysetPages, SessionState, load_page, t
-
-BRAND = "#0f766e"
-SECTIONS = [
-    (N_("Dashboard"), "/dashboard", "layout-dashboard"),
-    (N_("Debtors"), "/debtors", "users"),
-    (N_("Invoices"), "/invoices", "file-text"),
-    (N_("Templates"), "/templates", "message-square-text"),
-    (N_("Cadences"), "/cadences", "calendar-clock"),
-    (N_("Campaigns"), "/campaigns", "send"),
-    (N_("Inbox"), "/inbox", "inbox"),
-    (N_("Settings"), "/settings", "settings"),
-]
+from saas_app import i18n, routes, styles
+from saas_app.components.badges import role_badge
+from saas_app.state.base import SessionState, load_page, t
 
 
 def logo() -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.icon("message-circle-check", color=BRAND, size=26),
-            rx.heading("Cobro", size="6", color=BRAND),
+            rx.icon("message-circle-check", color=styles.BRAND, size=26),
+            rx.heading("Cobro", size="6", color=styles.BRAND),
             align="center",
             spacing="2",
         ),
-        href="/",
+        href=routes.LANDING,
         underline="none",
     )
 
@@ -52,12 +41,12 @@ def public_page(*children: rx.Component, **props: Any) -> rx.Component:
             logo(),
             rx.spacer(),
             language_select(),
-            rx.link(t("Log in"), href="/login"),
-            rx.link(rx.button(t("Start free")), href="/signup"),
+            rx.link(t("Log in"), href=routes.LOGIN),
+            rx.link(rx.button(t("Start free")), href=routes.SIGNUP),
             align="center",
             spacing="4",
             padding="1em 2em",
-            border_bottom="1px solid var(--gray-4)",
+            border_bottom=styles.BORDER,
         ),
         rx.box(*children, padding="2em", **props),
         min_height="100vh",
@@ -67,7 +56,9 @@ def public_page(*children: rx.Component, **props: Any) -> rx.Component:
 def centered_card(*children: rx.Component) -> rx.Component:
     return public_page(
         rx.center(
-            rx.card(rx.vstack(*children, spacing="4", width="100%"), size="4", width="100%", max_width="440px"),
+            rx.card(
+                rx.vstack(*children, spacing="4", width="100%"), size="4", width="100%", max_width=styles.FORM_WIDTH
+            ),
             padding_top="3em",
         )
     )
@@ -80,9 +71,9 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
         href=href,
         underline="none",
         padding="0.5em 0.75em",
-        border_radius="8px",
-        color=rx.cond(active, BRAND, "var(--gray-12)"),
-        background=rx.cond(active, "var(--teal-3)", "transparent"),
+        border_radius=styles.RADIUS,
+        color=rx.cond(active, styles.BRAND, styles.TEXT),
+        background=rx.cond(active, styles.SELECTED, "transparent"),
         width="100%",
     )
 
@@ -104,7 +95,7 @@ def user_menu() -> rx.Component:
         rx.menu.content(
             rx.menu.item(SessionState.user_email, disabled=True),
             rx.menu.separator(),
-            rx.menu.item(t("Log out"), on_click=load_page("/auth/logout"), id="logout"),
+            rx.menu.item(t("Log out"), on_click=load_page(routes.LOGOUT), id="logout"),
         ),
     )
 
@@ -113,53 +104,60 @@ def sidebar() -> rx.Component:
     return rx.vstack(
         logo(),
         org_switcher(),
-        rx.vstack(*[_nav_link(*section) for section in SECTIONS], spacing="1", width="100%"),
+        rx.vstack(*[_nav_link(*section) for section in routes.NAVIGATION], spacing="1", width="100%"),
         rx.spacer(),
         language_select(),
         spacing="5",
         padding="1.25em",
-        width="240px",
-        min_width="240px",
+        width=styles.SIDEBAR_WIDTH,
+        min_width=styles.SIDEBAR_WIDTH,
         height="100vh",
         position="sticky",
         top="0",
-        border_right="1px solid var(--gray-4)",
-        background="var(--gray-1)",
+        border_right=styles.BORDER,
+        background=styles.SURFACE,
     )
 
 
-def app_page(title: str, *children: rx.Component) -> rx.Component:
-    """A signed-in page: sidebar, header with the user menu, then the content."""
+def _sending_paused_banner() -> rx.Component:
+    return rx.cond(
+        SessionState.sending_paused & (SessionState.router.url.path != routes.SETTINGS_WHATSAPP),
+        rx.callout(
+            rx.link(
+                t("WhatsApp refused your account: sending is paused. Open the WhatsApp settings."),
+                href=routes.SETTINGS_WHATSAPP,
+            ),
+            icon="octagon-pause",
+            color_scheme="red",
+            role="alert",
+            id="sending-paused-banner",
+            width="100%",
+        ),
+    )
+
+
+def app_page(title: str, *children: rx.Component, intro: str | None = None) -> rx.Component:
+    """A signed-in page: sidebar, its title (and the one line saying what it is for), then the content."""
+    heading: rx.Component = rx.heading(t(title), size="7")
+    if intro is not None:
+        heading = rx.vstack(heading, rx.text(t(intro), size="2", color=styles.MUTED), spacing="1")
     return rx.hstack(
         sidebar(),
         rx.vstack(
             rx.hstack(
-                rx.heading(t(title), size="7"),
+                heading,
                 rx.spacer(),
                 role_badge(SessionState.role, id="role-badge"),
                 user_menu(),
                 align="center",
                 width="100%",
             ),
-            rx.cond(
-                SessionState.sending_paused & (SessionState.router.url.path != "/settings/whatsapp"),
-                rx.callout(
-                    rx.link(
-                        t("WhatsApp refused your account: sending is paused. Open the WhatsApp settings."),
-                        href="/settings/whatsapp",
-                    ),
-                    icon="octagon-pause",
-                    color_scheme="red",
-                    role="alert",
-                    id="sending-paused-banner",
-                    width="100%",
-                ),
-            ),
+            _sending_paused_banner(),
             *children,
             spacing="5",
             padding="2em",
             width="100%",
-            max_width="1100px",
+            max_width=styles.CONTENT_WIDTH,
         ),
         spacing="0",
         align="start",
@@ -167,47 +165,40 @@ def app_page(title: str, *children: rx.Component) -> rx.Component:
     )
 
 
-ROLE_LABELS = [
-    ("owner", N_("Owner")),
-    ("admin", N_("Admin")),
-    ("collector", N_("Collector")),
-    ("viewer", N_("Viewer")),
-]
+def section_card(heading: rx.Component | str, intro: str | None, *body: rx.Component, **props: Any) -> rx.Component:
+    """A card with a title and the one line saying what it is for, then its content."""
+    title = rx.heading(t(heading), size="4") if isinstance(heading, str) else heading
+    parts = [title]
+    if intro is not None:
+        parts.append(rx.text(t(intro), color=styles.MUTED, size="2"))
+    return rx.card(rx.vstack(*parts, *body, spacing="3", width="100%"), width="100%", **props)
 
 
-def role_label(role: Any) -> Any:
-    """A role's name in the user's language."""
-    return rx.match(role, *[(value, t(label)) for value, label in ROLE_LABELS], role)
+def muted(message: str, **props: Any) -> rx.Component:
+    """A sentence of explanation in the secondary text colour."""
+    return rx.text(t(message), color=styles.MUTED, **props)
 
 
-def role_badge(role: Any, **props: Any) -> rx.Component:
-    return rx.badge(role_label(role), variant="soft", **props)
-
-
-def form_error(message: Any) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", width="100%"),
-    )
-
-
-def shown_once(visible: Any, message: str, value: Any, value_id: str, icon: str, color: str) -> rx.Component:
-    """A secret or link the server shows a single time, with the words to say so."""
-    return rx.cond(
-        visible,
-        rx.callout(
-            rx.vstack(rx.text(t(message)), rx.code(value, id=value_id, word_break="break-all")),
-            icon=icon,
-            color_scheme=color,
-        ),
-    )
-
-
-def field(label: str, name: str, type_: str = "text", **props: Any) -> rx.Component:
-    return rx.vstack(
-        rx.text(t(label), as_="label", size="2", weight="medium", html_for=name),
-        rx.input(name=name, id=name, type=type_, width="100%", size="3", **props),
-        spacing="1",
+def tab_links(tabs: Sequence[tuple[str, str]]) -> rx.Component:
+    """Links between the pages of one area (Settings), the current one highlighted."""
+    path = SessionState.router.url.path
+    return rx.hstack(
+        *[
+            rx.link(
+                t(label),
+                href=href,
+                weight="medium",
+                padding="0.4em 0.9em",
+                border_radius="6px",
+                underline="none",
+                background=rx.cond(path.rstrip("/") == href, styles.SELECTED, "transparent"),
+            )
+            for label, href in tabs
+        ],
+        spacing="2",
+        wrap="wrap",
+        border_bottom=styles.BORDER,
+        padding_bottom="0.5em",
         width="100%",
     )
 
@@ -215,43 +206,13 @@ def field(label: str, name: str, type_: str = "text", **props: Any) -> rx.Compon
 def empty_state(icon: str, title: str, body: str, *actions: rx.Component) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.icon(icon, size=40, color="var(--gray-9)"),
+            rx.icon(icon, size=40, color=styles.FAINT),
             rx.heading(t(title), size="4"),
-            rx.text(t(body), color="var(--gray-11)", text_align="center", max_width="520px"),
+            rx.text(t(body), color=styles.MUTED, text_align="center", max_width="520px"),
             *actions,
             align="center",
             spacing="3",
             padding="2em",
         ),
         width="100%",
-    )
-
-
-def pager(state: type[KeysetPages]) -> rx.Component:
-    """Previous and next for a keyset listing; hidden while everything fits on one page."""
-    return rx.cond(
-        (state.page > 1) | state.has_next,
-        rx.hstack(
-            rx.button(
-                rx.icon("chevron-left", size=16),
-                t("Previous"),
-                variant="soft",
-                disabled=state.page <= 1,
-                on_click=state.previous_page,
-                id="page-previous",
-            ),
-            rx.text(state.page_label, size="2", color="var(--gray-11)", id="page-label"),
-            rx.button(
-                t("Next"),
-                rx.icon("chevron-right", size=16),
-                variant="soft",
-                disabled=~state.has_next,
-                on_click=state.next_page,
-                id="page-next",
-            ),
-            align="center",
-            justify="end",
-            spacing="3",
-            width="100%",
-        ),
     )

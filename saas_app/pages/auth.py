@@ -2,7 +2,10 @@
 
 import reflex as rx
 
-from saas_app.components.layout import centered_card, field, form_error, role_badge
+from saas_app import routes, styles
+from saas_app.components.badges import role_badge
+from saas_app.components.forms import field, form_error
+from saas_app.components.layout import centered_card
 from saas_app.i18n import N_
 from saas_app.settings import settings
 from saas_app.state.auth import (
@@ -33,7 +36,7 @@ def first_party_checkbox() -> rx.Component:
 def signup() -> rx.Component:
     return centered_card(
         rx.heading(t("Create your account"), size="6"),
-        rx.text(t("One step: your account and your company's workspace."), color="var(--gray-11)"),
+        rx.text(t("One step: your account and your company's workspace."), color=styles.MUTED),
         rx.form(
             rx.vstack(
                 field(N_("Your name"), "name", auto_complete="name", required=True),
@@ -54,7 +57,7 @@ def signup() -> rx.Component:
             on_submit=SignUpState.submit,
             reset_on_submit=False,
         ),
-        rx.text(t("Already have an account?"), " ", rx.link(t("Log in"), href="/login"), size="2"),
+        rx.text(t("Already have an account?"), " ", rx.link(t("Log in"), href=routes.LOGIN), size="2"),
     )
 
 
@@ -85,9 +88,9 @@ def login() -> rx.Component:
             for provider in settings.oidc_providers
         ],
         rx.hstack(
-            rx.link(t("Forgot your password?"), href="/forgot-password", size="2"),
+            rx.link(t("Forgot your password?"), href=routes.FORGOT_PASSWORD, size="2"),
             rx.spacer(),
-            rx.link(t("Create an account"), href="/signup", size="2"),
+            rx.link(t("Create an account"), href=routes.SIGNUP, size="2"),
             width="100%",
         ),
     )
@@ -114,7 +117,7 @@ def forgot_password() -> rx.Component:
                 on_submit=ForgotPasswordState.submit,
             ),
         ),
-        rx.link(t("Back to log in"), href="/login", size="2"),
+        rx.link(t("Back to log in"), href=routes.LOGIN, size="2"),
     )
 
 
@@ -125,7 +128,7 @@ def reset_password() -> rx.Component:
             ResetPasswordState.done,
             rx.vstack(
                 rx.callout(t("Your password has been changed."), icon="check", color_scheme="green", id="reset-done"),
-                rx.link(rx.button(t("Log in")), href="/login"),
+                rx.link(rx.button(t("Log in")), href=routes.LOGIN),
             ),
             rx.form(
                 rx.vstack(
@@ -166,7 +169,7 @@ def invite() -> rx.Component:
                         InviteState.has_account,
                         rx.link(
                             rx.button(t("Log in to accept"), size="3", width="100%"),
-                            href="/login?next=" + SessionState.router.url.path,
+                            href=routes.LOGIN + "?next=" + SessionState.router.url.path,
                             width="100%",
                         ),
                         rx.form(
@@ -199,7 +202,7 @@ def invite() -> rx.Component:
             rx.vstack(
                 rx.heading(t("Invitation"), size="6"),
                 form_error(InviteState.error),
-                rx.link(t("Go to Cobro"), href="/"),
+                rx.link(t("Go to Cobro"), href=routes.LANDING),
             ),
         ),
     )
@@ -225,18 +228,18 @@ def onboarding() -> rx.Component:
             on_submit=OnboardingState.submit,
             reset_on_submit=False,
         ),
-        rx.link(t("Log out"), on_click=load_page("/auth/logout"), size="2", href="#"),
+        rx.link(t("Log out"), on_click=load_page(routes.LOGOUT), size="2", href="#"),
     )
 
 
 def register(app: rx.App) -> None:
-    app.add_page(signup, route="/signup", title="Sign up · Cobro", on_load=SessionState.load_public)
-    app.add_page(login, route="/login", title="Log in · Cobro", on_load=LoginState.load)
+    app.add_page(signup, route=routes.SIGNUP, title="Sign up · Cobro", on_load=SessionState.load_public)
+    app.add_page(login, route=routes.LOGIN, title="Log in · Cobro", on_load=LoginState.load)
     app.add_page(
-        forgot_password, route="/forgot-password", title="Forgot password · Cobro", on_load=SessionState.load_public
+        forgot_password, route=routes.FORGOT_PASSWORD, title="Forgot password · Cobro", on_load=SessionState.load_public
     )
     app.add_page(
-        reset_password, route="/reset-password/[token]", title="New password · Cobro", on_load=SessionState.load_public
+        reset_password, route=routes.RESET_PASSWORD, title="New password · Cobro", on_load=SessionState.load_public
     )
-    app.add_page(invite, route="/invite/[token]", title="Invitation · Cobro", on_load=InviteState.load)
-    app.add_page(onboarding, route="/onboarding", title="Your organization · Cobro", on_load=OnboardingState.load)
+    app.add_page(invite, route=routes.INVITE, title="Invitation · Cobro", on_load=InviteState.load)
+    app.add_page(onboarding, route=routes.ONBOARDING, title="Your organization · Cobro", on_load=OnboardingState.load)

@@ -1,15 +1,17 @@
 """Campaigns: each one's messages from planned to paid, and when the last planned one goes out."""
 
-from typing import Any
-
 import reflex as rx
 
-from saas_app.components.layout import app_page, empty_state, form_error, pager
+from saas_app import routes, styles
+from saas_app.components.badges import status_badge
+from saas_app.components.forms import form_error
+from saas_app.components.layout import app_page, empty_state
+from saas_app.components.stats import stat_card, stat_grid
+from saas_app.components.table import Column, data_table, figure_cell, table_row
 from saas_app.i18n import N_
 from saas_app.state.base import t
 from saas_app.state.campaigns import CampaignRow, CampaignsState, CampaignState, ProblemRow
 
-STATUS_COLORS = {"running": "teal", "paused": "amber", "finished": "gray", "cancelled": "red"}
 # key of CampaignStats, column heading, what the number counts (shown on the campaign's page)
 FIGURES = [
     ("invoices", N_("Invoices"), N_("enrolled in the campaign")),
@@ -24,30 +26,24 @@ FIGURES = [
 ]
 
 
-def status_badge(status: Any, label: Any) -> rx.Component:
-    return rx.badge(label, color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"), variant="soft")
-
-
-def figure_cell(row: Any, key: str) -> rx.Component:
-    """One of the row's counts (a Var of the row, indexed by a CampaignStats key)."""
-    return rx.table.cell(row[key], text_align="right", class_name=f"figure-{key}")
+COLUMNS = [Column(N_("Campaign")), *[Column(label, align="right") for _, label, _ in FIGURES]]
 
 
 def campaign_row(row: CampaignRow) -> rx.Component:
-    return rx.table.row(
+    return table_row(
         rx.table.row_header_cell(
             rx.vstack(
                 rx.hstack(
-                    rx.link(row["name"], href="/campaigns/" + row["campaign_id"], weight="medium"),
+                    rx.link(row["name"], href=routes.CAMPAIGNS + "/" + row["campaign_id"], weight="medium"),
                     status_badge(row["status"], row["status_label"]),
                     align="center",
                     spacing="2",
                 ),
-                rx.text(row["last_planned"], size="1", color="var(--gray-11)", class_name="last-planned"),
+                rx.text(row["last_planned"], size="1", color=styles.MUTED, class_name="last-planned"),
                 spacing="1",
             ),
         ),
-        *[figure_cell(row, key) for key, _, _ in FIGURES],
+        *[figure_cell(row[key], class_name=f"figure-{key}") for key, _, _ in FIGURES],  # type: ignore[literal-required]
         class_name="campaign-row",
     )
 
@@ -58,51 +54,34 @@ def campaigns_page() -> rx.Component:
         N_("Campaigns"),
         form_error(state.error),
         rx.cond(
-            (state.campaigns.length() > 0) | (state.page > 1),
+            state.error == "",
             rx.vstack(
-                rx.text(
-                    t("Times are in the organization's time zone:"),
-                    " ",
-                    state.zone_name,
-                    size="2",
-                    color="var(--gray-11)",
-                ),
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell(t("Campaign")),
-                            *[rx.table.column_header_cell(t(label), text_align="right") for _, label, _ in FIGURES],
-                        )
+                rx.cond(
+                    (state.campaigns.length() > 0) | (state.page > 1),
+                    rx.text(
+                        t("Times are in the organization's time zone:"),
+                        " ",
+                        state.zone_name,
+                        size="2",
+                        color=styles.MUTED,
                     ),
-                    rx.table.body(rx.foreach(state.campaigns, campaign_row)),
-                    width="100%",
-                    variant="surface",
+                ),
+                data_table(
+                    COLUMNS,
+                    state.campaigns,
+                    campaign_row,
+                    pages=state,
+                    empty=empty_state(
+                        "send",
+                        N_("No campaigns yet"),
+                        N_("Launch a cadence on a set of invoices and follow sent, delivered, read, replied and paid."),
+                    ),
                     size="1",
                     id="campaigns",
                 ),
-                pager(state),
                 spacing="4",
                 width="100%",
             ),
-            rx.cond(
-                state.error == "",
-                empty_state(
-                    "send",
-                    N_("No campaigns yet"),
-                    N_("Launch a cadence on a set of invoices and follow sent, delivered, read, replied and paid."),
-                ),
-            ),
-        ),
-    )
-
-
-def figure_card(key: str, label: str, meaning: str) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text(t(label), size="2", weight="medium", color="var(--gray-11)"),
-            rx.heading(CampaignState.counts[key], size="6", id=f"figure-{key}"),
-            rx.text(t(meaning), size="1", color="var(--gray-10)"),
-            spacing="1",
         ),
     )
 
@@ -129,7 +108,7 @@ def campaign_detail() -> rx.Component:
             ": ",
             state.started,
             size="2",
-            color="var(--gray-11)",
+            color=styles.MUTED,
         ),
         rx.callout(
             rx.vstack(
@@ -149,11 +128,8 @@ def campaign_detail() -> rx.Component:
             color_scheme="teal",
             width="100%",
         ),
-        rx.grid(
-            *[figure_card(key, label, meaning) for key, label, meaning in FIGURES],
-            columns=rx.breakpoints(initial="2", sm="3", md="5"),
-            spacing="3",
-            width="100%",
+        stat_grid(
+            *[stat_card(label, state.counts[key], meaning, id=f"figure-{key}") for key, label, meaning in FIGURES],
             id="campaign-figures",
         ),
         rx.cond(
@@ -167,7 +143,7 @@ def campaign_detail() -> rx.Component:
                 rx.text(
                     t("These steps do not reach the debtors concerned until their template is put right:"),
                     size="2",
-                    color="var(--gray-11)",
+                    color=styles.MUTED,
                 ),
                 rx.vstack(rx.foreach(state.problems, problem_item), spacing="2", width="100%", id="problems"),
                 width="100%",
@@ -184,7 +160,7 @@ def campaign_page() -> rx.Component:
         N_("Campaign"),
         rx.link(
             rx.hstack(rx.icon("arrow-left", size=16), t("All campaigns"), align="center", spacing="1"),
-            href="/campaigns",
+            href=routes.CAMPAIGNS,
             size="2",
         ),
         form_error(state.error),
@@ -193,5 +169,5 @@ def campaign_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(campaigns_page, route="/campaigns", title="Campaigns · Cobro", on_load=CampaignsState.load)
-    app.add_page(campaign_page, route="/campaigns/[campaign_id]", title="Campaign · Cobro", on_load=CampaignState.load)
+    app.add_page(campaigns_page, route=routes.CAMPAIGNS, title="Campaigns · Cobro", on_load=CampaignsState.load)
+    app.add_page(campaign_page, route=routes.CAMPAIGN, title="Campaign · Cobro", on_load=CampaignState.load)

@@ -2,14 +2,23 @@
 
 import reflex as rx
 
-from saas_app.components.layout import app_page, empty_state, form_error, pager
+from saas_app import routes, styles
+from saas_app.components.forms import form_error
+from saas_app.components.layout import app_page, empty_state
+from saas_app.components.table import Column, data_table, pager, table_row
 from saas_app.i18n import N_
 from saas_app.state.base import t
 from saas_app.state.debtors import DebtorRow, DebtorsState
 
 FILTERS = [("all", N_("All")), ("missing", N_("Without opt-in")), ("opted_out", N_("Opted out"))]
 CONSENT_LOOK = {"in": ("circle-check", "green"), "missing": ("circle-alert", "amber"), "out": ("circle-x", "red")}
-COLUMNS = (N_("Name"), N_("Phone"), N_("Language"), N_("Time zone"), N_("Consent"))
+COLUMNS = [
+    Column(N_("Name")),
+    Column(N_("Phone")),
+    Column(N_("Language")),
+    Column(N_("Time zone")),
+    Column(N_("Consent")),
+]
 
 
 def consent_cell(row: DebtorRow) -> rx.Component:
@@ -17,7 +26,7 @@ def consent_cell(row: DebtorRow) -> rx.Component:
         rx.match(
             row["consent"],
             *[
-                (kind, rx.icon(icon, size=16, color=f"var(--{color}-10)"))
+                (kind, rx.icon(icon, size=16, color=styles.tone(color, 10)))
                 for kind, (icon, color) in CONSENT_LOOK.items()
             ],
             rx.icon("circle", size=16),
@@ -26,7 +35,9 @@ def consent_cell(row: DebtorRow) -> rx.Component:
             row["consent_text"],
             size="2",
             color=rx.match(
-                row["consent"], *[(kind, f"var(--{color}-11)") for kind, (_, color) in CONSENT_LOOK.items()], "inherit"
+                row["consent"],
+                *[(kind, styles.tone(color, 11)) for kind, (_, color) in CONSENT_LOOK.items()],
+                "inherit",
             ),
         ),
         align="center",
@@ -35,7 +46,7 @@ def consent_cell(row: DebtorRow) -> rx.Component:
 
 
 def debtor_row(row: DebtorRow) -> rx.Component:
-    return rx.table.row(
+    return table_row(
         rx.table.row_header_cell(rx.text(row["name"], weight="medium")),
         rx.table.cell(rx.text(row["phone"], white_space="nowrap")),
         rx.table.cell(row["language"]),
@@ -75,13 +86,7 @@ def debtors_table() -> rx.Component:
     state = DebtorsState
     return rx.cond(
         state.debtors.length() > 0,
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(label)) for label in COLUMNS])),
-            rx.table.body(rx.foreach(state.debtors, debtor_row)),
-            width="100%",
-            variant="surface",
-            id="debtors",
-        ),
+        data_table(COLUMNS, state.debtors, debtor_row, id="debtors"),
         rx.card(
             rx.text(
                 rx.match(
@@ -90,7 +95,7 @@ def debtors_table() -> rx.Component:
                     ("opted_out", t("No debtor has opted out.")),
                     "",
                 ),
-                color="var(--gray-11)",
+                color=styles.MUTED,
             ),
             width="100%",
             id="debtors-none",
@@ -128,7 +133,7 @@ def debtors_page() -> rx.Component:
                         "saying who agreed to receive WhatsApp messages, or send them from your billing system "
                         "through the API."
                     ),
-                    rx.link(t("Read the API reference"), href="/api/v1/docs", is_external=True, size="2"),
+                    rx.link(t("Read the API reference"), href=routes.API_DOCS, is_external=True, size="2"),
                 ),
             ),
         ),
@@ -136,4 +141,4 @@ def debtors_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(debtors_page, route="/debtors", title="Debtors · Cobro", on_load=DebtorsState.load)
+    app.add_page(debtors_page, route=routes.DEBTORS, title="Debtors · Cobro", on_load=DebtorsState.load)

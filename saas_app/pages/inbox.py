@@ -2,12 +2,13 @@
 
 import reflex as rx
 
-from saas_app.components.layout import app_page, empty_state, form_error
+from saas_app import routes, styles
+from saas_app.components.forms import form_error
+from saas_app.components.layout import app_page, empty_state
+from saas_app.components.whatsapp import chat_backdrop, whatsapp_bubble
 from saas_app.i18n import N_
 from saas_app.state.base import t
-from saas_app.state.inbox import ConversationRow, EntryRow, InboxState
-
-STATUS_ICONS = [("read", "check-check"), ("delivered", "check-check"), ("sent", "check"), ("failed", "circle-alert")]
+from saas_app.state.inbox import ConversationRow, InboxState
 
 
 def conversation_item(row: ConversationRow) -> rx.Component:
@@ -15,13 +16,13 @@ def conversation_item(row: ConversationRow) -> rx.Component:
         rx.hstack(
             rx.text(row["name"], weight="bold", size="2"),
             rx.spacer(),
-            rx.text(row["when"], size="1", color="var(--gray-10)"),
+            rx.text(row["when"], size="1", color=styles.SUBTLE),
             width="100%",
         ),
         rx.text(
             row["last_text"],
             size="2",
-            color="var(--gray-11)",
+            color=styles.MUTED,
             no_wrap=True,
             overflow="hidden",
             text_overflow="ellipsis",
@@ -35,47 +36,10 @@ def conversation_item(row: ConversationRow) -> rx.Component:
         cursor="pointer",
         padding="0.7em",
         border_radius="8px",
-        background=rx.cond(InboxState.selected == row["debtor_id"], "var(--teal-3)", "transparent"),
-        _hover={"background": "var(--gray-3)"},
+        background=rx.cond(InboxState.selected == row["debtor_id"], styles.SELECTED, "transparent"),
+        _hover={"background": styles.HOVER},
         class_name="conversation",
         width="100%",
-    )
-
-
-def bubble(entry: EntryRow) -> rx.Component:
-    return rx.hstack(
-        rx.box(
-            rx.hstack(
-                rx.cond(entry["document"], rx.icon("file-text", size=16, color="var(--teal-11)")),
-                rx.text(entry["text"], white_space="pre-wrap", size="2"),
-                spacing="1",
-                align="center",
-            ),
-            rx.hstack(
-                rx.cond(entry["inbound"], rx.badge(entry["intent"], variant="soft", size="1")),
-                rx.spacer(),
-                rx.text(entry["when"], size="1", color="var(--gray-10)"),
-                rx.cond(
-                    ~entry["inbound"],
-                    rx.match(
-                        entry["status"],
-                        *[(status, rx.icon(icon, size=14, color="var(--teal-10)")) for status, icon in STATUS_ICONS],
-                        rx.icon("clock", size=14, color="var(--gray-9)"),
-                    ),
-                ),
-                spacing="2",
-                align="center",
-                width="100%",
-            ),
-            rx.cond(entry["error"] != "", rx.text(entry["error"], size="1", color="var(--red-11)")),
-            background=rx.cond(entry["inbound"], "var(--gray-3)", "var(--teal-3)"),
-            padding="0.6em 0.8em",
-            border_radius="10px",
-            max_width="75%",
-        ),
-        justify=rx.cond(entry["inbound"], "start", "end"),
-        width="100%",
-        class_name=rx.cond(entry["inbound"], "entry-in", "entry-out"),
     )
 
 
@@ -88,7 +52,7 @@ def thread_panel() -> rx.Component:
                 rx.hstack(
                     rx.vstack(
                         rx.heading(state.name, size="4", id="thread-name"),
-                        rx.text(state.phone, size="2", color="var(--gray-11)"),
+                        rx.text(state.phone, size="2", color=styles.MUTED),
                         spacing="0",
                     ),
                     rx.spacer(),
@@ -105,7 +69,17 @@ def thread_panel() -> rx.Component:
                     width="100%",
                     align="center",
                 ),
-                rx.vstack(rx.foreach(state.entries, bubble), spacing="2", width="100%", id="thread"),
+                chat_backdrop(
+                    rx.foreach(
+                        state.entries,
+                        lambda entry: whatsapp_bubble(
+                            entry, class_name=rx.cond(entry["inbound"], "entry-in", "entry-out")
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                    id="thread",
+                ),
                 rx.callout(
                     state.window_note,
                     icon=rx.cond(state.window_open, "message-circle", "lock"),
@@ -160,7 +134,7 @@ def thread_panel() -> rx.Component:
             width="100%",
         ),
         rx.card(
-            rx.text(t("Choose a conversation to read it and answer."), color="var(--gray-11)"),
+            rx.text(t("Choose a conversation to read it and answer."), color=styles.MUTED),
             width="100%",
         ),
     )
@@ -193,4 +167,4 @@ def inbox_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(inbox_page, route="/inbox", title="Inbox · Cobro", on_load=InboxState.load)
+    app.add_page(inbox_page, route=routes.INBOX, title="Inbox · Cobro", on_load=InboxState.load)

@@ -2,7 +2,8 @@
 
 import reflex as rx
 
-from saas_app.components.layout import BRAND, public_page
+from saas_app import routes, styles
+from saas_app.components.layout import public_page
 from saas_app.i18n import N_
 from saas_app.state.base import SessionState, t
 
@@ -43,22 +44,22 @@ def landing() -> rx.Component:
                     "moment, and stops as soon as they pay."
                 ),
                 size="5",
-                color="var(--gray-11)",
+                color=styles.MUTED,
                 text_align="center",
                 max_width="700px",
             ),
             rx.hstack(
-                rx.link(rx.button(t("Create your account"), size="4", id="cta-signup"), href="/signup"),
-                rx.link(rx.button(t("Log in"), size="4", variant="outline"), href="/login"),
+                rx.link(rx.button(t("Create your account"), size="4", id="cta-signup"), href=routes.SIGNUP),
+                rx.link(rx.button(t("Log in"), size="4", variant="outline"), href=routes.LOGIN),
                 spacing="3",
             ),
             rx.grid(
                 *[
                     rx.card(
                         rx.vstack(
-                            rx.icon(icon, color=BRAND, size=28),
+                            rx.icon(icon, color=styles.BRAND, size=28),
                             rx.heading(t(title), size="4"),
-                            rx.text(t(body), color="var(--gray-11)"),
+                            rx.text(t(body), color=styles.MUTED),
                             spacing="2",
                         )
                     )
@@ -76,7 +77,7 @@ def landing() -> rx.Component:
                     "WhatsApp does not allow third-party debt collection."
                 ),
                 size="2",
-                color="var(--gray-10)",
+                color=styles.SUBTLE,
                 text_align="center",
                 padding_top="2em",
             ),
@@ -88,4 +89,4 @@ def landing() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(landing, route="/", title="Cobro: get paid on WhatsApp", on_load=SessionState.load_public)
+    app.add_page(landing, route=routes.LANDING, title="Cobro: get paid on WhatsApp", on_load=SessionState.load_public)

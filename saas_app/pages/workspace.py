@@ -4,6 +4,7 @@ import functools
 
 import reflex as rx
 
+from saas_app import routes, styles
 from saas_app.components.layout import app_page, empty_state
 from saas_app.i18n import N_
 from saas_app.state.base import SessionState, t
@@ -13,40 +14,40 @@ FIRST_STEPS = [
         N_("Invite your team"),
         N_("Collectors run campaigns; viewers follow the figures."),
         N_("Open team settings"),
-        "/settings",
+        routes.SETTINGS,
     ),
     (
         N_("Add your debtors"),
         N_("Import a spreadsheet of customers and their open invoices."),
         N_("Go to debtors"),
-        "/debtors",
+        routes.DEBTORS,
     ),
     (
         N_("Plan a cadence"),
         N_("Choose when and how firmly each reminder goes out."),
         N_("Go to cadences"),
-        "/cadences",
+        routes.CADENCES,
     ),
 ]
 
 # route, sidebar title, icon, empty-state heading, empty-state text
 SECTIONS = [
     (
-        "/invoices",
+        routes.INVOICES,
         N_("Invoices"),
         "file-text",
         N_("No invoices yet"),
         N_("Open, promised, disputed and paid invoices will be listed here, with their amounts and due dates."),
     ),
     (
-        "/templates",
+        routes.TEMPLATES,
         N_("Templates"),
         "message-square-text",
         N_("No templates yet"),
         N_("Reminder messages in every language your debtors speak, from a friendly heads-up to a final notice."),
     ),
     (
-        "/cadences",
+        routes.CADENCES,
         N_("Cadences"),
         "calendar-clock",
         N_("No cadences yet"),
@@ -64,7 +65,7 @@ def dashboard() -> rx.Component:
                 rx.card(
                     rx.vstack(
                         rx.hstack(rx.badge(str(n)), rx.heading(t(title), size="3"), align="center"),
-                        rx.text(t(body), color="var(--gray-11)", size="2"),
+                        rx.text(t(body), color=styles.MUTED, size="2"),
                         rx.link(t(action), href=href, size="2"),
                         spacing="2",
                     )
@@ -83,7 +84,7 @@ def _section_page(title: str, icon: str, heading: str, body: str) -> rx.Componen
 
 
 def register(app: rx.App) -> None:
-    app.add_page(dashboard, route="/dashboard", title="Dashboard · Cobro", on_load=SessionState.require_member)
+    app.add_page(dashboard, route=routes.DASHBOARD, title="Dashboard · Cobro", on_load=SessionState.require_member)
     for route, title, icon, heading, body in SECTIONS:
         app.add_page(
             functools.partial(_section_page, title, icon, heading, body),

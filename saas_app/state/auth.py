@@ -5,9 +5,10 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from saas_app.api.auth_routes import safe_next
+from saas_app import routes
 from saas_app.db import session_scope
 from saas_app.i18n import N_
+from saas_app.routes import safe_next
 from saas_app.services import accounts, organizations, team
 from saas_app.services.errors import ServiceError
 from saas_app.state.base import SessionState, load_page
@@ -21,7 +22,7 @@ LOGIN_ERRORS = {
 
 def _activate(ticket: str, next_path: str) -> Any:
     """Hand the browser to the route that turns the ticket into an HttpOnly session cookie."""
-    return load_page(f"/auth/activate?ticket={quote(ticket)}&next={quote(safe_next(next_path))}")
+    return load_page(f"{routes.ACTIVATE}?ticket={quote(ticket)}&next={quote(safe_next(next_path))}")
 
 
 class FormState(SessionState):
@@ -60,7 +61,7 @@ class SignUpState(FormState):
         except ServiceError as error:
             self._fail(error)
             return None
-        return _activate(result.ticket, "/dashboard")
+        return _activate(result.ticket, routes.DASHBOARD)
 
 
 class LoginState(FormState):
@@ -92,8 +93,7 @@ class LoginState(FormState):
     @rx.event
     def start_oidc(self, provider: str) -> Any:
         """Leave for the identity provider, coming back to the page that asked for a login."""
-        next_path = quote(safe_next(self._query("next")))
-        return load_page(f"/auth/oidc/{quote(provider)}/login?next={next_path}")
+        return load_page(routes.oidc_login_url(provider, self._query("next")))
 
 
 class ForgotPasswordState(FormState):
@@ -156,7 +156,7 @@ class InviteState(FormState):
         self._clear()
         identity = self._identity()
         if identity is None:
-            return rx.redirect(f"/login?next={quote(self._current_path())}")
+            return rx.redirect(routes.login_url(self._current_path()))
         try:
             with session_scope() as session:
                 org_id = team.accept_invitation(
@@ -166,7 +166,7 @@ class InviteState(FormState):
         except ServiceError as error:
             self._fail(error)
             return None
-        return rx.redirect("/dashboard")
+        return rx.redirect(routes.DASHBOARD)
 
     @rx.event
     def create_account(self, form: dict[str, Any]) -> Any:
@@ -190,7 +190,7 @@ class InviteState(FormState):
         except ServiceError as error:
             self._fail(error)
             return None
-        return _activate(ticket, "/dashboard")
+        return _activate(ticket, routes.DASHBOARD)
 
 
 class OnboardingState(FormState):
@@ -200,7 +200,7 @@ class OnboardingState(FormState):
     def load(self) -> Any:
         identity = self._identity()
         if identity is None:
-            return rx.redirect("/login?next=/onboarding")
+            return rx.redirect(routes.login_url(routes.ONBOARDING))
         self._show(identity)
         return None
 
@@ -209,7 +209,7 @@ class OnboardingState(FormState):
         self._clear()
         identity = self._identity()
         if identity is None:
-            return rx.redirect("/login?next=/onboarding")
+            return rx.redirect(routes.login_url(routes.ONBOARDING))
         if not form.get("first_party"):
             self._fail(
                 ServiceError(
@@ -235,4 +235,4 @@ class OnboardingState(FormState):
         except ServiceError as error:
             self._fail(error)
             return None
-        return rx.redirect("/dashboard")
+        return rx.redirect(routes.DASHBOARD)

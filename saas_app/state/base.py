@@ -2,21 +2,27 @@
 
 import functools
 import json
+import logging
+import secrets
 from collections.abc import Callable
 from functools import lru_cache
 from http.cookies import SimpleCookie
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 import reflex as rx
 from babel.numbers import format_decimal
+from sqlmodel import Session
 
-from saas_app import i18n
-from saas_app.api.auth_routes import SESSION_COOKIE, safe_next
+from saas_app import i18n, routes
+from saas_app.auth.cookies import SESSION_COOKIE
 from saas_app.core.roles import Action, can
 from saas_app.db import session_scope
 from saas_app.services import accounts, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+Result = TypeVar("Result")
 
 # Every string the pages show, collected as the pages are built, then translated per language.
 MESSAGE_IDS: set[str] = set()
@@ -33,6 +39,21 @@ def catalog(locale: str) -> dict[str, str]:
 
 class NotSignedIn(ServiceError):
     """No live session behind this browser's cookie."""
+
+
+class BadRequest(ServiceError):
+    """An event our pages never send (an id that is not one): refused, nothing changes."""
+
+    def __init__(self) -> None:
+        super().__init__(i18n.N_("That request was not valid."))
+
+
+def parse_id(value: Any) -> int:
+    """An id the page sent as text; anything else did not come from our page."""
+    text = str(value)
+    if not text.isdigit() or len(text) > 18:
+        raise BadRequest
+    return int(text)
 
 
 class OrgOption(TypedDict):
@@ -136,10 +157,10 @@ class SessionState(rx.State):
         if identity is None:
             self.user_name = self.user_email = self.org_id = self.org_name = self.role = ""
             self.orgs = []
-            return rx.redirect(f"/login?next={self._current_path()}")
+            return rx.redirect(routes.login_url(self._current_path()))
         self._show(identity)
         if identity.org_id is None:
-            return rx.redirect("/onboarding")
+            return rx.redirect(routes.ONBOARDING)
         with session_scope() as session:
             self.sending_paused = whatsapp.sending_paused(session, identity.org_id)
         return None
@@ -152,10 +173,58 @@ class SessionState(rx.State):
         try:
             refresh()
         except NotSignedIn:
-            return rx.redirect(f"/login?next={safe_next(self._current_path())}"), ""
+            return rx.redirect(routes.login_url(self._current_path())), ""
         except ServiceError as error:  # a member whose role may not: the page says so
             return None, self._translate(error)
         return None, ""
+
+    def _refresh(self) -> None:
+        """Read the page's rows again; each page state that lists or shows something says how."""
+
+    def _write(
+        self,
+        action: Action,
+        work: Callable[[Session, OrgContext], Result],
+        *,
+        then: Callable[[Result], None] | None = None,
+        saved: str | None = None,
+        inline: bool = True,
+    ) -> Any:
+        """One change on the user's behalf, the way every page makes it.
+
+        Checks the session and the role now, runs `work` in one transaction, then gives its result
+        to `then`, reads the page again and answers with the `saved` toast. A refusal changes nothing
+        and is said in the page's `error` (and `error_field`, for the field it concerns), or as a
+        toast with `inline=False` (row actions, whose page has no place for it). A lost session goes
+        to the log-in page (`guarded`).
+        """
+        if inline:
+            self._say_error("", "")
+        context = self._context(action)
+        try:
+            with session_scope() as session:  # closed before `then`, `_refresh` and any HTTP call
+                result = work(session, context)
+        except NotSignedIn:
+            raise
+        except ServiceError as error:
+            if not inline:
+                raise
+            self._say_error(self._translate(error), error.field)
+            return None
+        if then is not None:
+            then(result)
+        self._refresh()
+        return self._saved(saved) if saved else None
+
+    def _say_error(self, message: str, field: str) -> None:
+        """A page's refusal, beside the field it concerns when the page has that field."""
+        if "error" in self.base_vars:
+            self.error = message
+        if "error_field" in self.base_vars:
+            self.error_field = field
+
+    def _saved(self, message: str) -> Any:
+        return rx.toast.success(i18n.gettext(self.locale, message))
 
     @rx.event
     def set_language(self, locale: str) -> None:
@@ -170,12 +239,10 @@ class SessionState(rx.State):
     def switch_organization(self, org_id: str) -> Any:
         try:
             with session_scope() as session:
-                accounts.switch_organization(session, self._token(), int(org_id))
-        except ValueError:
-            return rx.toast.error(i18n.gettext(self.locale, i18n.N_("That request was not valid.")))
+                accounts.switch_organization(session, self._token(), parse_id(org_id))
         except ServiceError as error:
             return rx.toast.error(self._translate(error))
-        return rx.redirect("/dashboard")
+        return rx.redirect(routes.DASHBOARD)
 
 
 def load_page(path: str) -> Any:
@@ -190,21 +257,32 @@ def t(message: str) -> Any:
 
 
 def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a page handler; a refusal becomes a toast, a lost session a trip to the login page."""
+    """Run a page handler; a refusal becomes a toast, a lost session a trip to the login page.
+
+    Anything else is a bug: it is logged with a reference the person can quote, and they are told
+    something went wrong rather than that their request was wrong.
+    """
 
     @functools.wraps(handler)  # keeps the signature, which Reflex reads to map the event's arguments
     def wrapper(self: SessionState, *args: Any, **kwargs: Any) -> Any:
         try:
             return handler(self, *args, **kwargs)
         except NotSignedIn:
-            return rx.redirect(f"/login?next={safe_next(self._current_path())}")
+            return rx.redirect(routes.login_url(self._current_path()))
         except ServiceError as error:
             return rx.toast.error(self._translate(error))
-        except (ValueError, TypeError):
-            # Handlers take ids as strings from the page; anything else was not sent by our page.
-            return rx.toast.error(i18n.gettext(self.locale, i18n.N_("That request was not valid.")))
+        except Exception:  # noqa: BLE001 - a bug: logged with a reference, and the person told
+            return something_went_wrong(self, handler.__qualname__)
 
     return wrapper
+
+
+def something_went_wrong(state: SessionState, where: str) -> Any:
+    """Log the exception being handled with a short reference, and tell the person that reference."""
+    reference = secrets.token_hex(4)
+    log.exception("event handler %s failed (reference %s)", where, reference)
+    message = i18n.N_("Something went wrong on our side. Reference: {reference}")
+    return rx.toast.error(i18n.gettext(state.locale, message, reference=reference))
 
 
 class KeysetPages(rx.State, mixin=True):

@@ -13,7 +13,8 @@ from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.services import inbox, organizations
 from saas_app.services.errors import ServiceError
-from saas_app.state.base import NotSignedIn, SessionState, guarded
+from saas_app.state.base import SessionState, guarded, parse_id
+from saas_app.state.chat import BubbleRow, bubble_row
 
 INTENT_LABELS = {
     "opt_out": N_("Opted out"),
@@ -34,16 +35,6 @@ class ConversationRow(TypedDict):
     waiting: int
 
 
-class EntryRow(TypedDict):
-    inbound: bool
-    text: str
-    when: str
-    status: str
-    intent: str
-    error: str
-    document: bool
-
-
 class DocumentRow(TypedDict):
     invoice_id: str
     label: str
@@ -57,7 +48,7 @@ class InboxState(SessionState):
     opted_out: bool = False
     window_note: str = ""
     window_open: bool = False
-    entries: list[EntryRow] = []
+    entries: list[BubbleRow] = []
     documents: list[DocumentRow] = []  # invoices whose PDF a person can send in the chat
     error: str = ""
     _zone: str = "UTC"
@@ -115,12 +106,12 @@ class InboxState(SessionState):
             for invoice_id, number in thread.documents
         ]
         self.entries = [
-            EntryRow(
+            bubble_row(
+                e.text,
                 inbound=e.inbound,
-                text=e.text,
-                when=self._when(e.at),
+                time=self._when(e.at),
                 status=e.status,
-                intent=self._label(e.intent) if e.inbound else "",
+                tag=self._label(e.intent) if e.inbound else "",
                 error=gettext(self.locale, e.error) if e.status == "failed" and e.error else "",
                 document=e.document,
             )
@@ -129,16 +120,10 @@ class InboxState(SessionState):
 
     @rx.event
     def load(self) -> Any:
-        redirect = self.require_member()
-        if redirect is not None:
-            return redirect
-        self.error, self.selected = "", ""
+        self.selected = ""
         self.entries = []
-        try:
-            self._refresh()
-        except NotSignedIn:
-            return rx.redirect("/login?next=/inbox")
-        return None
+        redirect, self.error = self._open_page(self._refresh)
+        return redirect
 
     @rx.event
     @guarded
@@ -146,7 +131,7 @@ class InboxState(SessionState):
         self.error = ""
         context = self._context(Action.VIEW)
         with session_scope() as session:
-            self._show_thread(session, context, int(debtor_id))
+            self._show_thread(session, context, parse_id(debtor_id))
         return InboxState.mark_seen if self.can_collect else None
 
     @rx.event(background=True)
@@ -154,8 +139,8 @@ class InboxState(SessionState):
         """Tell the debtor a person read them (WhatsApp's blue ticks), off the state lock."""
         async with self:
             try:
-                context, debtor_id = self._context(Action.COLLECT), int(self.selected)
-            except (ServiceError, ValueError):
+                context, debtor_id = self._context(Action.COLLECT), parse_id(self.selected)
+            except ServiceError:
                 return
         with session_scope() as session:
             async with httpx.AsyncClient(timeout=10.0) as http:
@@ -164,37 +149,27 @@ class InboxState(SessionState):
     @rx.event
     @guarded
     def send(self, form: dict[str, Any]) -> Any:
-        self.error = ""
-        context = self._context(Action.COLLECT)
-        try:
-            with session_scope() as session:
-                inbox.reply(session, context, int(self.selected), str(form.get("text", "")))
-        except ServiceError as error:
-            self.error = self._translate(error)
-            return None
-        self._refresh()
-        return rx.toast.success(gettext(self.locale, N_("Reply queued: it goes out within seconds.")))
+        debtor_id, text = parse_id(self.selected), str(form.get("text", ""))
+        return self._write(
+            Action.COLLECT,
+            lambda session, context: inbox.reply(session, context, debtor_id, text),
+            saved=N_("Reply queued: it goes out within seconds."),
+        )
 
     @rx.event
     @guarded
     def send_invoice(self, invoice_id: str) -> Any:
-        self.error = ""
-        context = self._context(Action.COLLECT)
-        try:
-            with session_scope() as session:
-                inbox.send_invoice(session, context, int(self.selected), int(invoice_id))
-        except ValueError:
-            return None  # not an id: nothing a page of ours sends
-        except ServiceError as error:
-            self.error = self._translate(error)
-            return None
-        self._refresh()
-        return rx.toast.success(gettext(self.locale, N_("Invoice queued: it goes out within seconds.")))
+        debtor_id, chosen = parse_id(self.selected), parse_id(invoice_id)
+        return self._write(
+            Action.COLLECT,
+            lambda session, context: inbox.send_invoice(session, context, debtor_id, chosen),
+            saved=N_("Invoice queued: it goes out within seconds."),
+        )
 
     @rx.event
     @guarded
-    def mark_handled(self) -> None:
-        context = self._context(Action.COLLECT)
-        with session_scope() as session:
-            inbox.mark_handled(session, context, int(self.selected))
-        self._refresh()
+    def mark_handled(self) -> Any:
+        debtor_id = parse_id(self.selected)
+        return self._write(
+            Action.COLLECT, lambda session, context: inbox.mark_handled(session, context, debtor_id), inline=False
+        )

@@ -12,13 +12,14 @@ from reflex.istate.data import RouterData
 from sqlmodel import Session, func, select
 
 import saas_app.saas_app  # noqa: F401 - builds the app, registering every state
-from saas_app.api.auth_routes import SESSION_COOKIE
+from saas_app.auth.cookies import SESSION_COOKIE
 from saas_app.models import ApiKey, Invitation, Membership, Organization
-from saas_app.services import accounts, team
+from saas_app.services import accounts, api_keys, team
 from saas_app.state.auth import InviteState, OnboardingState
 from saas_app.state.base import SessionState
-from saas_app.state.settings import ApiKeysState, OrganizationSettingsState
-from saas_app.state.team import TeamState
+from saas_app.state.settings.api_keys import ApiKeysState
+from saas_app.state.settings.organization import OrganizationSettingsState
+from saas_app.state.settings.team import TeamState
 from tests.factories import PASSWORD, add_member, session_token, sign_up
 
 
@@ -215,3 +216,43 @@ def test_a_signed_in_addressee_accepts_and_lands_in_the_new_organization(session
     identity = accounts.resolve_session(session, token)
     assert identity is not None
     assert (identity.org_id, identity.role) == (tenants["beta"].org_id, "admin")
+
+
+def toast_text(result: Any) -> str:
+    return str(getattr(result, "args", result))
+
+
+def test_a_refusal_is_said_beside_its_field_and_changes_nothing(session: Session, tenants) -> None:
+    token = token_of(session, "alpha@example.com")
+    state = state_for(OrganizationSettingsState, token=token, path="/settings/organization")
+    result = OrganizationSettingsState.save.fn(state, SETTINGS_FORM | {"name": "Renamed", "currency": "XYZ"})
+    assert result is None  # no "saved" toast
+    assert (state.error_field, state.error) == ("currency", "XYZ is not an ISO 4217 currency code.")
+    assert org_names(session) == ["Alpha", "Beta"]
+    OrganizationSettingsState.save.fn(state, SETTINGS_FORM | {"name": "Renamed"})
+    assert (state.error, state.error_field, state.name) == ("", "", "Renamed")  # the error goes once put right
+
+
+def test_an_id_that_is_not_one_is_refused_as_not_valid(session: Session, tenants) -> None:
+    token = token_of(session, "alpha@example.com")
+    result = call(ApiKeysState, "revoke", "1 OR 1=1", token=token, path="/settings/api-keys")
+    assert "That request was not valid." in toast_text(result)
+
+
+def test_a_bug_in_a_handler_is_logged_with_a_reference_the_person_is_told(
+    session: Session, tenants, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("a bug, not the person's fault")
+
+    monkeypatch.setattr(api_keys, "revoke_api_key", broken)
+    token = token_of(session, "alpha@example.com")
+    result = call(ApiKeysState, "revoke", "12", token=token, path="/settings/api-keys")
+    said = toast_text(result)
+    assert "Something went wrong on our side." in said
+    assert "not valid" not in said
+    reference = said.split("Reference: ")[1][:8]
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged, "the reference the person quotes finds the log line"
+    assert logged[0].exc_info is not None
+    assert "a bug" in str(logged[0].exc_info[1])

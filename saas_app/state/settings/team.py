@@ -5,11 +5,11 @@ from typing import Any, TypedDict
 import reflex as rx
 from babel.dates import format_date
 
+from saas_app import routes
 from saas_app.core.roles import Action
 from saas_app.db import session_scope
 from saas_app.services import team
-from saas_app.services.errors import ServiceError
-from saas_app.state.base import NotSignedIn, SessionState, guarded
+from saas_app.state.base import SessionState, guarded, parse_id
 
 
 class MemberRow(TypedDict):
@@ -32,7 +32,7 @@ class TeamState(SessionState):
     members: list[MemberRow] = []
     invitations: list[InvitationRow] = []
     invite_link: str = ""
-    invite_error: str = ""
+    error: str = ""
 
     def _refresh(self) -> None:
         context = self._context(Action.VIEW)
@@ -62,56 +62,53 @@ class TeamState(SessionState):
 
     @rx.event
     def load(self) -> Any:
-        redirect = self.require_member()
-        if redirect is not None:
-            return redirect
-        self.invite_link = self.invite_error = ""
-        try:
-            self._refresh()
-        except NotSignedIn:
-            return rx.redirect("/login?next=/settings")
-        return None
+        self.invite_link = ""
+        redirect, self.error = self._open_page(self._refresh)
+        return redirect
 
     @rx.event
     @guarded
     def invite(self, form: dict[str, Any]) -> Any:
-        self.invite_link = self.invite_error = ""
-        context = self._context(Action.MANAGE_TEAM)
-        try:
-            with session_scope() as session:
-                self.invite_link = team.invite(
-                    session, context, email=str(form.get("email", "")), role=str(form.get("role", "collector"))
-                )
-        except ServiceError as error:
-            self.invite_error = self._translate(error)
-            return None
-        self._refresh()
-        return None
+        self.invite_link = ""
+        email, role = str(form.get("email", "")), str(form.get("role", "collector"))
+        return self._write(
+            Action.MANAGE_TEAM,
+            lambda session, context: team.invite(session, context, email=email, role=role),
+            then=self._show_link,
+        )
+
+    def _show_link(self, link: str) -> None:
+        self.invite_link = link
 
     @rx.event
     @guarded
-    def revoke(self, invitation_id: str) -> None:
-        context = self._context(Action.MANAGE_TEAM)
-        with session_scope() as session:
-            team.revoke_invitation(session, context, int(invitation_id))
-        self._refresh()
+    def revoke(self, invitation_id: str) -> Any:
+        chosen = parse_id(invitation_id)
+        return self._write(
+            Action.MANAGE_TEAM,
+            lambda session, context: team.revoke_invitation(session, context, chosen),
+            inline=False,
+        )
 
     @rx.event
     @guarded
-    def change_role(self, membership_id: str, role: str) -> None:
-        context = self._context(Action.MANAGE_TEAM)
-        with session_scope() as session:
-            team.change_role(session, context, int(membership_id), role)
-        self._refresh()
+    def change_role(self, membership_id: str, role: str) -> Any:
+        chosen = parse_id(membership_id)
+        return self._write(
+            Action.MANAGE_TEAM,
+            lambda session, context: team.change_role(session, context, chosen, role),
+            inline=False,
+        )
 
     @rx.event
     @guarded
     def remove(self, membership_id: str) -> Any:
-        context = self._context(Action.VIEW)
+        chosen = parse_id(membership_id)
         leaving = any(m["membership_id"] == membership_id and m["is_me"] for m in self.members)
-        with session_scope() as session:
-            team.remove_member(session, context, int(membership_id))
-        if leaving:
-            return rx.redirect("/dashboard")
-        self._refresh()
-        return None
+        if leaving:  # the page is no longer theirs to read again
+            with session_scope() as session:
+                team.remove_member(session, self._context(Action.VIEW), chosen)
+            return rx.redirect(routes.DASHBOARD)
+        return self._write(
+            Action.VIEW, lambda session, context: team.remove_member(session, context, chosen), inline=False
+        )

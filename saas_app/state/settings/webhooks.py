@@ -9,8 +9,7 @@ from saas_app.core.roles import Action
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.services import outbound
-from saas_app.services.errors import ServiceError
-from saas_app.state.base import SessionState, guarded
+from saas_app.state.base import SessionState, guarded, parse_id
 
 
 class SubscriptionRow(TypedDict):
@@ -68,22 +67,23 @@ class WebhooksState(SessionState):
 
     @rx.event
     @guarded
-    def subscribe(self, form: dict[str, Any]) -> None:
-        self.new_secret = self.error = ""
-        context = self._context(Action.MANAGE_SETTINGS)
+    def subscribe(self, form: dict[str, Any]) -> Any:
+        self.new_secret = ""
         events = [event for event in outbound.EVENTS if form.get(f"event_{event}")]
-        try:
-            with session_scope() as session:
-                _, self.new_secret = outbound.subscribe(session, context, url=str(form.get("url", "")), events=events)
-        except ServiceError as error:
-            self.error = self._translate(error)
-            return
-        self._refresh()
+        url = str(form.get("url", ""))
+        return self._write(
+            Action.MANAGE_SETTINGS,
+            lambda session, context: outbound.subscribe(session, context, url=url, events=events),
+            then=self._show_secret,
+        )
+
+    def _show_secret(self, subscribed: tuple[Any, str]) -> None:
+        self.new_secret = subscribed[1]
 
     @rx.event
     @guarded
-    def remove(self, subscription_id: str) -> None:
-        context = self._context(Action.MANAGE_SETTINGS)
-        with session_scope() as session:
-            outbound.remove(session, context, int(subscription_id))
-        self._refresh()
+    def remove(self, subscription_id: str) -> Any:
+        chosen = parse_id(subscription_id)
+        return self._write(
+            Action.MANAGE_SETTINGS, lambda session, context: outbound.remove(session, context, chosen), inline=False
+        )

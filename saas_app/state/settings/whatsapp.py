@@ -23,6 +23,11 @@ class LanguageStatus(TypedDict):
     status: str
 
 
+class LimitOption(TypedDict):
+    value: str
+    label: str
+
+
 class RemoteTemplateRow(TypedDict):
     """One template name on Meta, with each language's status."""
 
@@ -53,6 +58,7 @@ class WhatsAppSettingsState(SessionState):
     api_version: str = ""
     throughput: str = "80"
     messaging_limit: str = "250"
+    limit_options: list[LimitOption] = []  # Meta's tiers, written the reader's way
     paused_reason: str = ""
     form_version: int = 0
     error: str = ""
@@ -65,6 +71,10 @@ class WhatsAppSettingsState(SessionState):
 
     def _fill(self, view: whatsapp.AccountView | None) -> None:
         self.connected = view is not None
+        self.limit_options = [
+            LimitOption(value=str(limit), label=format_decimal(limit, locale=self.locale) if limit else "∞")
+            for limit in whatsapp.MESSAGING_LIMITS
+        ]
         if view is None:
             return
         self.sandbox = whatsapp.is_sandbox(view)
@@ -96,29 +106,29 @@ class WhatsAppSettingsState(SessionState):
     @rx.event
     @guarded
     def save(self, form: dict[str, Any]) -> Any:
-        self.error = self.error_field = ""
-        context = self._context(Action.MANAGE_SETTINGS)
         try:
-            data = whatsapp.AccountInput(
-                phone_number_id=str(form.get("phone_number_id", "")).strip(),
-                waba_id=str(form.get("waba_id", "")),
-                display_number=str(form.get("display_number", "")),
-                access_token=str(form.get("access_token", "")),
-                app_secret=str(form.get("app_secret", "")),
-                api_base_url=str(form.get("api_base_url", "")),
-                api_version=str(form.get("api_version", "")),
-                throughput=int(str(form.get("throughput", "80")) or 80),
-                messaging_limit=int(str(form.get("messaging_limit", "250")) or 250),
-            )
-            with session_scope() as session:
-                self._fill(whatsapp.save_account(session, context, data))
-        except ServiceError as error:
-            self.error, self.error_field = self._translate(error), error.field
-            return None
+            throughput = int(str(form.get("throughput", "80")) or 80)
+            messaging_limit = int(str(form.get("messaging_limit", "250")) or 250)
         except ValueError:
             self.error, self.error_field = gettext(self.locale, N_("Throughput is a whole number.")), "throughput"
             return None
-        return rx.toast.success(gettext(self.locale, N_("WhatsApp settings saved.")))
+        data = whatsapp.AccountInput(
+            phone_number_id=str(form.get("phone_number_id", "")).strip(),
+            waba_id=str(form.get("waba_id", "")),
+            display_number=str(form.get("display_number", "")),
+            access_token=str(form.get("access_token", "")),
+            app_secret=str(form.get("app_secret", "")),
+            api_base_url=str(form.get("api_base_url", "")),
+            api_version=str(form.get("api_version", "")),
+            throughput=throughput,
+            messaging_limit=messaging_limit,
+        )
+        return self._write(
+            Action.MANAGE_SETTINGS,
+            lambda session, context: whatsapp.save_account(session, context, data),
+            then=self._fill,
+            saved=N_("WhatsApp settings saved."),
+        )
 
     async def _start(self) -> OrgContext | None:
         """Under the lock: who is asking, and may they; None (with the reason shown) if not."""

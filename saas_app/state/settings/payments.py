@@ -9,7 +9,6 @@ from saas_app.core.roles import Action
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.services import payment_webhooks
-from saas_app.services.errors import ServiceError
 from saas_app.state.base import SessionState, guarded
 
 
@@ -63,21 +62,17 @@ class PaymentsSettingsState(SessionState):
     @rx.event
     @guarded
     def save_stripe_secret(self, form: dict[str, Any]) -> Any:
-        self.error = ""
-        context = self._context(Action.MANAGE_SETTINGS)
-        try:
-            with session_scope() as session:
-                payment_webhooks.set_stripe_secret(session, context, str(form.get("stripe_secret", "")))
-        except ServiceError as error:
-            self.error = self._translate(error)
-            return None
-        self._refresh()
-        return rx.toast.success(gettext(self.locale, N_("Settings saved.")))
+        secret = str(form.get("stripe_secret", ""))
+        return self._write(
+            Action.MANAGE_SETTINGS,
+            lambda session, context: payment_webhooks.set_stripe_secret(session, context, secret),
+            saved=N_("Settings saved."),
+        )
 
     @rx.event
     @guarded
-    def new_signing_secret(self) -> None:
-        context = self._context(Action.MANAGE_SETTINGS)
-        with session_scope() as session:
-            self.new_secret = payment_webhooks.new_signing_secret(session, context)
-        self._refresh()
+    def new_signing_secret(self) -> Any:
+        return self._write(Action.MANAGE_SETTINGS, payment_webhooks.new_signing_secret, then=self._show_secret)
+
+    def _show_secret(self, secret: str) -> None:
+        self.new_secret = secret

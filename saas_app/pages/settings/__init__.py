@@ -1,0 +1,10 @@
+"""Settings, one module per tab, each beside its state in `state/settings/`."""
+
+import reflex as rx
+
+from saas_app.pages.settings import api_keys, organization, payments, team, webhooks, whatsapp
+
+
+def register(app: rx.App) -> None:
+    for tab in (team, organization, whatsapp, api_keys, payments, webhooks):
+        tab.register(app)

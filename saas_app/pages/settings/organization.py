@@ -1,0 +1,91 @@
+"""Settings → Organization: who writes to debtors, in what language, currency and zone, and how they pay."""
+
+from typing import Any
+
+import reflex as rx
+
+from saas_app import routes
+from saas_app.components.forms import error_for, field, form_error_except, save_bar
+from saas_app.i18n import N_, language_name
+from saas_app.pages.settings.frame import settings_page
+from saas_app.services.organizations import CONTENT_LOCALES
+from saas_app.state.base import t
+from saas_app.state.settings.organization import OrganizationSettingsState
+
+CONTENT_LOCALE_NAMES = [(code, language_name(code)) for code in CONTENT_LOCALES]
+# The fields that show their own error; any other refusal is said above the save bar.
+INLINE = ["name", "currency", "timezone", "sender_name", "contact", "payment_link_template", "language_fallback"]
+
+
+def _field(label: str, name: str, **props: Any) -> rx.Component:
+    state = OrganizationSettingsState
+    return field(label, name, error=error_for(state, name), default_value=getattr(state, name), **props)
+
+
+def organization_page() -> rx.Component:
+    state = OrganizationSettingsState
+    return settings_page(
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    _field(N_("Company name"), "name", required=True),
+                    rx.hstack(
+                        rx.vstack(
+                            rx.text(t("Default language for debtors"), size="2", weight="medium"),
+                            rx.select.root(
+                                rx.select.trigger(id="default_locale"),
+                                rx.select.content(
+                                    *[rx.select.item(label, value=code) for code, label in CONTENT_LOCALE_NAMES]
+                                ),
+                                name="default_locale",
+                                default_value=state.default_locale,
+                            ),
+                            spacing="1",
+                            min_width="220px",
+                        ),
+                        _field(N_("Currency (ISO 4217)"), "currency", max_length=3),
+                        _field(N_("Time zone"), "timezone", placeholder="America/Sao_Paulo"),
+                        width="100%",
+                        spacing="4",
+                    ),
+                    _field(N_("Sender name shown to debtors"), "sender_name"),
+                    _field(N_("Contact for debtors (phone or email)"), "contact"),
+                    _field(
+                        N_("Payment link for invoices without one"),
+                        "payment_link_template",
+                        placeholder="https://pay.example.com/{invoice_number}?amount={amount}",
+                    ),
+                    _field(
+                        N_("Languages to fall back to, in order"),
+                        "language_fallback",
+                        placeholder="pt_BR, en",
+                        hint=N_(
+                            "When a template has no version in a debtor's language (nor its base language, "
+                            "pt for pt_BR), the first of these that it has is sent. Cadence previews show the choice."
+                        ),
+                    ),
+                    form_error_except(state, INLINE),
+                    save_bar(
+                        state.can_manage_settings,
+                        N_("Only owners and admins can change these settings."),
+                        rx.button(t("Save"), type="submit", id="settings-save"),
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=state.save,
+                reset_on_submit=False,
+                key=state.name,
+            ),
+            width="100%",
+        ),
+    )
+
+
+def register(app: rx.App) -> None:
+    app.add_page(
+        organization_page,
+        route=routes.SETTINGS_ORGANIZATION,
+        title="Organization · Cobro",
+        on_load=OrganizationSettingsState.load,
+    )

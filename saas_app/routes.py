@@ -1,0 +1,74 @@
+"""Every address of the UI in one place: the pages, the navigation, and safe links back after log-in."""
+
+from urllib.parse import quote
+
+from saas_app.i18n import N_
+
+LANDING = "/"
+LOGIN = "/login"
+SIGNUP = "/signup"
+FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 - a page, not a password
+ONBOARDING = "/onboarding"
+RESET_PASSWORD = "/reset-password/[token]"  # noqa: S105 - a page, not a password
+INVITE = "/invite/[token]"
+# Served by the HTTP routes (api/auth_routes.py): they set and clear the HttpOnly session cookie.
+ACTIVATE = "/auth/activate"
+LOGOUT = "/auth/logout"
+
+DASHBOARD = "/dashboard"
+DEBTORS = "/debtors"
+INVOICES = "/invoices"
+TEMPLATES = "/templates"
+CADENCES = "/cadences"
+CAMPAIGNS = "/campaigns"
+CAMPAIGN = "/campaigns/[campaign_id]"
+INBOX = "/inbox"
+
+SETTINGS = "/settings"  # the team tab
+SETTINGS_ORGANIZATION = "/settings/organization"
+SETTINGS_WHATSAPP = "/settings/whatsapp"
+SETTINGS_API_KEYS = "/settings/api-keys"
+SETTINGS_PAYMENTS = "/settings/payments"
+SETTINGS_WEBHOOKS = "/settings/webhooks"
+
+API_DOCS = "/api/v1/docs"
+
+# The sidebar: label, address, icon (lucide).
+NAVIGATION = [
+    (N_("Dashboard"), DASHBOARD, "layout-dashboard"),
+    (N_("Debtors"), DEBTORS, "users"),
+    (N_("Invoices"), INVOICES, "file-text"),
+    (N_("Templates"), TEMPLATES, "message-square-text"),
+    (N_("Cadences"), CADENCES, "calendar-clock"),
+    (N_("Campaigns"), CAMPAIGNS, "send"),
+    (N_("Inbox"), INBOX, "inbox"),
+    (N_("Settings"), SETTINGS, "settings"),
+]
+
+SETTINGS_TABS = [
+    (N_("Team"), SETTINGS),
+    (N_("Organization"), SETTINGS_ORGANIZATION),
+    (N_("WhatsApp"), SETTINGS_WHATSAPP),
+    (N_("API keys"), SETTINGS_API_KEYS),
+    (N_("Payments"), SETTINGS_PAYMENTS),
+    (N_("Webhooks"), SETTINGS_WEBHOOKS),
+]
+
+
+def oidc_login_url(provider: str, next_path: str) -> str:
+    """Where sign-in with an OpenID Connect provider starts, coming back to `next_path`."""
+    return f"/auth/oidc/{quote(provider)}/login?next={quote(safe_next(next_path), safe='/')}"
+
+
+def safe_next(target: str | None, default: str = DASHBOARD) -> str:
+    """Only same-site paths: an open redirect would let a phishing link borrow our domain."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def login_url(next_path: str | None = None) -> str:
+    """The log-in page, coming back to `next_path` (a same-site path) once signed in."""
+    if not next_path:
+        return LOGIN
+    return f"{LOGIN}?next={quote(safe_next(next_path), safe='/')}"

@@ -1,0 +1,1 @@
+"""Settings, one module per tab: team, organization, WhatsApp, API keys, payments, webhooks."""

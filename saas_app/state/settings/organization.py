@@ -1,0 +1,64 @@
+"""Settings → Organization: name, locale, currency, zone, sender, contact, payment link, language fallback."""
+
+from typing import Any
+
+import reflex as rx
+
+from saas_app.core.roles import Action
+from saas_app.db import session_scope
+from saas_app.i18n import N_
+from saas_app.services import organizations
+from saas_app.state.base import SessionState, guarded
+
+
+class OrganizationSettingsState(SessionState):
+    name: str = ""
+    default_locale: str = "en"
+    currency: str = "EUR"
+    timezone: str = "UTC"
+    sender_name: str = ""
+    contact: str = ""
+    payment_link_template: str = ""
+    language_fallback: str = "en"
+    error: str = ""
+    error_field: str = ""
+
+    def _fill(self, values: organizations.OrganizationSettings) -> None:
+        self.name, self.default_locale, self.currency = values.name, values.default_locale, values.currency
+        self.timezone, self.sender_name, self.contact = values.timezone, values.sender_name, values.contact
+        self.payment_link_template, self.language_fallback = values.payment_link_template, values.language_fallback
+
+    @rx.event
+    def load(self) -> Any:
+        self.error_field = ""
+        redirect, self.error = self._open_page(self._refresh)
+        return redirect
+
+    def _refresh(self) -> None:
+        context = self._context(Action.VIEW)
+        with session_scope() as session:
+            self._fill(organizations.settings_of(session, context))
+
+    @rx.event
+    @guarded
+    def save(self, form: dict[str, Any]) -> Any:
+        values = organizations.OrganizationSettings(
+            name=str(form.get("name", "")),
+            default_locale=str(form.get("default_locale", "")),
+            currency=str(form.get("currency", "")),
+            timezone=str(form.get("timezone", "")).strip(),
+            sender_name=str(form.get("sender_name", "")),
+            contact=str(form.get("contact", "")),
+            payment_link_template=str(form.get("payment_link_template", "")),
+            language_fallback=str(form.get("language_fallback", self.language_fallback)),
+        )
+        return self._write(
+            Action.MANAGE_SETTINGS,
+            lambda session, context: organizations.update_settings(session, context, values),
+            then=self._saved_settings,
+            saved=N_("Settings saved."),
+        )
+
+    def _saved_settings(self, values: organizations.OrganizationSettings) -> None:
+        self._fill(values)
+        self.org_name = self.name
