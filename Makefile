@@ -17,7 +17,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
 
-.PHONY: install tools chromium locales i18n-extract migrate seed run lint typecheck test test-fast test-deep clean
+.PHONY: install tools chromium locales i18n-extract migrate seed run screenshots lint typecheck test test-fast test-deep clean
 
 install: $(VENV)/.installed tools locales
 
@@ -72,6 +72,18 @@ run: seed
 	$(BIN)/cobro simulator --webhook-url http://127.0.0.1:$(PORT)/webhooks/whatsapp & \
 	$(BIN)/cobro worker & \
 	$(BIN)/reflex run --env prod --frontend-port $(PORT)
+
+# Every page of the demo organization, in English and Italian and at a phone's width, into docs/screenshots/
+# (the English desktop ones are committed). The simulator answers at once, so the Inbox has replies to show.
+SCREENSHOTS_PORT ?= 3300
+screenshots: seed chromium
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
+	$(BIN)/cobro simulator --reply-rate 1 --read-after 2 --reply-after 3 \
+		--webhook-url http://127.0.0.1:$(SCREENSHOTS_PORT)/webhooks/whatsapp >/dev/null & \
+	$(BIN)/cobro worker >/dev/null & \
+	COBRO_PUBLIC_URL=http://localhost:$(SCREENSHOTS_PORT) $(BIN)/reflex run --env prod \
+		--frontend-port $(SCREENSHOTS_PORT) >/dev/null 2>&1 & \
+	$(BIN)/python -m tests.browser.screenshots --url http://localhost:$(SCREENSHOTS_PORT) --out docs/screenshots
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check saas_app tests bench rxconfig.py alembic/env.py

@@ -119,6 +119,37 @@ def sidebar() -> rx.Component:
     )
 
 
+def mobile_bar() -> rx.Component:
+    """On a phone the sidebar gives way to this bar: the logo and a menu of the same sections."""
+    return rx.hstack(
+        logo(),
+        rx.spacer(),
+        rx.menu.root(
+            rx.menu.trigger(rx.button(rx.icon("menu", size=18), variant="soft", aria_label="Menu", id="mobile-menu")),
+            rx.menu.content(
+                *[
+                    rx.menu.item(rx.hstack(rx.icon(icon, size=16), t(label), spacing="2"), on_click=rx.redirect(href))
+                    for label, href, icon in routes.NAVIGATION
+                ],
+                rx.menu.separator(),
+                rx.menu.sub(
+                    rx.menu.sub_trigger(rx.hstack(rx.icon("languages", size=16), t("Language"), spacing="2")),
+                    rx.menu.sub_content(
+                        *[
+                            rx.menu.item(i18n.language_name(code), on_click=SessionState.set_language(code))
+                            for code in i18n.SUPPORTED
+                        ]
+                    ),
+                ),
+                rx.menu.item(t("Log out"), on_click=load_page(routes.LOGOUT)),
+            ),
+        ),
+        align="center",
+        width="100%",
+        display=rx.breakpoints(initial="flex", md="none"),
+    )
+
+
 def _sending_paused_banner() -> rx.Component:
     return rx.cond(
         SessionState.sending_paused & (SessionState.router.url.path != routes.SETTINGS_WHATSAPP),
@@ -142,21 +173,24 @@ def app_page(title: str, *children: rx.Component, intro: str | None = None) -> r
     if intro is not None:
         heading = rx.vstack(heading, rx.text(t(intro), size="2", color=styles.MUTED), spacing="1")
     return rx.hstack(
-        sidebar(),
+        rx.box(sidebar(), display=rx.breakpoints(initial="none", md="block")),
         rx.vstack(
+            mobile_bar(),
             rx.hstack(
                 heading,
                 rx.spacer(),
                 role_badge(SessionState.role, id="role-badge"),
                 user_menu(),
                 align="center",
+                wrap="wrap",
                 width="100%",
             ),
             _sending_paused_banner(),
             *children,
             spacing="5",
-            padding="2em",
+            padding=rx.breakpoints(initial="1em", md="2em"),
             width="100%",
+            min_width="0",  # lets wide tables scroll inside the page instead of widening it
             max_width=styles.CONTENT_WIDTH,
         ),
         spacing="0",

@@ -27,7 +27,14 @@ def _span(span: Any) -> rx.Component:
 
 def _line(line: Any) -> rx.Component:
     # An empty line keeps its height, as a blank line in WhatsApp does.
-    return rx.text(rx.foreach(line, _span), as_="div", size="2", min_height="1.25em", white_space="pre-wrap")
+    return rx.text(
+        rx.foreach(line, _span),
+        as_="div",
+        size="2",
+        min_height="1.25em",
+        white_space="pre-wrap",
+        overflow_wrap="anywhere",
+    )
 
 
 def _ticks(status: Any) -> rx.Component:

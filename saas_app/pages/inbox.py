@@ -145,14 +145,15 @@ def inbox_page() -> rx.Component:
         N_("Inbox"),
         rx.cond(
             InboxState.conversations.length() > 0,
-            rx.hstack(
+            rx.flex(
                 rx.card(
                     rx.vstack(rx.foreach(InboxState.conversations, conversation_item), spacing="1", width="100%"),
-                    width="340px",
+                    width=rx.breakpoints(initial="100%", md="340px"),
                     flex_shrink="0",
                     id="conversations",
                 ),
                 thread_panel(),
+                direction=rx.breakpoints(initial="column", md="row"),
                 spacing="4",
                 align="start",
                 width="100%",

@@ -8,8 +8,11 @@ Each page is taken at 1280 px wide in English and in Italian (the longest labels
 
 import argparse
 import re
+import time
 from pathlib import Path
 
+import httpx
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
 from saas_app.i18n import SUPPORTED
@@ -55,20 +58,45 @@ def _choose_language(page: Page, language: str) -> None:
     page.wait_for_timeout(500)
 
 
+def wait_until_up(url: str, timeout: float = 300) -> None:
+    """The app answers (it builds its frontend first when started)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and httpx.get(url, timeout=5).is_success:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"{url} did not answer in {timeout:.0f} s")
+
+
+def _settle(page: Page, path: str) -> None:
+    """Wait for what the page shows once loaded; the Inbox waits (a while) for the demo's first replies."""
+    page.wait_for_load_state("networkidle")
+    if path == "/inbox":
+        try:
+            page.wait_for_selector(".conversation", timeout=60_000)
+            page.locator(".conversation").first.click()
+        except PlaywrightError:
+            pass  # no reply yet: the empty Inbox is what a person would see
+    page.wait_for_timeout(800)  # the page's on_load has filled it
+
+
 def take(url: str, out: Path, pages: list[str]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for language, width in VIEWS:
-            context = browser.new_context(base_url=url, viewport={"width": width, "height": 900})
+            context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
             page = context.new_page()
             _log_in(page)
-            _choose_language(page, language)
+            _choose_language(page, language)  # from the sidebar, which a phone's width hides
+            page.set_viewport_size({"width": width, "height": 900})
             for path in pages:
                 page.goto(path)
-                page.wait_for_load_state("networkidle")
-                page.wait_for_timeout(800)  # the page's on_load has filled it
+                _settle(page, path)
                 target = out / _name(path, language, width)
                 page.screenshot(path=str(target), full_page=True)
                 saved.append(target)
@@ -83,6 +111,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--page", action="append", help="only these paths (repeatable)")
     args = parser.parse_args()
+    wait_until_up(args.url)
     for path in take(args.url, args.out, args.page or PAGES):
         print(path)
 
