@@ -67,7 +67,7 @@ class SignUpState(FormState):
 class LoginState(FormState):
     @rx.event
     def load(self) -> None:
-        self.load_public()
+        self._load_public()
         self._clear()
         code = self._query("error")
         if code in LOGIN_ERRORS:
@@ -133,7 +133,7 @@ class InviteState(FormState):
 
     @rx.event
     def load(self) -> None:
-        self.load_public()
+        self._load_public()
         self._clear()
         identity = self._identity()
         self.signed_in_email = identity.email if identity else ""

@@ -140,6 +140,10 @@ class SessionState(rx.State):
 
     @rx.event
     def load_public(self) -> None:
+        """on_load of public pages."""
+        self._load_public()
+
+    def _load_public(self) -> None:
         """Public pages speak the visitor's language: their choice, else their browser's."""
         self.locale = (
             i18n.pick(self.locale_cookie)
@@ -152,7 +156,11 @@ class SessionState(rx.State):
 
     @rx.event
     def require_member(self) -> Any:
-        """on_load of every signed-in page: no session, no page."""
+        """on_load of the signed-in pages that list nothing of their own."""
+        return self._require_member()
+
+    def _require_member(self) -> Any:
+        """No session, no page: the identity shown, or where to send the visitor instead."""
         identity = self._identity()
         if identity is None:
             self.user_name = self.user_email = self.org_id = self.org_name = self.role = ""
@@ -167,7 +175,7 @@ class SessionState(rx.State):
 
     def _open_page(self, refresh: Callable[[], None]) -> tuple[Any, str]:
         """on_load of a page of rows: (where to send a visitor who may not see it, the refusal to show)."""
-        redirect = self.require_member()
+        redirect = self._require_member()
         if redirect is not None:
             return redirect, ""
         try:
