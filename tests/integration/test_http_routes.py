@@ -41,7 +41,8 @@ def test_logout_revokes_the_session_and_clears_the_cookie(session: Session, clie
     ticket = accounts.log_in(session, email="ana@example.com", password=PASSWORD)
     session.commit()
     token = client.get("/auth/activate", params={"ticket": ticket}).cookies[SESSION_COOKIE]
-    response = client.get("/auth/logout", cookies={SESSION_COOKIE: token})
+    client.cookies.set(SESSION_COOKIE, token)
+    response = client.get("/auth/logout")
     assert response.headers["location"] == "/login"
     assert f'{SESSION_COOKIE}=""' in response.headers["set-cookie"]
     session.expire_all()
