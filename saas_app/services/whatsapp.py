@@ -9,6 +9,7 @@ import httpx
 from sqlmodel import Session, col, select
 
 from saas_app.auth.secrets import new_token, seal, unseal
+from saas_app.core.pacing import MESSAGING_LIMITS, MESSAGING_TIERS
 from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import Template, TemplateVariant, WhatsAppAccount
@@ -20,11 +21,9 @@ from saas_app.services.templates import as_variant as template_variant
 from saas_app.settings import settings
 from saas_app.whatsapp import sandbox
 from saas_app.whatsapp import templates as template_format
-from saas_app.whatsapp.client import MESSAGING_LIMITS as TIERS
 from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint
 from saas_app.whatsapp.errors import Action as ErrorAction
 
-MESSAGING_LIMITS = (250, 2_000, 10_000, 100_000, 0)  # 0: unlimited
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
@@ -257,7 +256,7 @@ async def test_connection(session: Session, ctx: OrgContext, http: httpx.AsyncCl
         details = await client_for(account, http).phone_number()
     except CloudError as failure:
         return ConnectionCheck(ok=False, problem=failure.verdict.reason)
-    limit = TIERS.get(str(details.get("whatsapp_business_manager_messaging_limit", "")).upper())
+    limit = MESSAGING_TIERS.get(str(details.get("whatsapp_business_manager_messaging_limit", "")).upper())
     account.display_number = str(details.get("display_phone_number", account.display_number))[:30]
     if limit is not None:
         _set_messaging_limit(session, account, limit, was=account.messaging_limit)
