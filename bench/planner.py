@@ -13,6 +13,7 @@ from sqlalchemy import insert, text, update
 from sqlmodel import Session, func, select
 
 from bench.harness import machine, prepare_database
+from saas_app.core.campaigns import EnrollmentState
 from saas_app.models import (
     Cadence,
     CadenceStep,
@@ -132,7 +133,7 @@ def seed(session: Session, n: int, tenant: str = "Bench", messaging_limit: int =
                     "campaign_id": campaign.id,
                     "invoice_id": first_invoice + k,
                     "debtor_id": first + k,
-                    "state": "active",
+                    "state": EnrollmentState.ACTIVE,
                     "stop_reason": "",
                     "next_step": 0,
                     "created_at": NOW,

@@ -9,7 +9,9 @@ from sqlalchemy import and_, bindparam, delete, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from saas_app.core.invoices import Status
+from saas_app.core.campaigns import LIVE, EnrollmentState
+from saas_app.core.invoices import STOPPING, Status
+from saas_app.core.messages import PENDING, MessageStatus
 from saas_app.core.roles import Action
 from saas_app.core.schedule import first_step
 from saas_app.i18n import N_
@@ -31,8 +33,6 @@ from saas_app.services.errors import ServiceError
 from saas_app.services.paging import Slice, keyset
 from saas_app.whatsapp import sandbox
 
-PENDING = ("scheduled", "sending")
-CLOSED_INVOICE = {Status.PAID, Status.WRITTEN_OFF, Status.DISPUTED}
 # Who goes first when the WhatsApp messaging limit makes a campaign wait.
 PRIORITIES = {
     "oldest_first": lambda invoice: (invoice.due_on, -invoice.outstanding, invoice.id),
@@ -74,7 +74,7 @@ def campaign_problems(session: Session, ctx: OrgContext, campaign_id: int) -> li
     locales = _debtor_locales(
         session,
         ctx.org_id,
-        and_(col(Enrollment.campaign_id) == campaign.id, col(Enrollment.state).in_(("active", "paused"))),
+        and_(col(Enrollment.campaign_id) == campaign.id, col(Enrollment.state).in_(LIVE)),
     )
     if not locales:
         return []
@@ -127,7 +127,7 @@ def create_campaign(
     ]
     if len(invoices) != len(ids):
         raise ServiceError(N_("Some of these invoices do not exist."), field="invoices")
-    closed = [i.number for i in invoices if i.status in CLOSED_INVOICE]
+    closed = [i.number for i in invoices if i.status in STOPPING]
     if closed:
         raise ServiceError(
             N_("These invoices are paid, disputed or written off: {numbers}."), numbers=", ".join(sorted(closed))
@@ -139,7 +139,9 @@ def create_campaign(
             select(Invoice.number, Campaign.name)
             .join(Enrollment, col(Enrollment.invoice_id) == Invoice.id)
             .join(Campaign, col(Campaign.id) == Enrollment.campaign_id)
-            .where(Enrollment.org_id == ctx.org_id, Enrollment.state == "active", col(Invoice.id).in_(chunk))
+            .where(
+                Enrollment.org_id == ctx.org_id, Enrollment.state == EnrollmentState.ACTIVE, col(Invoice.id).in_(chunk)
+            )
         )
     ]
     if busy:
@@ -175,7 +177,7 @@ def create_campaign(
                 "campaign_id": campaign.id,
                 "invoice_id": invoice.id,
                 "debtor_id": invoice.debtor_id,
-                "state": "active",
+                "state": EnrollmentState.ACTIVE,
                 "stop_reason": "",
                 "next_step": first_step(offsets, invoice.due_on, today),
                 "created_at": now,
@@ -240,17 +242,19 @@ def _cancel_pending(session: Session, enrollment_ids: list[int], reason: str) ->
         return 0
     result = session.execute(
         update(Message)
-        .where(col(Message.enrollment_id).in_(enrollment_ids), col(Message.status) == "scheduled")
-        .values(status="cancelled", error_message=reason)
+        .where(col(Message.enrollment_id).in_(enrollment_ids), col(Message.status) == MessageStatus.SCHEDULED)
+        .values(status=MessageStatus.CANCELLED, error_message=reason)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _stop(session: Session, condition: Any, reason: str) -> int:
-    ids = list(session.exec(select(Enrollment.id).where(condition, col(Enrollment.state).in_(("active", "paused")))))
+    ids = list(session.exec(select(Enrollment.id).where(condition, col(Enrollment.state).in_(LIVE))))
     if ids:
         session.execute(
-            update(Enrollment).where(col(Enrollment.id).in_(ids)).values(state="stopped", stop_reason=reason)
+            update(Enrollment)
+            .where(col(Enrollment.id).in_(ids))
+            .values(state=EnrollmentState.STOPPED, stop_reason=reason)
         )
     return _cancel_pending(session, [i for i in ids if i is not None], reason)
 
@@ -271,7 +275,7 @@ def unplan(session: Session, enrollment_ids: list[int]) -> int:
         return 0
     taken = session.execute(
         delete(Message)
-        .where(col(Message.enrollment_id).in_(enrollment_ids), col(Message.status) == "scheduled")
+        .where(col(Message.enrollment_id).in_(enrollment_ids), col(Message.status) == MessageStatus.SCHEDULED)
         .returning(col(Message.enrollment_id), col(Message.step_position))
         .execution_options(synchronize_session=False)
     ).all()
@@ -304,7 +308,7 @@ def _active_with(session: Session, setting: Any, condition: Any) -> list[tuple[i
         select(Enrollment.id, setting)
         .join(Campaign, col(Campaign.id) == Enrollment.campaign_id)
         .join(Cadence, col(Cadence.id) == Campaign.cadence_id)
-        .where(condition, Enrollment.state == "active")
+        .where(condition, Enrollment.state == EnrollmentState.ACTIVE)
     ).all()
     return [(enrollment_id, value) for enrollment_id, value in rows if enrollment_id is not None]
 
@@ -326,7 +330,7 @@ def pause_for_promise(session: Session, org_id: int, invoice_id: int, promised_o
 def _active_enrollments_of(session: Session, org_id: int, invoice_id: int) -> list[int]:
     ids = session.exec(
         select(Enrollment.id).where(
-            Enrollment.org_id == org_id, Enrollment.invoice_id == invoice_id, Enrollment.state == "active"
+            Enrollment.org_id == org_id, Enrollment.invoice_id == invoice_id, Enrollment.state == EnrollmentState.ACTIVE
         )
     )
     return [i for i in ids if i is not None]
@@ -349,7 +353,9 @@ def replan_organization(session: Session, org_id: int) -> int:
     """The WhatsApp account's limit changed: every reminder not yet sent is paced again."""
     waiting = session.exec(
         select(Message.enrollment_id)
-        .where(Message.org_id == org_id, Message.status == "scheduled", col(Message.enrollment_id).is_not(None))
+        .where(
+            Message.org_id == org_id, Message.status == MessageStatus.SCHEDULED, col(Message.enrollment_id).is_not(None)
+        )
         .distinct()
     ).all()
     return unplan(session, [e for e in waiting if e is not None])
@@ -424,7 +430,7 @@ def campaign_stats(session: Session, ctx: OrgContext, campaign_id: int) -> Campa
         )
         .group_by(col(Payment.currency))
     ).all()
-    delivered = by_status.get("delivered", 0) + by_status.get("read", 0)
+    delivered = by_status.get(MessageStatus.DELIVERED, 0) + by_status.get(MessageStatus.READ, 0)
     last_send_at = session.exec(
         select(func.max(Message.scheduled_at)).where(
             Message.org_id == ctx.org_id, Message.campaign_id == campaign.id, col(Message.status).in_(PENDING)
@@ -432,12 +438,12 @@ def campaign_stats(session: Session, ctx: OrgContext, campaign_id: int) -> Campa
     ).one()
     return CampaignStats(
         invoices=invoices,
-        scheduled=by_status.get("scheduled", 0) + by_status.get("sending", 0),
-        sent=delivered + by_status.get("sent", 0),
+        scheduled=by_status.get(MessageStatus.SCHEDULED, 0) + by_status.get(MessageStatus.SENDING, 0),
+        sent=delivered + by_status.get(MessageStatus.SENT, 0),
         delivered=delivered,
-        read=by_status.get("read", 0),
-        failed=by_status.get("failed", 0),
-        expired=by_status.get("expired", 0),
+        read=by_status.get(MessageStatus.READ, 0),
+        failed=by_status.get(MessageStatus.FAILED, 0),
+        expired=by_status.get(MessageStatus.EXPIRED, 0),
         replied=replied,
         paid=paid,
         paid_minor={currency: int(total) for currency, total in amounts},

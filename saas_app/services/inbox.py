@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlmodel import Session, col, select
 
+from saas_app.core.messages import MessageKind, MessageStatus
 from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import Debtor, InboundMessage, Invoice, Message, WhatsAppAccount
@@ -20,7 +21,8 @@ from saas_app.whatsapp.client import CloudError
 SERVICE_WINDOW = timedelta(hours=24)
 MAX_TEXT = 4096
 # Outbound rows a conversation shows; besides them, a person's reply still waiting for the worker.
-_SHOWN = ("sending", "sent", "delivered", "read", "failed")
+S = MessageStatus
+_SHOWN = (S.SENDING, S.SENT, S.DELIVERED, S.READ, S.FAILED)
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def thread(session: Session, ctx: OrgContext, debtor_id: int, now: datetime | No
     replies = session.exec(
         select(InboundMessage).where(InboundMessage.org_id == ctx.org_id, InboundMessage.debtor_id == debtor_id)
     ).all()
-    queued_reply = (col(Message.status) == "scheduled") & col(Message.template_id).is_(None)
+    queued_reply = (col(Message.status) == S.SCHEDULED) & col(Message.template_id).is_(None)
     sent = session.exec(
         select(Message).where(
             Message.org_id == ctx.org_id,
@@ -140,7 +142,7 @@ def thread(session: Session, ctx: OrgContext, debtor_id: int, now: datetime | No
             m.sent_at or m.failed_at or m.scheduled_at,
             status=m.status,
             error=m.error_message,
-            document=m.kind == "document",
+            document=m.kind == MessageKind.DOCUMENT,
         )
         for m in sent
     ]

@@ -22,6 +22,7 @@ import httpx
 from sqlmodel import Session
 
 from saas_app import db
+from saas_app.core.messages import SendOutcome
 from saas_app.core.ratelimit import HEADROOM, MovingWindow
 from saas_app.models.base import utcnow
 from saas_app.services import idempotency, outbound, outbox, planner
@@ -78,20 +79,20 @@ def result_of(message: Outgoing, failure: CloudError, now: datetime, jitter: flo
     verdict = failure.verdict
     code, reason = str(verdict.code or failure.http_status or ""), verdict.reason
 
-    def result(outcome: str, retry_at: datetime | None = None, why: str = reason) -> Result:
+    def result(outcome: SendOutcome, retry_at: datetime | None = None, why: str = reason) -> Result:
         return Result(message.message_id, message.org_id, outcome, code=code, reason=why, retry_at=retry_at)
 
     if verdict.action == Action.FAIL:
-        return result("failed")
+        return result(SendOutcome.FAILED)
     if verdict.action == Action.PAUSE_ACCOUNT:
-        return result("pause_account", now)
+        return result(SendOutcome.PAUSE_ACCOUNT, now)
     if verdict.action == Action.PAUSE_TEMPLATE:
-        return result("pause_template", now + outbox.TEMPLATE_RECHECK)
+        return result(SendOutcome.PAUSE_TEMPLATE, now + outbox.TEMPLATE_RECHECK)
     if failure.maybe_sent:  # it may have gone: only Meta's webhook can tell, so do not send it again now
-        return result("uncertain")
+        return result(SendOutcome.UNCERTAIN)
     if message.attempts >= outbox.MAX_ATTEMPTS:
-        return result("failed", why=f"gave up after {message.attempts} tries: {reason}")
-    return result("retry", now + timedelta(seconds=backoff_seconds(message.attempts, verdict.action, jitter)))
+        return result(SendOutcome.FAILED, why=f"gave up after {message.attempts} tries: {reason}")
+    return result(SendOutcome.RETRY, now + timedelta(seconds=backoff_seconds(message.attempts, verdict.action, jitter)))
 
 
 def _purge_idempotency_keys(session: Session, now: datetime) -> None:
@@ -254,16 +255,16 @@ class Worker:
                 )
             else:
                 sent = await client.send_text(message.to, message.text, callback_data=str(message.message_id))
-            return Result(message.message_id, message.org_id, "sent", wamid=sent.wamid)
+            return Result(message.message_id, message.org_id, SendOutcome.SENT, wamid=sent.wamid)
         except CloudError as failure:
             return result_of(message, failure, self.wall(), random.random())  # noqa: S311 - jitter
 
     def _count(self, result: Result) -> None:
-        if result.outcome == "sent":
+        if result.outcome == SendOutcome.SENT:
             self.stats.sent += 1
-        elif result.outcome == "failed":
+        elif result.outcome == SendOutcome.FAILED:
             self.stats.failed += 1
-        elif result.outcome == "uncertain":
+        elif result.outcome == SendOutcome.UNCERTAIN:
             self.stats.uncertain += 1
         else:
             self.stats.retried += 1
