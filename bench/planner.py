@@ -26,7 +26,8 @@ from saas_app.models import (
     TemplateVariant,
     WhatsAppAccount,
 )
-from saas_app.services import accounts, planner
+from saas_app.services import accounts
+from saas_app.worker import planner
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 CHUNK = 20_000

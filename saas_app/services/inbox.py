@@ -11,7 +11,7 @@ from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import Debtor, InboundMessage, Invoice, Message, WhatsAppAccount
 from saas_app.models.base import utcnow
-from saas_app.services import audit, whatsapp
+from saas_app.services import audit, reminders, whatsapp
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import NotFound, ServiceError
 from saas_app.services.paging import Slice, keyset
@@ -181,11 +181,9 @@ def reply(session: Session, ctx: OrgContext, debtor_id: int, text: str, now: dat
     if len(text) > MAX_TEXT:
         raise ServiceError(N_("A WhatsApp message holds at most 4,096 characters."), field="text")
     _check_writable(session, debtor, now, field="text")
-    message = Message(
-        org_id=ctx.org_id, debtor_id=debtor_id, kind="reply", text=text, status="scheduled", scheduled_at=now
+    message = reminders.queue_free_text(
+        session, org_id=ctx.org_id, debtor_id=debtor_id, kind=MessageKind.REPLY, text=text, now=now
     )
-    session.add(message)
-    session.flush()
     audit.record_for(ctx, session, "inbox.replied", target_type="debtor", target_id=debtor_id, message_id=message.id)
     return message
 
@@ -227,18 +225,15 @@ def send_invoice(
 def queue_document(session: Session, invoice: Invoice, now: datetime) -> Message:
     """Ask the worker to send the invoice's document (its link must be set), captioned with its number."""
     caption = " · ".join(part for part in (invoice.number, invoice.service) if part)
-    message = Message(
+    return reminders.queue_free_text(
+        session,
         org_id=invoice.org_id,
         debtor_id=invoice.debtor_id,
         invoice_id=invoice.id,
-        kind="document",
+        kind=MessageKind.DOCUMENT,
         text=caption[:1024],
-        status="scheduled",
-        scheduled_at=now,
+        now=now,
     )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def mark_handled(session: Session, ctx: OrgContext, debtor_id: int, now: datetime | None = None) -> int:

@@ -33,7 +33,7 @@ from saas_app.models import (
     WhatsAppAccount,
 )
 from saas_app.models.base import utcnow
-from saas_app.services import campaigns, debtors, inbox, invoices, outbound, whatsapp
+from saas_app.services import debtors, inbox, invoices, outbound, reminders, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.whatsapp import templates as template_format
 from saas_app.whatsapp.errors import TTL_EXPIRED_CODE
@@ -484,7 +484,7 @@ def _act_on(
     if promise_applies and invoice is not None:
         invoices.change_status(session, ctx, invoice.id or 0, "promised", promised_on=promised_on, today=now.date())
         return
-    campaigns.pause_for_reply(session, org_id, debtor.id or 0, now.date())
+    reminders.pause_for_reply(session, org_id, debtor.id or 0, now.date())
 
 
 def _invoice_of(session: Session, org_id: int, debtor: Debtor, replied_to: Message | None) -> Invoice | None:

@@ -14,7 +14,7 @@ from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import Template, TemplateVariant, WhatsAppAccount
 from saas_app.models.base import utcnow
-from saas_app.services import audit, campaigns, recent
+from saas_app.services import audit, recent, reminders
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
 from saas_app.services.templates import as_variant as template_variant
@@ -105,7 +105,7 @@ def _set_messaging_limit(session: Session, account: WhatsAppAccount, limit: int,
     """A new limit re-paces what is planned: reminders not yet sent are planned again with it."""
     account.messaging_limit = limit
     if limit != was:
-        campaigns.replan_organization(session, account.org_id)
+        reminders.replan_organization(session, account.org_id)
 
 
 # The accounts webhooks are checked against, by phone number id (filled by services.webhooks): a

@@ -2,7 +2,7 @@
 
 All database work runs on one thread, in order, so the event loop only waits on the network and
 SQLite never sees two writers from one worker. Results are written in batches; a worker killed
-before writing them loses nothing (see services.outbox: the rows stay `sending` until Meta's
+before writing them loses nothing (see worker.outbox: the rows stay `sending` until Meta's
 status webhook or the lease says what happened).
 """
 
@@ -25,10 +25,11 @@ from saas_app import db
 from saas_app.core.messages import SendOutcome
 from saas_app.core.ratelimit import HEADROOM, MovingWindow
 from saas_app.models.base import utcnow
-from saas_app.services import idempotency, outbound, outbox, planner
-from saas_app.services.outbox import Account, Outgoing, Result
+from saas_app.services import idempotency
 from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint, SendPool
 from saas_app.whatsapp.errors import Action, backoff_seconds
+from saas_app.worker import outbox, planner, webhook_delivery
+from saas_app.worker.outbox import Account, Outgoing, Result
 
 T = TypeVar("T")
 CLAIM_PAUSE = 0.05  # seconds between claims while every number with due messages is booked ahead
@@ -100,15 +101,15 @@ def _purge_idempotency_keys(session: Session, now: datetime) -> None:
     session.commit()
 
 
-def _claim_webhooks(session: Session, now: datetime) -> list[outbound.Claimed]:
-    claimed = outbound.claim_due(session, now)
+def _claim_webhooks(session: Session, now: datetime) -> list[webhook_delivery.Claimed]:
+    claimed = webhook_delivery.claim_due(session, now)
     session.commit()
     return claimed
 
 
 def _record_webhooks(session: Session, attempts: list[tuple[int, int | None, str]], now: datetime) -> None:
     for delivery_id, status_code, error in attempts:
-        outbound.record_attempt(session, delivery_id, now, status_code=status_code, error=error)
+        webhook_delivery.record_attempt(session, delivery_id, now, status_code=status_code, error=error)
     session.commit()
 
 
@@ -287,7 +288,7 @@ class Worker:
         claimed = await self._database(_claim_webhooks, self.wall())
         if not claimed:
             return 0
-        attempts = await asyncio.gather(*(_post_webhook(client, item) for item in claimed))
+        attempts = await asyncio.gather(*(webhook_delivery.post(client, item) for item in claimed))
         await self._database(_record_webhooks, list(attempts), self.wall())
         return len(claimed)
 
@@ -301,23 +302,3 @@ class Worker:
             return
         results, self._results = self._results, []
         await self._database(outbox.record, results, self.wall())
-
-
-async def _post_webhook(client: httpx.AsyncClient, item: outbound.Claimed) -> tuple[int, int | None, str]:
-    """(delivery, HTTP status or None, what went wrong); a tenant's server never stops the worker."""
-    if not await asyncio.to_thread(outbound.may_post_to, item.url):
-        return item.delivery_id, None, "the URL resolves to an address that is not public"
-    headers = outbound.headers_for(item, time.time())
-    try:
-        async with client.stream("POST", item.url, content=item.body, headers=headers) as response:
-            if response.is_success:
-                return item.delivery_id, response.status_code, ""
-            start = b""
-            async for chunk in response.aiter_bytes():  # only the start: a tenant's server may answer at length
-                start += chunk
-                if len(start) >= 200:
-                    break
-    except httpx.HTTPError as error:
-        return item.delivery_id, None, f"{type(error).__name__}: {error}"[:300]
-    text = start[:200].decode(errors="replace")
-    return item.delivery_id, response.status_code, f"HTTP {response.status_code}: {text}"
