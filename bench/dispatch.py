@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 from bench.harness import machine, prepare_database
 from bench.planner import NOW, seed
 from saas_app.models import Message, Template, TemplateVariant, WhatsAppAccount
-from saas_app.services import planner
 from saas_app.settings import PROJECT_ROOT
+from saas_app.worker import planner
 from saas_app.worker.dispatcher import Worker, WorkerConfig
 
 

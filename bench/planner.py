@@ -13,6 +13,7 @@ from sqlalchemy import insert, text, update
 from sqlmodel import Session, func, select
 
 from bench.harness import machine, prepare_database
+from saas_app.core.campaigns import EnrollmentState
 from saas_app.models import (
     Cadence,
     CadenceStep,
@@ -25,7 +26,8 @@ from saas_app.models import (
     TemplateVariant,
     WhatsAppAccount,
 )
-from saas_app.services import accounts, planner
+from saas_app.services import accounts
+from saas_app.worker import planner
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 CHUNK = 20_000
@@ -132,7 +134,7 @@ def seed(session: Session, n: int, tenant: str = "Bench", messaging_limit: int =
                     "campaign_id": campaign.id,
                     "invoice_id": first_invoice + k,
                     "debtor_id": first + k,
-                    "state": "active",
+                    "state": EnrollmentState.ACTIVE,
                     "stop_reason": "",
                     "next_step": 0,
                     "created_at": NOW,

@@ -32,9 +32,10 @@ from bench.dispatch import free_port
 from bench.harness import machine, prepare_database
 from bench.planner import NOW, seed
 from saas_app.models import Message, WhatsAppAccount
-from saas_app.services import planner, whatsapp
+from saas_app.services import whatsapp
 from saas_app.settings import PROJECT_ROOT
 from saas_app.whatsapp.webhooks import envelope, signature_of, status_item
+from saas_app.worker import planner
 
 
 def prepare(session: Session, messages: int) -> tuple[WhatsAppAccount, list[tuple[int, str]]]:

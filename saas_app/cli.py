@@ -23,12 +23,12 @@ from saas_app.services import (
     exports,
     imports,
     organizations,
-    planner,
     segments,
     whatsapp,
 )
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
+from saas_app.worker import planner
 
 DEMO_EMAIL = "demo@cobro.local"
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - the demo login is printed on purpose

@@ -6,8 +6,10 @@ from pathlib import Path
 from babel import Locale
 from babel.support import NullTranslations, Translations
 
+from saas_app.core.languages import UI_LANGUAGES
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-SUPPORTED = ("en", "it", "es", "pt", "fr")
+SUPPORTED = UI_LANGUAGES  # the catalogs in locales/
 DEFAULT = "en"
 
 

@@ -4,34 +4,34 @@ from typing import Any
 
 import reflex as rx
 
+from saas_app.core.campaigns import CampaignStatus
+from saas_app.core.invoices import Status as InvoiceStatus
+from saas_app.core.messages import MessageStatus
 from saas_app.i18n import N_
 from saas_app.state.base import t
 
 # Every status the UI shows, by its stored value, and the Radix colour it is drawn in. Green is
 # done or good, amber waits, red needs a person, gray is over; teal is moving along.
 STATUS_COLORS: dict[str, str] = {
-    # campaigns
-    "running": "teal",
-    "paused": "amber",
-    "finished": "gray",
-    "cancelled": "red",
-    # invoices
-    "open": "blue",
-    "partially_paid": "teal",
-    "paid": "green",
-    "promised": "violet",
-    "disputed": "orange",
-    "written_off": "gray",
-    # messages
-    "scheduled": "gray",
-    "sending": "blue",
-    "sent": "blue",
-    "delivered": "green",
-    "read": "teal",
-    "failed": "red",
-    "skipped": "gray",
-    "expired": "amber",
-    # deliveries of outbound webhooks
+    CampaignStatus.RUNNING: "teal",
+    CampaignStatus.PAUSED: "amber",
+    CampaignStatus.FINISHED: "gray",
+    CampaignStatus.CANCELLED: "red",
+    InvoiceStatus.OPEN: "blue",
+    InvoiceStatus.PARTIALLY_PAID: "teal",
+    InvoiceStatus.PAID: "green",
+    InvoiceStatus.PROMISED: "violet",
+    InvoiceStatus.DISPUTED: "orange",
+    InvoiceStatus.WRITTEN_OFF: "gray",
+    MessageStatus.SCHEDULED: "gray",
+    MessageStatus.SENDING: "blue",
+    MessageStatus.SENT: "blue",
+    MessageStatus.DELIVERED: "green",
+    MessageStatus.READ: "teal",
+    MessageStatus.FAILED: "red",
+    MessageStatus.SKIPPED: "gray",
+    MessageStatus.EXPIRED: "amber",
+    # deliveries of outbound webhooks ("delivered" and "failed" as for messages)
     "pending": "amber",
     # payment events
     "applied": "green",
@@ -55,7 +55,7 @@ ROLE_LABELS = [
 
 def status_color(status: Any) -> Any:
     """The colour of a status (a Var), gray for one the map does not know."""
-    return rx.match(status, *STATUS_COLORS.items(), "gray")
+    return rx.match(status, *[(str(value), color) for value, color in STATUS_COLORS.items()], "gray")
 
 
 def status_badge(status: Any, label: Any, **props: Any) -> rx.Component:

@@ -35,8 +35,14 @@ def pick_language(locale: str, available: set[str], fallback: Sequence[str] = DE
     return next((lang for lang in fallback_chain(locale, fallback) if lang in available), None)
 
 
-# The languages a debtor or an organization's content may be in (templates exist for all of them).
-SUPPORTED_LOCALES = ("en", "it", "es", "pt_BR", "pt", "fr")
+# The one list of the languages Cobro speaks: the built-in library has every template in each, and
+# the UI a catalog for each one's base language (Brazilian Portuguese is the library's Portuguese).
+LANGUAGES = ("en", "it", "es", "pt_BR", "fr")
+# The languages a debtor or an organization's content may be in: each language and its base
+# (en, it, es, pt_BR, pt, fr); pt picks pt_BR's templates through the fallback chain.
+SUPPORTED_LOCALES = tuple(dict.fromkeys(code for language in LANGUAGES for code in (language, language.split("_")[0])))
+# The UI's gettext catalogs (locales/): one per base language.
+UI_LANGUAGES = tuple(dict.fromkeys(language.split("_")[0] for language in LANGUAGES))
 _BY_FOLDED = {code.lower(): code for code in SUPPORTED_LOCALES}
 
 

@@ -15,6 +15,19 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 DAY = timedelta(hours=24)
+
+# Meta's messaging-limit tiers (whatsapp_business_manager_messaging_limit), as the unique people a
+# business may reach outside service windows per moving 24 hours; 0: unlimited. The one table:
+# the client reads Meta's answer with it, the settings form offers and accepts its values.
+MESSAGING_TIERS: dict[str, int] = {
+    "TIER_250": 250,
+    "TIER_1K": 1_000,
+    "TIER_2K": 2_000,
+    "TIER_10K": 10_000,
+    "TIER_100K": 100_000,
+    "TIER_UNLIMITED": 0,
+}
+MESSAGING_LIMITS: tuple[int, ...] = tuple(MESSAGING_TIERS.values())
 # A send exactly a day after another must not share a window with it, however windows are cut.
 _MARGIN = timedelta(seconds=1)
 

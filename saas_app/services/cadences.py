@@ -16,6 +16,7 @@ from saas_app.i18n import N_
 from saas_app.models import Cadence, CadenceStep, Invoice, Organization, Template, TemplateVariant
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import ServiceError
+from saas_app.services.invoices import debtor_of, get_invoice
 
 
 def get_cadence(session: Session, ctx: OrgContext, cadence_id: int) -> Cadence:
@@ -156,8 +157,6 @@ def variant_languages(session: Session, org_id: int) -> dict[int, set[str]]:
 
 def dry_run(session: Session, ctx: OrgContext, cadence_id: int, invoice_id: int, now: datetime) -> list[DryRunStep]:
     """For this invoice, exactly when each step would go out, in the debtor's local time."""
-    from saas_app.services.invoices import debtor_of, get_invoice
-
     cadence = get_cadence(session, ctx, cadence_id)
     invoice: Invoice = get_invoice(session, ctx, invoice_id)
     debtor = debtor_of(session, invoice)

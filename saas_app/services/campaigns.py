@@ -1,20 +1,24 @@
-"""Campaigns: a cadence applied to invoices, the planner that materializes their messages, and the stops."""
+"""Campaigns: a cadence applied to invoices, and how they fare.
+
+The planner that materializes their messages is worker.planner; the stops are services.reminders.
+"""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, update
+from sqlalchemy import and_, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from saas_app.core.invoices import Status
+from saas_app.core.campaigns import LIVE, EnrollmentState
+from saas_app.core.invoices import STOPPING, Status
+from saas_app.core.messages import PENDING, MessageStatus
 from saas_app.core.roles import Action
 from saas_app.core.schedule import first_step
 from saas_app.i18n import N_
 from saas_app.models import (
-    Cadence,
     Campaign,
     Debtor,
     Enrollment,
@@ -25,14 +29,12 @@ from saas_app.models import (
     WhatsAppAccount,
 )
 from saas_app.services import audit, segments
-from saas_app.services.cadences import TemplateProblem, get_cadence, readiness, steps_of
+from saas_app.services.cadences import TemplateProblem, dry_run, get_cadence, readiness, steps_of
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import ServiceError
 from saas_app.services.paging import Slice, keyset
 from saas_app.whatsapp import sandbox
 
-PENDING = ("scheduled", "sending")
-CLOSED_INVOICE = {Status.PAID, Status.WRITTEN_OFF, Status.DISPUTED}
 # Who goes first when the WhatsApp messaging limit makes a campaign wait.
 PRIORITIES = {
     "oldest_first": lambda invoice: (invoice.due_on, -invoice.outstanding, invoice.id),
@@ -74,7 +76,7 @@ def campaign_problems(session: Session, ctx: OrgContext, campaign_id: int) -> li
     locales = _debtor_locales(
         session,
         ctx.org_id,
-        and_(col(Enrollment.campaign_id) == campaign.id, col(Enrollment.state).in_(("active", "paused"))),
+        and_(col(Enrollment.campaign_id) == campaign.id, col(Enrollment.state).in_(LIVE)),
     )
     if not locales:
         return []
@@ -127,7 +129,7 @@ def create_campaign(
     ]
     if len(invoices) != len(ids):
         raise ServiceError(N_("Some of these invoices do not exist."), field="invoices")
-    closed = [i.number for i in invoices if i.status in CLOSED_INVOICE]
+    closed = [i.number for i in invoices if i.status in STOPPING]
     if closed:
         raise ServiceError(
             N_("These invoices are paid, disputed or written off: {numbers}."), numbers=", ".join(sorted(closed))
@@ -139,7 +141,9 @@ def create_campaign(
             select(Invoice.number, Campaign.name)
             .join(Enrollment, col(Enrollment.invoice_id) == Invoice.id)
             .join(Campaign, col(Campaign.id) == Enrollment.campaign_id)
-            .where(Enrollment.org_id == ctx.org_id, Enrollment.state == "active", col(Invoice.id).in_(chunk))
+            .where(
+                Enrollment.org_id == ctx.org_id, Enrollment.state == EnrollmentState.ACTIVE, col(Invoice.id).in_(chunk)
+            )
         )
     ]
     if busy:
@@ -175,7 +179,7 @@ def create_campaign(
                 "campaign_id": campaign.id,
                 "invoice_id": invoice.id,
                 "debtor_id": invoice.debtor_id,
-                "state": "active",
+                "state": EnrollmentState.ACTIVE,
                 "stop_reason": "",
                 "next_step": first_step(offsets, invoice.due_on, today),
                 "created_at": now,
@@ -233,126 +237,6 @@ def create_from_segment(
         segment_id=segment.id,
         priority=priority,
     )
-
-
-def _cancel_pending(session: Session, enrollment_ids: list[int], reason: str) -> int:
-    if not enrollment_ids:
-        return 0
-    result = session.execute(
-        update(Message)
-        .where(col(Message.enrollment_id).in_(enrollment_ids), col(Message.status) == "scheduled")
-        .values(status="cancelled", error_message=reason)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _stop(session: Session, condition: Any, reason: str) -> int:
-    ids = list(session.exec(select(Enrollment.id).where(condition, col(Enrollment.state).in_(("active", "paused")))))
-    if ids:
-        session.execute(
-            update(Enrollment).where(col(Enrollment.id).in_(ids)).values(state="stopped", stop_reason=reason)
-        )
-    return _cancel_pending(session, [i for i in ids if i is not None], reason)
-
-
-def stop_invoice(session: Session, ctx: OrgContext, invoice: Invoice, *, reason: str) -> int:
-    """Paid, disputed or written off: its reminders stop before the next send. Returns messages cancelled."""
-    return _stop(session, (Enrollment.org_id == ctx.org_id) & (Enrollment.invoice_id == invoice.id), reason)
-
-
-def stop_debtor(session: Session, org_id: int, debtor_id: int, *, reason: str) -> int:
-    """Opt-out: nothing more goes to this debtor, from any campaign."""
-    return _stop(session, (Enrollment.org_id == org_id) & (Enrollment.debtor_id == debtor_id), reason)
-
-
-def unplan(session: Session, enrollment_ids: list[int]) -> int:
-    """Take back messages not yet claimed by a worker, so the planner schedules their step again later."""
-    if not enrollment_ids:
-        return 0
-    taken = session.execute(
-        delete(Message)
-        .where(col(Message.enrollment_id).in_(enrollment_ids), col(Message.status) == "scheduled")
-        .returning(col(Message.enrollment_id), col(Message.step_position))
-        .execution_options(synchronize_session=False)
-    ).all()
-    if taken:
-        table = Enrollment.__table__  # type: ignore[attr-defined]
-        session.connection().execute(
-            update(table).where(table.c.id == bindparam("enrollment")).values(next_step=bindparam("position")),
-            [{"enrollment": enrollment_id, "position": position} for enrollment_id, position in taken],
-        )
-    return len(taken)
-
-
-def _pause(session: Session, enrollments: list[tuple[int, date]]) -> int:
-    """Hold each (enrollment, first day it may send again); a longer pause already set is kept."""
-    for enrollment_id, until in enrollments:
-        session.execute(
-            update(Enrollment)
-            .where(
-                col(Enrollment.id) == enrollment_id,
-                or_(col(Enrollment.paused_until).is_(None), col(Enrollment.paused_until) < until),
-            )
-            .values(paused_until=until)
-        )
-    return unplan(session, [enrollment_id for enrollment_id, _ in enrollments])
-
-
-def _active_with(session: Session, setting: Any, condition: Any) -> list[tuple[int, int]]:
-    """The active enrollments matching `condition`, each with one setting of its campaign's cadence."""
-    rows = session.exec(
-        select(Enrollment.id, setting)
-        .join(Campaign, col(Campaign.id) == Enrollment.campaign_id)
-        .join(Cadence, col(Cadence.id) == Campaign.cadence_id)
-        .where(condition, Enrollment.state == "active")
-    ).all()
-    return [(enrollment_id, value) for enrollment_id, value in rows if enrollment_id is not None]
-
-
-def pause_for_reply(session: Session, org_id: int, debtor_id: int, today: date) -> int:
-    """The debtor answered: a person reads it first, and the cadences wait their reply pause."""
-    mine = (Enrollment.org_id == org_id) & (Enrollment.debtor_id == debtor_id)
-    rows = _active_with(session, Cadence.reply_pause_days, mine)
-    return _pause(session, [(e, today + timedelta(days=days)) for e, days in rows if days > 0])
-
-
-def pause_for_promise(session: Session, org_id: int, invoice_id: int, promised_on: date) -> int:
-    """A promise to pay: nothing more until the promised date and the cadence's grace days have passed."""
-    mine = (Enrollment.org_id == org_id) & (Enrollment.invoice_id == invoice_id)
-    rows = _active_with(session, Cadence.promise_grace_days, mine)
-    return _pause(session, [(e, promised_on + timedelta(days=days + 1)) for e, days in rows])
-
-
-def _active_enrollments_of(session: Session, org_id: int, invoice_id: int) -> list[int]:
-    ids = session.exec(
-        select(Enrollment.id).where(
-            Enrollment.org_id == org_id, Enrollment.invoice_id == invoice_id, Enrollment.state == "active"
-        )
-    )
-    return [i for i in ids if i is not None]
-
-
-def resume_invoice(session: Session, org_id: int, invoice_id: int) -> int:
-    """A promise withdrawn (the invoice reopened): its reminders take up again from now."""
-    known = _active_enrollments_of(session, org_id, invoice_id)
-    if known:
-        session.execute(update(Enrollment).where(col(Enrollment.id).in_(known)).values(paused_until=None))
-    return unplan(session, known)
-
-
-def replan_invoice(session: Session, org_id: int, invoice_id: int) -> int:
-    """Its due date moved: reminders not yet sent are planned again from the new date."""
-    return unplan(session, _active_enrollments_of(session, org_id, invoice_id))
-
-
-def replan_organization(session: Session, org_id: int) -> int:
-    """The WhatsApp account's limit changed: every reminder not yet sent is paced again."""
-    waiting = session.exec(
-        select(Message.enrollment_id)
-        .where(Message.org_id == org_id, Message.status == "scheduled", col(Message.enrollment_id).is_not(None))
-        .distinct()
-    ).all()
-    return unplan(session, [e for e in waiting if e is not None])
 
 
 def campaign_counts(session: Session, ctx: OrgContext, campaign_id: int) -> dict[str, int]:
@@ -424,7 +308,7 @@ def campaign_stats(session: Session, ctx: OrgContext, campaign_id: int) -> Campa
         )
         .group_by(col(Payment.currency))
     ).all()
-    delivered = by_status.get("delivered", 0) + by_status.get("read", 0)
+    delivered = by_status.get(MessageStatus.DELIVERED, 0) + by_status.get(MessageStatus.READ, 0)
     last_send_at = session.exec(
         select(func.max(Message.scheduled_at)).where(
             Message.org_id == ctx.org_id, Message.campaign_id == campaign.id, col(Message.status).in_(PENDING)
@@ -432,12 +316,12 @@ def campaign_stats(session: Session, ctx: OrgContext, campaign_id: int) -> Campa
     ).one()
     return CampaignStats(
         invoices=invoices,
-        scheduled=by_status.get("scheduled", 0) + by_status.get("sending", 0),
-        sent=delivered + by_status.get("sent", 0),
+        scheduled=by_status.get(MessageStatus.SCHEDULED, 0) + by_status.get(MessageStatus.SENDING, 0),
+        sent=delivered + by_status.get(MessageStatus.SENT, 0),
         delivered=delivered,
-        read=by_status.get("read", 0),
-        failed=by_status.get("failed", 0),
-        expired=by_status.get("expired", 0),
+        read=by_status.get(MessageStatus.READ, 0),
+        failed=by_status.get(MessageStatus.FAILED, 0),
+        expired=by_status.get(MessageStatus.EXPIRED, 0),
         replied=replied,
         paid=paid,
         paid_minor={currency: int(total) for currency, total in amounts},
@@ -469,8 +353,6 @@ def campaign_schedule(
     session: Session, ctx: OrgContext, campaign_id: int, *, now: datetime, limit: int = 100
 ) -> list[InvoiceSchedule]:
     """For each enrolled invoice, every step: what was planned or sent, and when the later ones would go."""
-    from saas_app.services.cadences import dry_run
-
     campaign = get_campaign(session, ctx, campaign_id)
     rows = session.exec(
         select(Enrollment, Invoice, Debtor)

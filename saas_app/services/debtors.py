@@ -12,14 +12,16 @@ from sqlmodel import Session, col, func, or_, select
 from saas_app.core.consent import opt_out_confirmation
 from saas_app.core.invoices import InvoiceHistory, Status, classify_behaviour
 from saas_app.core.languages import normalize_locale
+from saas_app.core.messages import MessageKind
 from saas_app.core.phones import PhoneError, normalize_phone, region_of
+from saas_app.core.reminders import StopReason
 from saas_app.core.roles import Action
 from saas_app.core.schedule import is_time_zone
 from saas_app.core.text import is_valid_email, normalize_email
 from saas_app.i18n import N_
-from saas_app.models import Debtor, Invoice, Message, Organization, Payment
+from saas_app.models import Debtor, Invoice, Organization, Payment
 from saas_app.models.base import utcnow
-from saas_app.services import audit, outbound
+from saas_app.services import audit, outbound, reminders
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import Conflict, ServiceError
 from saas_app.services.inbox import window_closes_at
@@ -214,11 +216,9 @@ def opt_out(session: Session, ctx: OrgContext, debtor_id: int, *, source: str) -
     ctx.require(Action.COLLECT)
     debtor = get_debtor(session, ctx, debtor_id)
     if debtor.opted_out_at is None:
-        from saas_app.services.campaigns import stop_debtor  # a cycle: campaigns read debtors too
-
         debtor.opted_out_at = utcnow()
         session.add(debtor)
-        cancelled = stop_debtor(session, ctx.org_id, debtor.id or 0, reason="opted_out")
+        cancelled = reminders.stop_debtor(session, ctx.org_id, debtor.id or 0, reason=StopReason.OPTED_OUT)
         confirmed = _confirm_opt_out(session, ctx.org_id, debtor)
         audit.record_for(
             ctx,
@@ -247,16 +247,14 @@ def _confirm_opt_out(session: Session, org_id: int, debtor: Debtor) -> bool:
     org = session.get(Organization, org_id)
     assert org is not None
     language, text = opt_out_confirmation(debtor.locale, org.sender_name or org.name, org.language_fallback)
-    session.add(
-        Message(
-            org_id=org_id,
-            debtor_id=debtor.id or 0,
-            kind="opt_out_confirmation",
-            language=language,
-            text=text,
-            status="scheduled",
-            scheduled_at=now,
-        )
+    reminders.queue_free_text(
+        session,
+        org_id=org_id,
+        debtor_id=debtor.id or 0,
+        kind=MessageKind.OPT_OUT_CONFIRMATION,
+        language=language,
+        text=text,
+        now=now,
     )
     return True
 

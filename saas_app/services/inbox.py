@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 import httpx
 from sqlmodel import Session, col, select
 
+from saas_app.core.messages import MessageKind, MessageStatus
 from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import Debtor, InboundMessage, Invoice, Message, WhatsAppAccount
 from saas_app.models.base import utcnow
-from saas_app.services import audit, whatsapp
+from saas_app.services import audit, reminders, whatsapp
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import NotFound, ServiceError
 from saas_app.services.paging import Slice, keyset
@@ -20,7 +21,8 @@ from saas_app.whatsapp.client import CloudError
 SERVICE_WINDOW = timedelta(hours=24)
 MAX_TEXT = 4096
 # Outbound rows a conversation shows; besides them, a person's reply still waiting for the worker.
-_SHOWN = ("sending", "sent", "delivered", "read", "failed")
+S = MessageStatus
+_SHOWN = (S.SENDING, S.SENT, S.DELIVERED, S.READ, S.FAILED)
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def thread(session: Session, ctx: OrgContext, debtor_id: int, now: datetime | No
     replies = session.exec(
         select(InboundMessage).where(InboundMessage.org_id == ctx.org_id, InboundMessage.debtor_id == debtor_id)
     ).all()
-    queued_reply = (col(Message.status) == "scheduled") & col(Message.template_id).is_(None)
+    queued_reply = (col(Message.status) == S.SCHEDULED) & col(Message.template_id).is_(None)
     sent = session.exec(
         select(Message).where(
             Message.org_id == ctx.org_id,
@@ -140,7 +142,7 @@ def thread(session: Session, ctx: OrgContext, debtor_id: int, now: datetime | No
             m.sent_at or m.failed_at or m.scheduled_at,
             status=m.status,
             error=m.error_message,
-            document=m.kind == "document",
+            document=m.kind == MessageKind.DOCUMENT,
         )
         for m in sent
     ]
@@ -179,11 +181,9 @@ def reply(session: Session, ctx: OrgContext, debtor_id: int, text: str, now: dat
     if len(text) > MAX_TEXT:
         raise ServiceError(N_("A WhatsApp message holds at most 4,096 characters."), field="text")
     _check_writable(session, debtor, now, field="text")
-    message = Message(
-        org_id=ctx.org_id, debtor_id=debtor_id, kind="reply", text=text, status="scheduled", scheduled_at=now
+    message = reminders.queue_free_text(
+        session, org_id=ctx.org_id, debtor_id=debtor_id, kind=MessageKind.REPLY, text=text, now=now
     )
-    session.add(message)
-    session.flush()
     audit.record_for(ctx, session, "inbox.replied", target_type="debtor", target_id=debtor_id, message_id=message.id)
     return message
 
@@ -225,18 +225,15 @@ def send_invoice(
 def queue_document(session: Session, invoice: Invoice, now: datetime) -> Message:
     """Ask the worker to send the invoice's document (its link must be set), captioned with its number."""
     caption = " · ".join(part for part in (invoice.number, invoice.service) if part)
-    message = Message(
+    return reminders.queue_free_text(
+        session,
         org_id=invoice.org_id,
         debtor_id=invoice.debtor_id,
         invoice_id=invoice.id,
-        kind="document",
+        kind=MessageKind.DOCUMENT,
         text=caption[:1024],
-        status="scheduled",
-        scheduled_at=now,
+        now=now,
     )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def mark_handled(session: Session, ctx: OrgContext, debtor_id: int, now: datetime | None = None) -> int:

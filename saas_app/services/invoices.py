@@ -9,11 +9,12 @@ from sqlmodel import Session, col, func, select
 
 from saas_app.core.invoices import STOPPING, Status, can_move, status_after_payment
 from saas_app.core.money import is_currency
+from saas_app.core.reminders import StopReason
 from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import Debtor, Invoice, Payment
 from saas_app.models.base import utcnow
-from saas_app.services import audit, outbound
+from saas_app.services import audit, outbound, reminders
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.debtors import find_by_external_ref, get_debtor, refresh_behaviour
 from saas_app.services.errors import Conflict, NotFound, ServiceError
@@ -153,9 +154,7 @@ def update_invoice(session: Session, ctx: OrgContext, invoice_id: int, data: Inv
             session, ctx, invoice, status_after_payment(invoice.status, invoice.amount_minor, invoice.paid_minor)
         )
     if moved and invoice.status not in STOPPING:
-        from saas_app.services.campaigns import replan_invoice  # a cycle: campaigns read invoices too
-
-        replan_invoice(session, ctx.org_id, invoice.id or 0)
+        reminders.replan_invoice(session, ctx.org_id, invoice.id or 0)
     return invoice
 
 
@@ -261,9 +260,7 @@ def _set_status(session: Session, ctx: OrgContext, invoice: Invoice, status: Sta
         amounts = {"amount_minor": invoice.amount_minor, "paid_minor": invoice.paid_minor, "currency": invoice.currency}
         outbound.emit(session, ctx.org_id, "invoice.paid", [details | amounts])
     if status in STOPPING:
-        from saas_app.services.campaigns import stop_invoice  # a cycle: campaigns read invoices too
-
-        stop_invoice(session, ctx, invoice, reason=status.value)
+        reminders.stop_invoice(session, ctx.org_id, invoice.id or 0, reason=StopReason(status.value))
 
 
 def change_status(
@@ -297,12 +294,10 @@ def change_status(
         invoice.promised_on = promised_on
     previous = invoice.status
     _set_status(session, ctx, invoice, target, promised_on=str(promised_on or ""))
-    from saas_app.services import campaigns  # a cycle: campaigns read invoices too
-
     if target == Status.PROMISED and promised_on is not None:
-        campaigns.pause_for_promise(session, ctx.org_id, invoice.id or 0, promised_on)
+        reminders.pause_for_promise(session, ctx.org_id, invoice.id or 0, promised_on)
     elif target == Status.OPEN and previous == Status.PROMISED:
-        campaigns.resume_invoice(session, ctx.org_id, invoice.id or 0)
+        reminders.resume_invoice(session, ctx.org_id, invoice.id or 0)
     return invoice
 
 

@@ -101,9 +101,6 @@ class OrganizationSettings:
     language_fallback: str = "en"
 
 
-CONTENT_LOCALES = SUPPORTED_LOCALES
-
-
 def settings_of(session: Session, ctx: OrgContext) -> OrganizationSettings:
     ctx.require(Action.VIEW)
     org = get_organization(session, ctx)
@@ -129,7 +126,7 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
         raise ServiceError(N_("{currency} is not an ISO 4217 currency code."), field="currency", currency=currency)
     if not is_time_zone(values.timezone):
         raise ServiceError(N_("{timezone} is not a known time zone."), field="timezone", timezone=values.timezone)
-    if values.default_locale not in CONTENT_LOCALES:
+    if values.default_locale not in SUPPORTED_LOCALES:
         raise ServiceError(N_("Choose one of the supported languages."), field="default_locale")
     link = values.payment_link_template.strip()
     if link and (not link.startswith("https://") or " " in link):

@@ -1,16 +1,15 @@
-"""Outbound webhooks: a tenant's URLs receive signed events, delivered by the worker with retries.
+"""Outbound webhooks: a tenant's URLs receive signed events, delivered by the worker with retries
+(saas_app.worker.webhook_delivery claims, posts and records them).
 
 Events are written in the transaction of the change they report, so an event exists if and only if
 its change was committed; the worker posts them afterwards and keeps a log of every attempt.
 """
 
 import ipaddress
-import json
 import socket
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,8 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from saas_app.auth.secrets import new_token, seal, unseal
-from saas_app.core import signatures
+from saas_app.auth.secrets import new_token, seal
 from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import WebhookDelivery, WebhookSubscription
@@ -30,20 +28,7 @@ from saas_app.services.errors import ServiceError
 from saas_app.settings import settings
 
 EVENTS = ("message.status_changed", "reply.received", "invoice.paid", "debtor.opted_out")
-# After each failed attempt, the wait before the next: about a day and a half in all, then "failed".
-BACKOFF = tuple(timedelta(minutes=minutes) for minutes in (1, 5, 30, 2 * 60, 8 * 60, 24 * 60))
-LEASE = timedelta(minutes=2)  # a claimed delivery is not claimed again while it is being posted
 MAX_SUBSCRIPTIONS = 10
-
-
-@dataclass(frozen=True)
-class Claimed:
-    delivery_id: int
-    url: str
-    secret: str
-    body: bytes
-    event_id: str
-    event_type: str
 
 
 def _check_url(url: str) -> str:
@@ -190,65 +175,6 @@ def emit(
         ]
     session.add_all(rows)
     return len(rows)
-
-
-def claim_due(session: Session, now: datetime, limit: int = 50) -> list[Claimed]:
-    """Deliveries whose time has come, leased so that another worker leaves them alone meanwhile."""
-    query = (
-        select(WebhookDelivery, WebhookSubscription)
-        .join(WebhookSubscription, col(WebhookSubscription.id) == WebhookDelivery.subscription_id)
-        .where(col(WebhookDelivery.status) == "pending", col(WebhookDelivery.next_attempt_at) <= now)
-        .order_by(col(WebhookDelivery.next_attempt_at))
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
-    claimed = []
-    for delivery, subscription in session.exec(query).all():
-        delivery.next_attempt_at = now + LEASE
-        session.add(delivery)
-        body = json.dumps(delivery.payload, separators=(",", ":")).encode()
-        claimed.append(
-            Claimed(
-                delivery.id or 0,
-                subscription.url,
-                unseal(subscription.secret_sealed),
-                body,
-                delivery.event_id,
-                delivery.event_type,
-            )
-        )
-    return claimed
-
-
-def headers_for(claimed: Claimed, now: float) -> dict[str, str]:
-    return {
-        "Content-Type": "application/json",
-        "User-Agent": "Cobro-Webhooks/1",
-        "Cobro-Event": claimed.event_type,
-        "Cobro-Delivery": claimed.event_id,
-        "Cobro-Signature": signatures.header(claimed.secret, int(now), claimed.body),
-    }
-
-
-def record_attempt(
-    session: Session, delivery_id: int, now: datetime, *, status_code: int | None, error: str = ""
-) -> str:
-    """A 2xx delivers; anything else waits its backoff, and after the last one the delivery failed."""
-    delivery = session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.status != "pending":
-        return "gone"
-    delivery.attempts += 1
-    delivery.last_status_code = status_code
-    delivery.last_error = error[:300]
-    if status_code is not None and 200 <= status_code < 300:
-        delivery.status, delivery.delivered_at, delivery.last_error = "delivered", now, ""
-    elif delivery.attempts > len(BACKOFF):
-        delivery.status = "failed"
-    else:
-        delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
-    session.add(delivery)
-    return delivery.status
 
 
 def may_post_to(url: str) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, and_, case, literal_column, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
+from saas_app.core.campaigns import EnrollmentState
 from saas_app.core.roles import Action
 from saas_app.core.segments import RuleError, SegmentRules, parse_rules
 from saas_app.i18n import N_
@@ -66,7 +67,11 @@ def _conditions(session: Session, ctx: OrgContext, rules: SegmentRules, today: d
 
 
 def _busy() -> Any:
-    return select(Enrollment.id).where(Enrollment.invoice_id == Invoice.id, Enrollment.state == "active").exists()
+    return (
+        select(Enrollment.id)
+        .where(Enrollment.invoice_id == Invoice.id, Enrollment.state == EnrollmentState.ACTIVE)
+        .exists()
+    )
 
 
 def count(session: Session, ctx: OrgContext, rules: SegmentRules, today: date) -> SegmentCount:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from saas_app.core.languages import DEFAULT_FALLBACK, pick_language
+from saas_app.core.languages import DEFAULT_FALLBACK, LANGUAGES, pick_language
 from saas_app.core.roles import Action
 from saas_app.core.templates import Problem, Rendered, Variant, check_variant, render
 from saas_app.i18n import N_
@@ -14,8 +14,6 @@ from saas_app.models.base import utcnow
 from saas_app.services import audit
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import NotFound, ServiceError
-
-SUPPORTED_LANGUAGES = ("en", "it", "es", "pt_BR", "fr")
 
 
 def variant_row(org_id: int, template_id: int, language: str, variant: Variant) -> TemplateVariant:
@@ -63,7 +61,7 @@ def save_variant(
     """Create or replace one language of a template; refused with every problem named if it breaks a rule."""
     ctx.require(Action.COLLECT)
     template = get_template(session, ctx, template_id)
-    if language not in SUPPORTED_LANGUAGES:
+    if language not in LANGUAGES:
         raise ServiceError(N_("Unsupported language: {locale}."), field="language", locale=language)
     problems = check_variant(variant)
     if problems:

@@ -20,6 +20,7 @@ from saas_app.auth.secrets import unseal
 from saas_app.core import library
 from saas_app.core.intents import Intent, classify
 from saas_app.core.invoices import can_move
+from saas_app.core.messages import MessageStatus
 from saas_app.core.roles import Role
 from saas_app.models import (
     Debtor,
@@ -32,7 +33,7 @@ from saas_app.models import (
     WhatsAppAccount,
 )
 from saas_app.models.base import utcnow
-from saas_app.services import campaigns, debtors, inbox, invoices, outbound, whatsapp
+from saas_app.services import debtors, inbox, invoices, outbound, reminders, whatsapp
 from saas_app.services.context import OrgContext
 from saas_app.whatsapp import templates as template_format
 from saas_app.whatsapp.errors import TTL_EXPIRED_CODE
@@ -47,13 +48,18 @@ from saas_app.whatsapp.webhooks import (
     signature_is_valid,
 )
 
-_STAMP = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at", "failed": "failed_at"}
+_STAMP: dict[str, str] = {
+    MessageStatus.SENT: "sent_at",
+    MessageStatus.DELIVERED: "delivered_at",
+    MessageStatus.READ: "read_at",
+    MessageStatus.FAILED: "failed_at",
+}
 
 
 def _status_to_store(status: StatusEvent) -> str:
     """Meta's status as ours: a failure because the time-to-live ran out is `expired`, not `failed`."""
-    if status.status == "failed" and status.error_code == str(TTL_EXPIRED_CODE):
-        return "expired"
+    if status.status == MessageStatus.FAILED and status.error_code == str(TTL_EXPIRED_CODE):
+        return MessageStatus.EXPIRED
     return status.status
 
 
@@ -304,7 +310,7 @@ def _apply_statuses(
             if moves_forward(message["status"], status.status):
                 moved[post] += 1
                 message["status"] = change["status"] = _status_to_store(status)
-                if status.status == "failed":
+                if status.status == MessageStatus.FAILED:
                     change["error_code"], change["error_message"] = status.error_code, status.error_message
                 if org_id in listening:
                     changed.append(_status_event(message, status))
@@ -478,7 +484,7 @@ def _act_on(
     if promise_applies and invoice is not None:
         invoices.change_status(session, ctx, invoice.id or 0, "promised", promised_on=promised_on, today=now.date())
         return
-    campaigns.pause_for_reply(session, org_id, debtor.id or 0, now.date())
+    reminders.pause_for_reply(session, org_id, debtor.id or 0, now.date())
 
 
 def _invoice_of(session: Session, org_id: int, debtor: Debtor, replied_to: Message | None) -> Invoice | None:

@@ -9,22 +9,21 @@ import httpx
 from sqlmodel import Session, col, select
 
 from saas_app.auth.secrets import new_token, seal, unseal
+from saas_app.core.pacing import MESSAGING_LIMITS, MESSAGING_TIERS
 from saas_app.core.roles import Action
 from saas_app.i18n import N_
 from saas_app.models import Template, TemplateVariant, WhatsAppAccount
 from saas_app.models.base import utcnow
-from saas_app.services import audit, campaigns, recent
+from saas_app.services import audit, recent, reminders
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
 from saas_app.services.templates import as_variant as template_variant
 from saas_app.settings import settings
 from saas_app.whatsapp import sandbox
 from saas_app.whatsapp import templates as template_format
-from saas_app.whatsapp.client import MESSAGING_LIMITS as TIERS
 from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint
 from saas_app.whatsapp.errors import Action as ErrorAction
 
-MESSAGING_LIMITS = (250, 2_000, 10_000, 100_000, 0)  # 0: unlimited
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
@@ -106,7 +105,7 @@ def _set_messaging_limit(session: Session, account: WhatsAppAccount, limit: int,
     """A new limit re-paces what is planned: reminders not yet sent are planned again with it."""
     account.messaging_limit = limit
     if limit != was:
-        campaigns.replan_organization(session, account.org_id)
+        reminders.replan_organization(session, account.org_id)
 
 
 # The accounts webhooks are checked against, by phone number id (filled by services.webhooks): a
@@ -257,7 +256,7 @@ async def test_connection(session: Session, ctx: OrgContext, http: httpx.AsyncCl
         details = await client_for(account, http).phone_number()
     except CloudError as failure:
         return ConnectionCheck(ok=False, problem=failure.verdict.reason)
-    limit = TIERS.get(str(details.get("whatsapp_business_manager_messaging_limit", "")).upper())
+    limit = MESSAGING_TIERS.get(str(details.get("whatsapp_business_manager_messaging_limit", "")).upper())
     account.display_number = str(details.get("display_phone_number", account.display_number))[:30]
     if limit is not None:
         _set_messaging_limit(session, account, limit, was=account.messaging_limit)

@@ -10,6 +10,7 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from sqlmodel import Session
 
+from saas_app.core.campaigns import CampaignStatus
 from saas_app.core.money import format_money
 from saas_app.core.roles import Action
 from saas_app.db import session_scope
@@ -22,11 +23,11 @@ from saas_app.state.base import KeysetPages, SessionState
 from saas_app.state.debtors import language_label
 
 PAGE_SIZE = 20  # each row reads its campaign's figures
-STATUS_LABELS = {
-    "running": N_("Running"),
-    "paused": N_("Paused"),
-    "finished": N_("Finished"),
-    "cancelled": N_("Cancelled"),
+STATUS_LABELS: dict[str, str] = {
+    CampaignStatus.RUNNING: N_("Running"),
+    CampaignStatus.PAUSED: N_("Paused"),
+    CampaignStatus.FINISHED: N_("Finished"),
+    CampaignStatus.CANCELLED: N_("Cancelled"),
 }
 # The figures of CampaignStats a row and the detail show, in the order a message travels.
 COUNTS = ("invoices", "scheduled", "sent", "delivered", "read", "replied", "paid", "failed", "expired")

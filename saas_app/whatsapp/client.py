@@ -17,17 +17,6 @@ import httpx
 
 from saas_app.whatsapp.errors import Verdict, judge
 
-# Meta's messaging-limit tiers (whatsapp_business_manager_messaging_limit), as the unique people a
-# business may reach outside service windows per moving 24 hours; 0: unlimited.
-MESSAGING_LIMITS = {
-    "TIER_250": 250,
-    "TIER_1K": 1_000,
-    "TIER_2K": 2_000,
-    "TIER_10K": 10_000,
-    "TIER_100K": 100_000,
-    "TIER_UNLIMITED": 0,
-}
-
 
 @dataclass(frozen=True)
 class Sent:

@@ -32,11 +32,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from saas_app.core import library
+from saas_app.core.pacing import MESSAGING_TIERS
 from saas_app.core.ratelimit import most_in_any_second
 from saas_app.core.schedule import PAIR_SPACING
 from saas_app.core.templates import placeholders_in
 from saas_app.whatsapp import sandbox
-from saas_app.whatsapp.client import MESSAGING_LIMITS
 from saas_app.whatsapp.errors import MESSAGING_LIMIT_CODE, TTL_EXPIRED_CODE
 from saas_app.whatsapp.templates import UTILITY_TTL
 from saas_app.whatsapp.webhooks import (
@@ -422,7 +422,7 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
 
     def within_messaging_limit(number: Number, to: str, now: float) -> bool:
         """Meta counts the unique people a number reaches outside their service window in a moving 24 h."""
-        limit = MESSAGING_LIMITS.get(number.messaging_limit.upper(), 0)
+        limit = MESSAGING_TIERS.get(number.messaging_limit.upper(), 0)
         if not state.behaviour.messaging_limits or not limit or state.window_open(number.phone_number_id, to):
             return True
         return state.reached[number.phone_number_id].admits(to, now, limit)
@@ -585,8 +585,8 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
             return _error(100, "unknown phone_number_id", 404)
         body = await request.json()
         limit = str(body.get("messaging_limit", number.messaging_limit)).upper()
-        if limit not in MESSAGING_LIMITS:
-            return _error(100, f"messaging_limit: one of {', '.join(MESSAGING_LIMITS)}", 400)
+        if limit not in MESSAGING_TIERS:
+            return _error(100, f"messaging_limit: one of {', '.join(MESSAGING_TIERS)}", 400)
         number.throughput, number.messaging_limit = int(body.get("throughput", number.throughput)), limit
         return JSONResponse(
             {"id": number.phone_number_id, "throughput": number.throughput, "messaging_limit": number.messaging_limit}

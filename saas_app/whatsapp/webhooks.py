@@ -9,9 +9,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from saas_app.core.messages import MessageStatus
+
 # A message's statuses only move forward; "failed" is final whatever arrives after it.
 # `expired` is ours: the failure Meta reports when a time-to-live ran out, ranked as one.
-STATUS_RANK = {"scheduled": 0, "sending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4, "expired": 4}
+S = MessageStatus
+STATUS_RANK: dict[str, int] = {
+    S.SCHEDULED: 0,
+    S.SENDING: 0,
+    S.SENT: 1,
+    S.DELIVERED: 2,
+    S.READ: 3,
+    S.FAILED: 4,
+    S.EXPIRED: 4,
+}
 
 
 def handshake(params: dict[str, str], verify_token: str) -> str | None:

@@ -2,7 +2,7 @@
 
 All database work runs on one thread, in order, so the event loop only waits on the network and
 SQLite never sees two writers from one worker. Results are written in batches; a worker killed
-before writing them loses nothing (see services.outbox: the rows stay `sending` until Meta's
+before writing them loses nothing (see worker.outbox: the rows stay `sending` until Meta's
 status webhook or the lease says what happened).
 """
 
@@ -19,19 +19,47 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from saas_app import db
+from saas_app.core.messages import SendOutcome
 from saas_app.core.ratelimit import HEADROOM, MovingWindow
 from saas_app.models.base import utcnow
-from saas_app.services import idempotency, outbound, outbox, planner
-from saas_app.services.outbox import Account, Outgoing, Result
+from saas_app.services import idempotency
 from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint, SendPool
 from saas_app.whatsapp.errors import Action, backoff_seconds
+from saas_app.worker import outbox, planner, webhook_delivery
+from saas_app.worker.outbox import Account, Outgoing, Result
 
 T = TypeVar("T")
 CLAIM_PAUSE = 0.05  # seconds between claims while every number with due messages is booked ahead
+# The database cannot be reached (down, restarting, a dropped connection, the pool exhausted): wait and
+# try again. Other errors are bugs and stop the worker.
+UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
 log = logging.getLogger(__name__)
+
+
+class Outage:
+    """One stretch of database unavailability, as one of the worker's loops lives it: logged when it
+    starts and when it ends, not at every try, and tried again after a growing wait."""
+
+    def __init__(self, what: str, first: float, longest: float) -> None:
+        self.what, self.first, self.longest = what, first, longest
+        self.failures = 0
+
+    def failed(self, error: BaseException) -> float:
+        """Count a failed try; returns the seconds to wait before the next."""
+        if self.failures == 0:
+            log.warning("%s: the database is unreachable, trying again until it is back (%s)", self.what, error)
+        self.failures += 1
+        return min(self.longest, self.first * 2 ** (self.failures - 1))
+
+    def ended(self) -> None:
+        if self.failures:
+            log.warning("%s: the database is back after %d failed tries", self.what, self.failures)
+            self.failures = 0
 
 
 @dataclass(frozen=True)
@@ -50,6 +78,10 @@ class WorkerConfig:
     plan_seconds: float = 0.0  # also run the planner this often (0: a separate `cobro plan` does it)
     webhook_seconds: float = 1.0  # how often an idle worker looks for tenants' webhooks to post
     webhook_timeout: float = 10.0
+    outage_wait_seconds: float = 5.0  # the longest wait between tries while the database is unreachable
+    # On shutdown, how long the last results wait for an unreachable database before they are given up
+    # (their messages stay `sending` until Meta's status webhooks or the lease say what happened).
+    shutdown_flush_seconds: float = 60.0
 
 
 @dataclass
@@ -78,20 +110,20 @@ def result_of(message: Outgoing, failure: CloudError, now: datetime, jitter: flo
     verdict = failure.verdict
     code, reason = str(verdict.code or failure.http_status or ""), verdict.reason
 
-    def result(outcome: str, retry_at: datetime | None = None, why: str = reason) -> Result:
+    def result(outcome: SendOutcome, retry_at: datetime | None = None, why: str = reason) -> Result:
         return Result(message.message_id, message.org_id, outcome, code=code, reason=why, retry_at=retry_at)
 
     if verdict.action == Action.FAIL:
-        return result("failed")
+        return result(SendOutcome.FAILED)
     if verdict.action == Action.PAUSE_ACCOUNT:
-        return result("pause_account", now)
+        return result(SendOutcome.PAUSE_ACCOUNT, now)
     if verdict.action == Action.PAUSE_TEMPLATE:
-        return result("pause_template", now + outbox.TEMPLATE_RECHECK)
+        return result(SendOutcome.PAUSE_TEMPLATE, now + outbox.TEMPLATE_RECHECK)
     if failure.maybe_sent:  # it may have gone: only Meta's webhook can tell, so do not send it again now
-        return result("uncertain")
+        return result(SendOutcome.UNCERTAIN)
     if message.attempts >= outbox.MAX_ATTEMPTS:
-        return result("failed", why=f"gave up after {message.attempts} tries: {reason}")
-    return result("retry", now + timedelta(seconds=backoff_seconds(message.attempts, verdict.action, jitter)))
+        return result(SendOutcome.FAILED, why=f"gave up after {message.attempts} tries: {reason}")
+    return result(SendOutcome.RETRY, now + timedelta(seconds=backoff_seconds(message.attempts, verdict.action, jitter)))
 
 
 def _purge_idempotency_keys(session: Session, now: datetime) -> None:
@@ -99,15 +131,15 @@ def _purge_idempotency_keys(session: Session, now: datetime) -> None:
     session.commit()
 
 
-def _claim_webhooks(session: Session, now: datetime) -> list[outbound.Claimed]:
-    claimed = outbound.claim_due(session, now)
+def _claim_webhooks(session: Session, now: datetime) -> list[webhook_delivery.Claimed]:
+    claimed = webhook_delivery.claim_due(session, now)
     session.commit()
     return claimed
 
 
 def _record_webhooks(session: Session, attempts: list[tuple[int, int | None, str]], now: datetime) -> None:
     for delivery_id, status_code, error in attempts:
-        outbound.record_attempt(session, delivery_id, now, status_code=status_code, error=error)
+        webhook_delivery.record_attempt(session, delivery_id, now, status_code=status_code, error=error)
     session.commit()
 
 
@@ -139,7 +171,7 @@ class Worker:
         self._http: httpx.AsyncClient | SendPool | None = None
         self._windows: dict[int, MovingWindow] = {}
         self._stopping = asyncio.Event()
-        self._closing = False
+        self._closing = asyncio.Event()
 
     def stop(self) -> None:
         """Finish what is in flight, write it down, and return from run()."""
@@ -163,43 +195,66 @@ class Worker:
         http = self._http = self._connect()
         flusher = asyncio.create_task(self._flush_forever())
         webhooks = asyncio.create_task(self._webhooks_forever())
-        last_recovery = last_plan = -math.inf
+        outage = Outage("claiming due messages", self.config.poll_seconds, self.config.outage_wait_seconds)
+        self._last_recovery = self._last_plan = -math.inf
         try:
             while not self._stopping.is_set():
-                if self.clock() - last_recovery >= self.config.recover_seconds:
-                    self.stats.recovered += await self._database(outbox.recover, self.wall())
-                    await self._database(_purge_idempotency_keys, self.wall())
-                    last_recovery = self.clock()
-                if self.config.plan_seconds and self.clock() - last_plan >= self.config.plan_seconds:
-                    await self._database(_plan, self.wall())
-                    last_plan = self.clock()
-                room = self.config.waiting - len(self._in_flight)
-                if room < self.config.batch // 4:
-                    await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+                try:
+                    keep_going = await self._round(until_idle)
+                except UNREACHABLE as error:
+                    await self._pause(self._stopping, outage.failed(error))
                     continue
-                now = self.wall()
-                wanted = min(self.config.batch, room)
-                claimed = await self._database(outbox.claim, now, wanted)
-                self.stats.held_back += claimed.held_back
-                self._start(claimed, now.timestamp())
-                if len(claimed.messages) >= wanted // 4:
-                    continue  # more may be due at once
-                if self._in_flight:  # the numbers are booked ahead: claim again once some slots have passed
-                    await asyncio.wait(self._in_flight, timeout=CLAIM_PAUSE)
-                elif until_idle:
+                outage.ended()
+                if not keep_going:
                     break
-                else:
-                    await self._idle()
             if self._in_flight:
                 await asyncio.wait(self._in_flight)
         finally:
-            self._closing = True
-            await flusher
-            await webhooks
-            await self._flush()
+            self._closing.set()
+            # The last results are written whatever became of the background tasks.
+            for task in (flusher, webhooks):
+                try:
+                    await task
+                except Exception:
+                    log.exception("a background task of the worker failed")
+            await self._final_flush()
             await http.aclose()
             self._db.shutdown(wait=True)
         return self.stats
+
+    async def _round(self, until_idle: bool) -> bool:
+        """One claim, with the upkeep that is due; False once idle and asked to stop when idle."""
+        if self.clock() - self._last_recovery >= self.config.recover_seconds:
+            self.stats.recovered += await self._database(outbox.recover, self.wall())
+            await self._database(_purge_idempotency_keys, self.wall())
+            self._last_recovery = self.clock()
+        if self.config.plan_seconds and self.clock() - self._last_plan >= self.config.plan_seconds:
+            await self._database(_plan, self.wall())
+            self._last_plan = self.clock()
+        room = self.config.waiting - len(self._in_flight)
+        if room < self.config.batch // 4:
+            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            return True
+        now = self.wall()
+        wanted = min(self.config.batch, room)
+        claimed = await self._database(outbox.claim, now, wanted)
+        self.stats.held_back += claimed.held_back
+        self._start(claimed, now.timestamp())
+        if len(claimed.messages) >= wanted // 4:
+            return True  # more may be due at once
+        if self._in_flight:  # the numbers are booked ahead: claim again once some slots have passed
+            await asyncio.wait(self._in_flight, timeout=CLAIM_PAUSE)
+        elif until_idle:
+            return False
+        else:
+            await self._idle()
+        return True
+
+    @staticmethod
+    async def _pause(event: asyncio.Event, seconds: float) -> None:
+        """Sleep, cut short when `event` is set (stopping or closing)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout=seconds)
 
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):
@@ -254,16 +309,16 @@ class Worker:
                 )
             else:
                 sent = await client.send_text(message.to, message.text, callback_data=str(message.message_id))
-            return Result(message.message_id, message.org_id, "sent", wamid=sent.wamid)
+            return Result(message.message_id, message.org_id, SendOutcome.SENT, wamid=sent.wamid)
         except CloudError as failure:
             return result_of(message, failure, self.wall(), random.random())  # noqa: S311 - jitter
 
     def _count(self, result: Result) -> None:
-        if result.outcome == "sent":
+        if result.outcome == SendOutcome.SENT:
             self.stats.sent += 1
-        elif result.outcome == "failed":
+        elif result.outcome == SendOutcome.FAILED:
             self.stats.failed += 1
-        elif result.outcome == "uncertain":
+        elif result.outcome == SendOutcome.UNCERTAIN:
             self.stats.uncertain += 1
         else:
             self.stats.retried += 1
@@ -272,51 +327,67 @@ class Worker:
         async with httpx.AsyncClient(
             transport=self._webhook_transport, timeout=self.config.webhook_timeout, follow_redirects=False
         ) as client:
-            while not self._closing:
+            outage = Outage("delivering webhooks", self.config.webhook_seconds, self.config.outage_wait_seconds)
+            while not self._closing.is_set():
                 try:
                     delivered = await self.deliver_webhooks(client)
-                except Exception:  # a database hiccup must not stop sending; the next round tries again
+                except UNREACHABLE as error:
+                    await self._pause(self._closing, outage.failed(error))
+                    continue
+                except Exception:  # a bug in one round must not stop sending; the next round tries again
                     log.exception("webhook delivery round failed")
                     delivered = 0
+                else:
+                    outage.ended()
                 if not delivered:
-                    await asyncio.sleep(self.config.webhook_seconds)
+                    await self._pause(self._closing, self.config.webhook_seconds)
 
     async def deliver_webhooks(self, client: httpx.AsyncClient) -> int:
         """Post the tenants' events that are due, all at once; returns how many were tried."""
         claimed = await self._database(_claim_webhooks, self.wall())
         if not claimed:
             return 0
-        attempts = await asyncio.gather(*(_post_webhook(client, item) for item in claimed))
+        attempts = await asyncio.gather(*(webhook_delivery.post(client, item) for item in claimed))
         await self._database(_record_webhooks, list(attempts), self.wall())
         return len(claimed)
 
     async def _flush_forever(self) -> None:
-        while not self._closing:
-            await asyncio.sleep(self.config.flush_seconds)
-            await self._flush()
+        """Write results as they come; while the database is unreachable they wait in memory."""
+        outage = Outage("recording send results", self.config.flush_seconds, self.config.outage_wait_seconds)
+        wait = self.config.flush_seconds
+        while not self._closing.is_set():
+            await self._pause(self._closing, wait)
+            try:
+                await self._flush()
+            except UNREACHABLE as error:
+                wait = outage.failed(error)
+            else:
+                outage.ended()
+                wait = self.config.flush_seconds
+
+    async def _final_flush(self) -> None:
+        """On shutdown: the results still in memory are written, waiting a while for the database."""
+        outage = Outage("recording the last send results", self.config.flush_seconds, self.config.outage_wait_seconds)
+        deadline = self.clock() + self.config.shutdown_flush_seconds
+        while True:
+            try:
+                await self._flush()
+            except UNREACHABLE as error:
+                wait = outage.failed(error)
+                if self.clock() + wait > deadline:
+                    log.error("%d send results were not recorded: the database stayed unreachable", len(self._results))
+                    return
+                await asyncio.sleep(wait)
+            else:
+                outage.ended()
+                return
 
     async def _flush(self) -> None:
         if not self._results:
             return
         results, self._results = self._results, []
-        await self._database(outbox.record, results, self.wall())
-
-
-async def _post_webhook(client: httpx.AsyncClient, item: outbound.Claimed) -> tuple[int, int | None, str]:
-    """(delivery, HTTP status or None, what went wrong); a tenant's server never stops the worker."""
-    if not await asyncio.to_thread(outbound.may_post_to, item.url):
-        return item.delivery_id, None, "the URL resolves to an address that is not public"
-    headers = outbound.headers_for(item, time.time())
-    try:
-        async with client.stream("POST", item.url, content=item.body, headers=headers) as response:
-            if response.is_success:
-                return item.delivery_id, response.status_code, ""
-            start = b""
-            async for chunk in response.aiter_bytes():  # only the start: a tenant's server may answer at length
-                start += chunk
-                if len(start) >= 200:
-                    break
-    except httpx.HTTPError as error:
-        return item.delivery_id, None, f"{type(error).__name__}: {error}"[:300]
-    text = start[:200].decode(errors="replace")
-    return item.delivery_id, response.status_code, f"HTTP {response.status_code}: {text}"
+        try:
+            await self._database(outbox.record, results, self.wall())
+        except BaseException:
+            self._results[:0] = results  # not written (the transaction rolled back): the next flush tries again
+            raise

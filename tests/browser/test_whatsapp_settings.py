@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from saas_app import db
 from saas_app.models import Organization
-from saas_app.services import outbox
 from saas_app.settings import settings
 from saas_app.whatsapp.simulator import Behaviour, SimulatorState
+from saas_app.worker import outbox
 from tests.browser.conftest import RunningApp, running_app
 from tests.browser.test_signup_and_team import sign_up
 from tests.integration.test_worker_crash import SimulatorServer

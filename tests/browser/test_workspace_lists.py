@@ -11,9 +11,10 @@ from sqlmodel import Session, select
 from saas_app import db
 from saas_app.models import Organization, TemplateVariant, User
 from saas_app.models.base import utcnow
-from saas_app.services import campaigns, debtors, planner
+from saas_app.services import campaigns, debtors
 from saas_app.services.context import OrgContext
 from saas_app.state.campaigns import when
+from saas_app.worker import planner
 from tests.browser.test_signup_and_team import ARTIFACTS, sign_up
 from tests.factories import PASSWORD, add_member, debtor_with_invoice, simple_cadence
 

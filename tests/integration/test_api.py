@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 from saas_app.api.app import API_BODY_LIMIT, create_api
 from saas_app.models import AuditLog, Invoice, Message
 from saas_app.models.base import utcnow
-from saas_app.services import api_keys, campaigns, idempotency, planner
+from saas_app.services import api_keys, campaigns, idempotency
 from saas_app.services.context import OrgContext
+from saas_app.worker import planner
 from tests.factories import sign_up, simple_cadence
 
 DUE = date.today() + timedelta(days=30)

@@ -7,9 +7,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from saas_app.models import CadenceStep, Message, TemplateVariant, WhatsAppAccount
-from saas_app.services import cadences, campaigns, organizations, planner
+from saas_app.services import cadences, campaigns, organizations
 from saas_app.services.errors import ServiceError
 from saas_app.services.organizations import OrganizationSettings
+from saas_app.worker import planner
 from tests.factories import debtor_with_invoice, sign_up, simple_cadence
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)

@@ -26,7 +26,7 @@ def test_the_demo_has_every_first_reminder_due_whatever_the_hour_it_is_started(
     from sqlmodel import select
 
     from saas_app.models import Message
-    from saas_app.services import planner
+    from saas_app.worker import planner
 
     now = datetime.fromisoformat(started)
     monkeypatch.setattr(cli, "utcnow", lambda: now)
@@ -214,9 +214,10 @@ def test_the_demo_campaign_moves_by_itself_with_the_worker_and_the_simulator(
     from sqlmodel import select
 
     from saas_app.models import Message
-    from saas_app.services import inbox, planner, webhooks
+    from saas_app.services import inbox, webhooks
     from saas_app.settings import settings
     from saas_app.whatsapp.simulator import Behaviour, SimulatorState, post_due
+    from saas_app.worker import planner
     from tests.aio import run
     from tests.integration.test_worker import send_all
 

@@ -10,8 +10,9 @@ import pytest
 from sqlmodel import Session, func, select
 
 from saas_app.models import Debtor, Enrollment, Invoice, Message, Organization
-from saas_app.services import campaigns, debtors, imports, invoices, planner
+from saas_app.services import campaigns, debtors, imports, invoices
 from saas_app.services.errors import NotFound, PermissionDenied, ServiceError
+from saas_app.worker import planner
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from saas_app.core import library
 from saas_app.core.segments import InvoiceFacts, matches, parse_rules
 from saas_app.models import Cadence, CadenceStep, Debtor, Enrollment, Invoice, Message, Template, TemplateVariant
-from saas_app.services import cadences, campaigns, debtors, invoices, segments, templates
+from saas_app.services import cadences, campaigns, debtors, invoices, reminders, segments, templates
 from saas_app.services.errors import ServiceError
 from tests.factories import debtor_with_invoice, sign_up, simple_cadence
 from tests.integration.test_collections import NOW, plan_all, set_country
@@ -206,7 +206,7 @@ def test_a_reply_pauses_the_cadence_for_its_reply_days(session: Session) -> None
     assert cadence is not None
     cadence.reply_pause_days = 3
     session.add(cadence)
-    assert campaigns.pause_for_reply(session, ctx.org_id, debtor_id, NOW.date()) == 1
+    assert reminders.pause_for_reply(session, ctx.org_id, debtor_id, NOW.date()) == 1
     session.commit()
     assert _scheduled(session) == [], "the unsent reminder is taken back"
     plan_all(session)

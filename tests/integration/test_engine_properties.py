@@ -13,7 +13,8 @@ from sqlmodel import Session, col, func, select
 
 from saas_app.core.invoices import can_move
 from saas_app.models import Cadence, Debtor, Enrollment, Invoice, Message
-from saas_app.services import campaigns, debtors, invoices, planner
+from saas_app.services import campaigns, debtors, invoices, reminders
+from saas_app.worker import planner
 from tests.factories import debtor_with_invoice, sign_up, simple_cadence
 from tests.properties import examples
 
@@ -84,7 +85,7 @@ def _apply(session: Session, ctx, kind: str, pick: int, invoice_ids: list[int], 
     elif kind == "reopen" and invoice.status in ("promised", "disputed"):
         invoices.change_status(session, ctx, invoice.id or 0, "open")
     elif kind == "reply":
-        campaigns.pause_for_reply(session, ctx.org_id, debtor_id, now.date())
+        reminders.pause_for_reply(session, ctx.org_id, debtor_id, now.date())
     elif kind == "opt_out":
         debtors.opt_out(session, ctx, debtor_id, source="keyword")
     session.commit()

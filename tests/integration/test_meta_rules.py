@@ -14,12 +14,13 @@ from sqlmodel import Session, col, select
 
 from saas_app.core.templates import Variant
 from saas_app.models import Debtor, Message, Template, TemplateVariant, WhatsAppAccount
-from saas_app.services import campaigns, planner, webhooks, whatsapp
+from saas_app.services import campaigns, webhooks, whatsapp
 from saas_app.settings import settings
 from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint
 from saas_app.whatsapp.simulator import Behaviour, Number, SimulatorState, create_simulator, post_due
 from saas_app.whatsapp.templates import submission
 from saas_app.whatsapp.webhooks import envelope, signature_of, status_item
+from saas_app.worker import planner
 from saas_app.worker.dispatcher import Worker, WorkerConfig
 from tests.aio import in_own_loop, run
 from tests.factories import debtor_with_invoice, sign_up, simple_cadence

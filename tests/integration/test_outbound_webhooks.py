@@ -16,9 +16,10 @@ from sqlmodel import Session, col, select
 from saas_app.core import signatures
 from saas_app.models import WebhookDelivery, WebhookSubscription
 from saas_app.models.base import utcnow
-from saas_app.services import debtors, invoices, outbound, outbox, recent
+from saas_app.services import debtors, invoices, outbound, recent
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import PermissionDenied, ServiceError
+from saas_app.worker import outbox, webhook_delivery
 from saas_app.worker.dispatcher import Worker
 from tests.aio import run
 from tests.factories import add_member, debtor_with_invoice, sign_up
@@ -130,13 +131,13 @@ def test_a_failing_server_is_retried_with_backoff_then_given_up(
     delivery = session.exec(select(WebhookDelivery)).one()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
     assert deliver(database_url, now + timedelta(seconds=30)) == 0  # its minute has not passed
-    for wait in outbound.BACKOFF:
+    for wait in webhook_delivery.BACKOFF:
         now += wait + timedelta(seconds=1)
         assert deliver(database_url, now) == 1
     session.expire_all()
     delivery = session.exec(select(WebhookDelivery)).one()
-    assert (delivery.status, delivery.attempts) == ("failed", len(outbound.BACKOFF) + 1)
-    assert len(receiver.received) == len(outbound.BACKOFF) + 1
+    assert (delivery.status, delivery.attempts) == ("failed", len(webhook_delivery.BACKOFF) + 1)
+    assert len(receiver.received) == len(webhook_delivery.BACKOFF) + 1
     assert len({json.loads(body)["id"] for _, body in receiver.received}) == 1  # the same event id every time
 
 
@@ -148,7 +149,7 @@ def test_a_retry_that_succeeds_is_delivered(session: Session, database_url: str,
     receiver.answers = [503]
     now = utcnow()
     deliver(database_url, now)
-    deliver(database_url, now + outbound.BACKOFF[0] + timedelta(seconds=1))
+    deliver(database_url, now + webhook_delivery.BACKOFF[0] + timedelta(seconds=1))
     [delivery] = outbound.recent_deliveries(session, ctx)
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 2, "")
 

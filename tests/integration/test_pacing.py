@@ -8,8 +8,9 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from saas_app.models import Debtor, Enrollment, Invoice, Message, WhatsAppAccount
-from saas_app.services import campaigns, planner
+from saas_app.services import campaigns
 from saas_app.services.context import OrgContext
+from saas_app.worker import planner
 from tests.factories import debtor_with_invoice, sign_up, simple_cadence
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # a Monday

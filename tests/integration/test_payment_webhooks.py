@@ -13,9 +13,10 @@ from saas_app.api.app import create_api
 from saas_app.core import signatures
 from saas_app.models import Invoice, Message, Payment, PaymentEvent
 from saas_app.models.base import utcnow
-from saas_app.services import campaigns, payment_webhooks, planner
+from saas_app.services import campaigns, payment_webhooks
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import PermissionDenied, ServiceError
+from saas_app.worker import planner
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
 
 STRIPE_SECRET = "whsec_test_0123456789abcdef"

@@ -13,13 +13,14 @@ from sqlmodel import Session, func, select
 
 import saas_app.saas_app  # noqa: F401 - builds the app, registering every state
 from saas_app.auth.cookies import SESSION_COOKIE
-from saas_app.models import ApiKey, Invitation, Membership, Organization
+from saas_app.models import ApiKey, Invitation, Membership, Organization, WhatsAppAccount
 from saas_app.services import accounts, api_keys, team
 from saas_app.state.auth import InviteState, OnboardingState
 from saas_app.state.base import SessionState
 from saas_app.state.settings.api_keys import ApiKeysState
 from saas_app.state.settings.organization import OrganizationSettingsState
 from saas_app.state.settings.team import TeamState
+from saas_app.state.settings.whatsapp import WhatsAppSettingsState
 from tests.factories import PASSWORD, add_member, session_token, sign_up
 
 
@@ -256,3 +257,24 @@ def test_a_bug_in_a_handler_is_logged_with_a_reference_the_person_is_told(
     assert logged, "the reference the person quotes finds the log line"
     assert logged[0].exc_info is not None
     assert "a bug" in str(logged[0].exc_info[1])
+
+
+def test_the_1k_tier_is_offered_shown_and_saved_by_the_whatsapp_form(session: Session, tenants) -> None:
+    """A 1K tier that "Test connection" stored must be one the form can show and save again."""
+    account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == tenants["alpha"].org_id)).one()
+    account.messaging_limit = 1000  # as Test connection stores Meta's TIER_1K
+    session.add(account)
+    accounts.set_locale(session, tenants["alpha"].user_id, "it")
+    session.commit()
+    token = token_of(session, "alpha@example.com")
+    state = state_for(WhatsAppSettingsState, token=token, path="/settings/whatsapp")
+    WhatsAppSettingsState.load.fn(state)
+    assert state.messaging_limit == "1000"
+    offered = {option["value"]: option["label"] for option in state.limit_options}
+    assert offered["1000"] == "1.000"  # in the reader's way of writing numbers
+    assert list(offered) == ["250", "1000", "2000", "10000", "100000", "0"]
+    form = {"phone_number_id": state.phone_number_id, "throughput": state.throughput, "messaging_limit": "1000"}
+    WhatsAppSettingsState.save.fn(state, form)
+    assert (state.error, state.messaging_limit) == ("", "1000")
+    session.expire_all()
+    assert session.get(WhatsAppAccount, account.id).messaging_limit == 1000

@@ -45,6 +45,23 @@ def test_test_connection_reads_the_number_and_its_messaging_limit(session: Sessi
         call(simulator, whatsapp.test_connection, session, collector)
 
 
+def test_every_tier_meta_reports_is_kept_and_accepted_by_the_settings_form(session: Session, simulator) -> None:
+    """Meta's 1K tier was read by "Test connection" and then refused when the settings form was saved."""
+    _, ctx = sign_up(session)
+    account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).one()
+    number = simulator.number(account.phone_number_id)
+    assert number is not None
+    number.messaging_limit = "TIER_1K"
+    check = call(simulator, whatsapp.test_connection, session, ctx)
+    session.commit()
+    assert check.messaging_limit == 1000
+    assert whatsapp.get_account(session, ctx).messaging_limit == 1000
+    saved = whatsapp.save_account(
+        session, ctx, whatsapp.AccountInput(phone_number_id=account.phone_number_id, messaging_limit=1000)
+    )
+    assert saved.messaging_limit == 1000
+
+
 def test_our_drafts_are_submitted_with_examples_and_approved_by_webhook(session: Session, simulator) -> None:
     _, ctx = sign_up(session)
     submitted = call(simulator, whatsapp.submit_templates, session, ctx)

@@ -17,9 +17,10 @@ from saas_app.api import webhook_routes
 from saas_app.api.app import create_api
 from saas_app.auth.secrets import seal
 from saas_app.models import Debtor, Enrollment, InboundMessage, Invoice, Message, WebhookEvent, WhatsAppAccount
-from saas_app.services import campaigns, planner, whatsapp
+from saas_app.services import campaigns, whatsapp
 from saas_app.services.errors import PermissionDenied, ServiceError
 from saas_app.whatsapp.webhooks import signature_of
+from saas_app.worker import planner
 from tests.aio import run
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
 from tests.integration.test_collections import NOW

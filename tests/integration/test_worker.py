@@ -14,10 +14,11 @@ from sqlmodel import Session, col, select
 
 from saas_app.core.ratelimit import most_in_any_second
 from saas_app.models import Debtor, Invoice, Message, WhatsAppAccount
-from saas_app.services import campaigns, outbox, planner, webhooks, whatsapp
+from saas_app.services import campaigns, webhooks, whatsapp
 from saas_app.services.errors import ServiceError
 from saas_app.settings import settings
 from saas_app.whatsapp.simulator import Behaviour, SimulatorState, create_simulator, post_due
+from saas_app.worker import outbox, planner
 from saas_app.worker.dispatcher import Worker, WorkerConfig
 from tests.aio import run
 from tests.factories import debtor_with_invoice, sign_up, simple_cadence

@@ -22,9 +22,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from saas_app.models import Message, WhatsAppAccount
-from saas_app.services import outbox, webhooks
+from saas_app.services import webhooks
 from saas_app.settings import PROJECT_ROOT
 from saas_app.whatsapp.simulator import Behaviour, SimulatorState, create_simulator
+from saas_app.worker import outbox
 from tests.integration.test_worker import campaign_world
 
 # Slow enough answers that a batch is in flight when the worker dies.

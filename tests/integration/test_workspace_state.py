@@ -13,11 +13,12 @@ from sqlmodel import Session, select
 
 from saas_app.models import Invoice, Message, Organization, TemplateVariant
 from saas_app.models.base import utcnow
-from saas_app.services import accounts, campaigns, debtors, invoices, planner
+from saas_app.services import accounts, campaigns, debtors, invoices
 from saas_app.state import campaigns as campaigns_state
 from saas_app.state import debtors as debtors_state
 from saas_app.state.campaigns import CampaignsState, CampaignState, when
 from saas_app.state.debtors import DebtorsState
+from saas_app.worker import planner
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
 from tests.integration.test_state_handlers import call, is_redirect_to_login, state_for, token_of
 

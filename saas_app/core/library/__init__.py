@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from saas_app.core.languages import LANGUAGES
 from saas_app.core.templates import Variant, check_variant, placeholders_in
 
-LANGUAGES = ("en", "it", "es", "pt_BR", "fr")
 TONES = ("friendly", "neutral", "firm")
 
 # The reminders a cadence escalates through come in every tone; the rest in the one that suits them.

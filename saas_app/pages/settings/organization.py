@@ -6,13 +6,13 @@ import reflex as rx
 
 from saas_app import routes
 from saas_app.components.forms import error_for, field, form_error_except, save_bar
+from saas_app.core.languages import SUPPORTED_LOCALES
 from saas_app.i18n import N_, language_name
 from saas_app.pages.settings.frame import settings_page
-from saas_app.services.organizations import CONTENT_LOCALES
 from saas_app.state.base import t
 from saas_app.state.settings.organization import OrganizationSettingsState
 
-CONTENT_LOCALE_NAMES = [(code, language_name(code)) for code in CONTENT_LOCALES]
+CONTENT_LOCALE_NAMES = [(code, language_name(code)) for code in SUPPORTED_LOCALES]
 # The fields that show their own error; any other refusal is said above the save bar.
 INLINE = ["name", "currency", "timezone", "sender_name", "contact", "payment_link_template", "language_fallback"]
 

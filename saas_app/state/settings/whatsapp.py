@@ -6,6 +6,7 @@ import httpx
 import reflex as rx
 from babel.numbers import format_decimal
 
+from saas_app.core.pacing import MESSAGING_LIMITS
 from saas_app.core.roles import Action
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
@@ -73,7 +74,7 @@ class WhatsAppSettingsState(SessionState):
         self.connected = view is not None
         self.limit_options = [
             LimitOption(value=str(limit), label=format_decimal(limit, locale=self.locale) if limit else "∞")
-            for limit in whatsapp.MESSAGING_LIMITS
+            for limit in MESSAGING_LIMITS
         ]
         if view is None:
             return

@@ -16,7 +16,10 @@ from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlmodel import Session, col
 
 from saas_app.core import library, ratelimit
+from saas_app.core.campaigns import CampaignStatus, EnrollmentState
 from saas_app.core.message_values import MessageFacts, payment_link, placeholder_values
+from saas_app.core.messages import PENDING, MessageKind, MessageStatus, SendOutcome
+from saas_app.core.reminders import EXPLANATION, held_status, reason_not_to_send
 from saas_app.core.schedule import next_send_time
 from saas_app.core.templates import RenderError, Variant, render
 from saas_app.models import (
@@ -31,7 +34,7 @@ from saas_app.models import (
     TemplateVariant,
     WhatsAppAccount,
 )
-from saas_app.services import campaigns, outbound, whatsapp
+from saas_app.services import outbound, reminders, whatsapp
 from saas_app.services.cadences import rules_for
 from saas_app.whatsapp.errors import TEMPLATE_STATUS_OF
 from saas_app.whatsapp.templates import UTILITY_TTL
@@ -52,11 +55,6 @@ LATE = timedelta(minutes=5)
 TEMPLATE_RECHECK = timedelta(hours=1)
 _UNSENDABLE_TEMPLATE = ("paused", "disabled")
 _TEMPLATE_CODES = {str(code) for code in TEMPLATE_STATUS_OF}
-_STOPPED_INVOICE = {
-    "paid": "the invoice was paid",
-    "disputed": "the invoice is disputed",
-    "written_off": "the invoice was written off",
-}
 _TABLE = Message.__table__  # type: ignore[attr-defined]
 
 
@@ -100,11 +98,11 @@ class Claimed:
 
 @dataclass(frozen=True)
 class Result:
-    """What became of one send. `outcome`: sent, failed, retry, uncertain, pause_account, pause_template."""
+    """What became of one send."""
 
     message_id: int
     org_id: int
-    outcome: str
+    outcome: SendOutcome
     wamid: str = ""
     code: str = ""
     reason: str = ""
@@ -133,8 +131,11 @@ def claim(session: Session, now: datetime, limit: int) -> Claimed:
     won = set(
         session.execute(
             update(Message)
-            .where(col(Message.id).in_([i for ids in chosen.values() for i in ids]), col(Message.status) == "scheduled")
-            .values(status="sending", lease_until=now + LEASE, attempts=col(Message.attempts) + 1)
+            .where(
+                col(Message.id).in_([i for ids in chosen.values() for i in ids]),
+                col(Message.status) == MessageStatus.SCHEDULED,
+            )
+            .values(status=MessageStatus.SENDING, lease_until=now + LEASE, attempts=col(Message.attempts) + 1)
             .returning(col(Message.id))
             .execution_options(synchronize_session=False)
         ).scalars()
@@ -172,9 +173,9 @@ def _candidates(session: Session, now: datetime, limit: int) -> Any:
         .join(account, (account.c.org_id == _TABLE.c.org_id) & (account.c.paused_reason == ""))
         .outerjoin(campaign, campaign.c.id == _TABLE.c.campaign_id)
         .where(
-            _TABLE.c.status == "scheduled",
+            _TABLE.c.status == MessageStatus.SCHEDULED,
             _TABLE.c.scheduled_at <= now,
-            or_(_TABLE.c.campaign_id.is_(None), campaign.c.status == "running"),
+            or_(_TABLE.c.campaign_id.is_(None), campaign.c.status == CampaignStatus.RUNNING),
             or_(account.c.next_send_slot.is_(None), account.c.next_send_slot < horizon),
         )
         .order_by(_TABLE.c.scheduled_at)
@@ -256,9 +257,9 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
     account_ids: set[int] = set()
     cadences: dict[int, Cadence] = {}
     for row in rows:
-        if row.enrollment_state == "paused":  # paused after planning: the step is planned again later
+        if row.enrollment_state == EnrollmentState.PAUSED:  # paused after planning: the step is planned again later
             paused_enrollments.append(row.enrollment_id)
-            held.append({"b_id": row.id, "b_status": "scheduled", "reason": "", "b_failed_at": None})
+            held.append({"b_id": row.id, "b_status": MessageStatus.SCHEDULED, "reason": "", "b_failed_at": None})
             continue
         status, reason = _stop_reason(row, now)
         if status:
@@ -266,7 +267,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             continue
         if _window_closed(session, row, now, cadences):  # the worker was down: plan it for the next window
             paused_enrollments.append(row.enrollment_id)
-            held.append({"b_id": row.id, "b_status": "scheduled", "reason": "", "b_failed_at": None})
+            held.append({"b_id": row.id, "b_status": MessageStatus.SCHEDULED, "reason": "", "b_failed_at": None})
             continue
         if waiting := _template_unavailable(row):
             postponed.append({"b_id": row.id, "reason": waiting, "b_at": now + TEMPLATE_RECHECK})
@@ -275,7 +276,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             outgoing = _outgoing(row, now, send_at[row.id])
         except RenderError as problem:
             reason = f"the template cannot be filled in: {problem}"
-            held.append({"b_id": row.id, "b_status": "failed", "reason": reason, "b_failed_at": now})
+            held.append({"b_id": row.id, "b_status": MessageStatus.FAILED, "reason": reason, "b_failed_at": now})
             continue
         claimed.messages.append(outgoing)
         account_ids.add(row.account_id)
@@ -290,7 +291,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             .values(text=bindparam("b_text"), parameters=bindparam("b_parameters")),
             rendered,
         )
-    campaigns.unplan(session, paused_enrollments)
+    reminders.unplan(session, paused_enrollments)
     claimed.held_back = len(held) + len(postponed) - len(paused_enrollments)
     claimed.accounts = _accounts(session, account_ids)
     return claimed
@@ -298,29 +299,34 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
 
 def _stop_reason(row: Any, now: datetime) -> tuple[str, str]:
     """Why this message must not go now: (status, reason), or ("", "") to send it."""
-    if row.opted_out_at is not None and row.kind != "opt_out_confirmation":  # confirming it is the one exception
-        return "cancelled", "the debtor opted out"
-    if row.kind == "document" and not row.document_url:
-        return "failed", "the invoice has no document link any more"
+    stop = reason_not_to_send(
+        invoice_status=row.invoice_status,
+        opted_in=row.opted_in_at is not None,
+        opted_out=row.opted_out_at is not None,
+        kind=row.kind,
+    )
+    if stop is not None:
+        return held_status(stop), EXPLANATION[stop]
+    if row.kind == MessageKind.DOCUMENT and not row.document_url:
+        return MessageStatus.FAILED, "the invoice has no document link any more"
     if row.template_id is None:  # a reply or a document inside the debtor's 24-hour window: they wrote first
         return "", ""
-    if row.opted_in_at is None:
-        return "skipped", "no opt-in recorded for this debtor"
-    if row.invoice_status in _STOPPED_INVOICE:
-        return "cancelled", _STOPPED_INVOICE[row.invoice_status]
-    if row.enrollment_state in ("stopped", "done"):
-        return "cancelled", "the campaign stopped for this invoice"
+    if row.enrollment_state in (EnrollmentState.STOPPED, EnrollmentState.DONE):
+        return MessageStatus.CANCELLED, "the campaign stopped for this invoice"
     if row.body is None:
-        return "failed", f"the template has no {row.language or 'language'} version"
-    if row.kind == "reminder" and now - row.scheduled_at > UTILITY_TTL:  # a backlog: its news is stale
+        return MessageStatus.FAILED, f"the template has no {row.language or 'language'} version"
+    if row.kind == MessageKind.REMINDER and now - row.scheduled_at > UTILITY_TTL:  # a backlog: its news is stale
         hours = int(UTILITY_TTL.total_seconds() // 3600)
-        return "expired", f"not sent in time: it was due at {row.scheduled_at:%Y-%m-%d %H:%M} UTC, over {hours} h ago"
+        return (
+            MessageStatus.EXPIRED,
+            f"not sent in time: it was due at {row.scheduled_at:%Y-%m-%d %H:%M} UTC, over {hours} h ago",
+        )
     return "", ""
 
 
 def _window_closed(session: Session, row: Any, now: datetime, cadences: dict[int, Cadence]) -> bool:
     """A reminder claimed well after its time may no longer be inside the debtor's send window."""
-    if row.kind != "reminder" or row.cadence_id is None or now - row.scheduled_at <= LATE:
+    if row.kind != MessageKind.REMINDER or row.cadence_id is None or now - row.scheduled_at <= LATE:
         return False
     if row.cadence_id not in cadences:
         cadence = session.get(Cadence, row.cadence_id)
@@ -342,7 +348,7 @@ def _template_unavailable(row: Any) -> str:
 
 def _outgoing(row: Any, now: datetime, send_at: float) -> Outgoing:
     if row.template_id is None:
-        document = (row.document_url, f"{row.number}.pdf") if row.kind == "document" else None
+        document = (row.document_url, f"{row.number}.pdf") if row.kind == MessageKind.DOCUMENT else None
         return Outgoing(
             row.id,
             row.org_id,
@@ -402,7 +408,7 @@ def _hold(session: Session, held: list[dict[str, Any]], now: datetime) -> None:
         return
     session.connection().execute(
         update(_TABLE)
-        .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == "sending")
+        .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == MessageStatus.SENDING)
         .values(
             status=bindparam("b_status"),
             error_message=bindparam("reason"),
@@ -419,9 +425,9 @@ def _postpone(session: Session, postponed: list[dict[str, Any]]) -> None:
         return
     session.connection().execute(
         update(_TABLE)
-        .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == "sending")
+        .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == MessageStatus.SENDING)
         .values(
-            status="scheduled",
+            status=MessageStatus.SCHEDULED,
             scheduled_at=bindparam("b_at"),
             error_message=bindparam("reason"),
             lease_until=None,
@@ -432,7 +438,7 @@ def _postpone(session: Session, postponed: list[dict[str, Any]]) -> None:
 
 
 def _failed_at(status: str, now: datetime) -> datetime | None:
-    return now if status == "failed" else None
+    return now if status == MessageStatus.FAILED else None
 
 
 def _accounts(session: Session, ids: set[int]) -> dict[int, Account]:
@@ -485,13 +491,13 @@ def _announce(session: Session, results: list[Result], now: datetime) -> None:
 
 def record(session: Session, results: list[Result], now: datetime) -> None:
     """Write a batch of send results; commits. A row a webhook already moved on keeps its status."""
-    by_outcome: dict[str, list[Result]] = {}
+    by_outcome: dict[SendOutcome, list[Result]] = {}
     for result in results:
         by_outcome.setdefault(result.outcome, []).append(result)
     connection = session.connection()
-    sending = _TABLE.c.status == "sending"
+    sending = _TABLE.c.status == MessageStatus.SENDING
     mine = _TABLE.c.id == bindparam("b_id")
-    if sent := by_outcome.get("sent"):
+    if sent := by_outcome.get(SendOutcome.SENT):
         connection.execute(
             update(_TABLE)
             .where(mine)
@@ -500,18 +506,19 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
                 lease_until=None,
                 sent_at=func.coalesce(_TABLE.c.sent_at, bindparam("now")),
                 status=case(
-                    (or_(_TABLE.c.status == "sending", _TABLE.c.status == "scheduled"), "sent"),
+                    # Not in_(): an executemany takes no expanding parameter.
+                    (or_(*(_TABLE.c.status == pending for pending in PENDING)), MessageStatus.SENT),
                     else_=_TABLE.c.status,
                 ),
             ),
             [{"b_id": r.message_id, "b_wamid": r.wamid, "now": now} for r in sent],
         )
-    if failed := by_outcome.get("failed"):
+    if failed := by_outcome.get(SendOutcome.FAILED):
         connection.execute(
             update(_TABLE)
             .where(mine, sending)
             .values(
-                status="failed",
+                status=MessageStatus.FAILED,
                 lease_until=None,
                 failed_at=now,
                 error_code=bindparam("code"),
@@ -519,13 +526,17 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
             ),
             [{"b_id": r.message_id, "code": r.code[:20], "reason": r.reason[:500]} for r in failed],
         )
-    again = by_outcome.get("retry", []) + by_outcome.get("pause_account", []) + by_outcome.get("pause_template", [])
+    again = [
+        r
+        for o in (SendOutcome.RETRY, SendOutcome.PAUSE_ACCOUNT, SendOutcome.PAUSE_TEMPLATE)
+        for r in by_outcome.get(o, [])
+    ]
     if again:
         connection.execute(
             update(_TABLE)
             .where(mine, sending)
             .values(
-                status="scheduled",
+                status=MessageStatus.SCHEDULED,
                 lease_until=None,
                 scheduled_at=bindparam("at"),
                 error_code=bindparam("code"),
@@ -536,16 +547,16 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
                 for r in again
             ],
         )
-    if uncertain := by_outcome.get("uncertain"):
+    if uncertain := by_outcome.get(SendOutcome.UNCERTAIN):
         # Maybe sent: the lease runs out now and the webhook grace starts (see recover).
         connection.execute(
             update(_TABLE).where(mine, sending).values(lease_until=now, error_message=bindparam("reason")),
             [{"b_id": r.message_id, "reason": r.reason[:500]} for r in uncertain],
         )
-    for result in by_outcome.get("pause_account", []):
+    for result in by_outcome.get(SendOutcome.PAUSE_ACCOUNT, []):
         pause_account(session, result.org_id, result.reason)
-    _mark_paused_templates(session, by_outcome.get("pause_template", []), now)
-    _announce(session, (by_outcome.get("sent") or []) + (by_outcome.get("failed") or []), now)
+    _mark_paused_templates(session, by_outcome.get(SendOutcome.PAUSE_TEMPLATE, []), now)
+    _announce(session, (by_outcome.get(SendOutcome.SENT) or []) + (by_outcome.get(SendOutcome.FAILED) or []), now)
     session.commit()
 
 
@@ -580,9 +591,9 @@ def recover(session: Session, now: datetime, grace: timedelta = WEBHOOK_GRACE) -
     """Messages whose worker vanished and for which Meta never confirmed anything go back to the queue."""
     result = session.execute(
         update(Message)
-        .where(col(Message.status) == "sending", col(Message.lease_until) < now - grace)
+        .where(col(Message.status) == MessageStatus.SENDING, col(Message.lease_until) < now - grace)
         .values(
-            status="scheduled",
+            status=MessageStatus.SCHEDULED,
             lease_until=None,
             error_message="sent again: the worker stopped and WhatsApp never confirmed the first try",
         )

@@ -19,9 +19,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from saas_app import db
-from saas_app.core.invoices import STOPPING
+from saas_app.core.campaigns import CampaignStatus, EnrollmentState
 from saas_app.core.languages import pick_language
+from saas_app.core.messages import PENDING, MessageStatus
 from saas_app.core.pacing import DAY, Ledger
+from saas_app.core.reminders import EXPLANATION, StopReason, reason_not_to_send
 from saas_app.core.schedule import SendRules, first_step, next_send_time
 from saas_app.models import (
     Cadence,
@@ -36,10 +38,10 @@ from saas_app.models import (
 )
 from saas_app.services.cadences import language_chain, rules_for, steps_of
 
-PENDING = ("scheduled", "sending")
-NOT_COUNTED = ("cancelled", "skipped", "failed", "expired")  # for spacing and the weekly cap
+S = MessageStatus
+NOT_COUNTED = (S.CANCELLED, S.SKIPPED, S.FAILED, S.EXPIRED)  # for spacing and the weekly cap
 # What Meta counts toward the messaging limit: templates on their way or arrived.
-REACHING = ("scheduled", "sending", "sent", "delivered", "read")
+REACHING = (S.SCHEDULED, S.SENDING, S.SENT, S.DELIVERED, S.READ)
 
 # Flat, distinct labels: each row is read by attribute, with no per-row object to build.
 COLUMNS: tuple[Any, ...] = (
@@ -213,7 +215,7 @@ def plan_all(
 
 def _window_end(session: Session, batch: int, org_id: int | None, after_id: int) -> int | None:
     """The id that closes the next window of `batch` active enrollments: an index range, never a scan."""
-    ids = select(Enrollment.id).where(col(Enrollment.state) == "active", col(Enrollment.id) > after_id)
+    ids = select(Enrollment.id).where(col(Enrollment.state) == EnrollmentState.ACTIVE, col(Enrollment.id) > after_id)
     if org_id is not None:
         ids = ids.where(col(Enrollment.org_id) == org_id)
     window = ids.order_by(col(Enrollment.id)).limit(batch).subquery()
@@ -233,8 +235,8 @@ def _due_enrollments(org_id: int | None, after_id: int, last_id: int) -> Any:
         .where(
             col(Enrollment.id) > after_id,
             col(Enrollment.id) <= last_id,
-            col(Enrollment.state) == "active",
-            col(Campaign.status) == "running",
+            col(Enrollment.state) == EnrollmentState.ACTIVE,
+            col(Campaign.status) == CampaignStatus.RUNNING,
             ~pending,
         )
         .order_by(col(Enrollment.id))
@@ -257,33 +259,40 @@ def _plan_batch(
     others = _debtor_schedule(session, rows, after_id, last_id, now)
     messages: list[tuple[Any, ...]] = []
     finished: list[int] = []
-    stopped: dict[str, list[int]] = defaultdict(list)
+    stopped: dict[StopReason, list[int]] = defaultdict(list)
     advanced: dict[tuple[int, int], list[int]] = defaultdict(list)  # (from, to) -> enrollment ids
     for row in rows:
         steps = lookups.steps_of(row.cadence_id)
-        if row.invoice_status in STOPPING or row.opted_out_at is not None:
-            stopped["opted_out" if row.opted_out_at else row.invoice_status].append(row.enrollment_id)
+        reason = reason_not_to_send(
+            invoice_status=row.invoice_status,
+            opted_in=row.opted_in_at is not None,
+            opted_out=row.opted_out_at is not None,
+        )
+        if reason is not None and reason != StopReason.NO_CONSENT:
+            stopped[reason].append(row.enrollment_id)
             continue
         position = _resume_position(row, lookups.offsets[row.cadence_id])
         if position >= len(steps):
             finished.append(row.enrollment_id)
             continue
-        message = _message_row(row, steps[position], lookups, others)
+        message = _message_row(row, steps[position], lookups, others, reason)
         messages.append(message)
-        if message[_STATUS] == "scheduled":
+        if message[_STATUS] == MessageStatus.SCHEDULED:
             others[row.debtor_id].append(message[_SCHEDULED_AT])
-        if row.opted_in_at is None:
+        if reason == StopReason.NO_CONSENT:
             # Without consent no step may go out: say so once and stop, rather than skip every step.
-            stopped["no_consent"].append(row.enrollment_id)
+            stopped[reason].append(row.enrollment_id)
             continue
         advanced[(row.next_step, position + 1)].append(row.enrollment_id)
     _insert_ignoring_duplicates(session, messages)
     _advance(session, advanced)
     if finished:
-        session.execute(update(Enrollment).where(col(Enrollment.id).in_(finished)).values(state="done"))
+        session.execute(update(Enrollment).where(col(Enrollment.id).in_(finished)).values(state=EnrollmentState.DONE))
     for reason, ids in stopped.items():
         session.execute(
-            update(Enrollment).where(col(Enrollment.id).in_(ids)).values(state="stopped", stop_reason=reason)
+            update(Enrollment)
+            .where(col(Enrollment.id).in_(ids))
+            .values(state=EnrollmentState.STOPPED, stop_reason=reason)
         )
     return len(messages), last_id
 
@@ -447,14 +456,16 @@ def _debtor_schedule(
     return times
 
 
-def _message_row(row: Any, step: CadenceStep, lookups: _Lookups, others: dict[int, list[datetime]]) -> tuple[Any, ...]:
+def _message_row(
+    row: Any, step: CadenceStep, lookups: _Lookups, others: dict[int, list[datetime]], held: StopReason | None
+) -> tuple[Any, ...]:
     """The message for this enrollment's step, in _NAMES' order: scheduled, or skipped with the reason."""
     now = lookups.now
     language = lookups.language(row.locale, step.template_id, row.org_id)
-    if row.opted_in_at is None:
-        status, at, reason = "skipped", now, "no opt-in recorded for this debtor"
+    if held is not None:
+        status, at, reason = S.SKIPPED, now, EXPLANATION[held]
     elif language is None:
-        status, at, reason = "skipped", now, f"the template has no variant for {row.locale}"
+        status, at, reason = S.SKIPPED, now, f"the template has no variant for {row.locale}"
     else:
         target = row.due_on + timedelta(days=step.offset_days)
         not_before = now
@@ -466,9 +477,9 @@ def _message_row(row: Any, step: CadenceStep, lookups: _Lookups, others: dict[in
         if when is not None and ledger is not None:
             when = _paced(row, target, not_before, when, ledger, lookups, others)
         if when is None:
-            status, at, reason = "skipped", now, "no allowed send time in the next 120 days"
+            status, at, reason = S.SKIPPED, now, "no allowed send time in the next 120 days"
         else:
-            status, at, reason = "scheduled", when, ""
+            status, at, reason = S.SCHEDULED, when, ""
     return (
         row.org_id,
         row.campaign_id,
