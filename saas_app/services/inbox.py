@@ -15,7 +15,7 @@ from saas_app.services import audit, reminders, whatsapp
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import NotFound, ServiceError
 from saas_app.services.paging import Slice, keyset
-from saas_app.whatsapp.client import CloudError
+from saas_app.whatsapp.client import CloudClient, CloudError
 
 # WhatsApp's customer service window: free text only this long after the debtor's last message.
 SERVICE_WINDOW = timedelta(hours=24)
@@ -253,20 +253,24 @@ def mark_handled(session: Session, ctx: OrgContext, debtor_id: int, now: datetim
     return len(waiting)
 
 
-async def mark_read(session: Session, ctx: OrgContext, debtor_id: int, http: httpx.AsyncClient) -> bool:
+async def mark_read(
+    transaction: whatsapp.Transactions, ctx: OrgContext, debtor_id: int, http: httpx.AsyncClient
+) -> bool:
     """Blue ticks for the debtor: their latest message was seen by a person. False if WhatsApp refused."""
     ctx.require(Action.COLLECT)
-    _debtor(session, ctx, debtor_id)
-    latest = session.exec(
-        select(InboundMessage.wamid)
-        .where(InboundMessage.org_id == ctx.org_id, InboundMessage.debtor_id == debtor_id)
-        .order_by(col(InboundMessage.received_at).desc())
-    ).first()
-    account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
-    if latest is None or account is None:
+    with transaction() as session:  # closed before Meta is called
+        _debtor(session, ctx, debtor_id)
+        latest = session.exec(
+            select(InboundMessage.wamid)
+            .where(InboundMessage.org_id == ctx.org_id, InboundMessage.debtor_id == debtor_id)
+            .order_by(col(InboundMessage.received_at).desc())
+        ).first()
+        account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
+        endpoint = whatsapp.endpoint_of(account) if account is not None else None
+    if latest is None or endpoint is None:
         return False
     try:
-        await whatsapp.client_for(account, http).mark_read(latest)
+        await CloudClient(endpoint, http).mark_read(latest)
     except CloudError:
         return False  # nothing for the person to do: the conversation reads the same
     return True

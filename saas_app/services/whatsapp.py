@@ -1,6 +1,8 @@
 """An organization's WhatsApp Business account: connect it, and read it back without its secrets."""
 
 import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +27,9 @@ from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint
 from saas_app.whatsapp.errors import Action as ErrorAction
 
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
+# Opens one transaction (db.session_scope). What calls Meta reads in one, calls with none open (an
+# answer can take seconds, a connection held that long starves the pool), then writes in another.
+Transactions = Callable[[], AbstractContextManager[Session]]
 
 
 @dataclass(frozen=True)
@@ -243,28 +248,45 @@ def _own_account(session: Session, ctx: OrgContext) -> WhatsAppAccount:
     return account
 
 
-def client_for(account: WhatsAppAccount, http: httpx.AsyncClient) -> CloudClient:
-    endpoint = Endpoint(account.api_base_url, account.api_version, account.phone_number_id, access_token(account))
-    return CloudClient(endpoint, http)
+def endpoint_of(account: WhatsAppAccount) -> Endpoint:
+    """Where and how to reach Meta for this account, as plain values that outlive the transaction."""
+    return Endpoint(account.api_base_url, account.api_version, account.phone_number_id, access_token(account))
 
 
-async def test_connection(session: Session, ctx: OrgContext, http: httpx.AsyncClient) -> ConnectionCheck:
-    """Read the number's details from Meta; its messaging limit is kept, as Meta says it now."""
+@dataclass(frozen=True)
+class _Reach:
+    """What a call to Meta needs of the account, read before the call."""
+
+    endpoint: Endpoint
+    waba_id: str
+
+
+def _reach(transaction: Transactions, ctx: OrgContext) -> _Reach:
     ctx.require(Action.MANAGE_SETTINGS)
-    account = _own_account(session, ctx)
+    with transaction() as session:
+        account = _own_account(session, ctx)
+        return _Reach(endpoint_of(account), account.waba_id)
+
+
+async def test_connection(transaction: Transactions, ctx: OrgContext, http: httpx.AsyncClient) -> ConnectionCheck:
+    """Read the number's details from Meta; its messaging limit is kept, as Meta says it now."""
+    reach = _reach(transaction, ctx)
     try:
-        details = await client_for(account, http).phone_number()
+        details = await CloudClient(reach.endpoint, http).phone_number()
     except CloudError as failure:
         return ConnectionCheck(ok=False, problem=failure.verdict.reason)
     limit = MESSAGING_TIERS.get(str(details.get("whatsapp_business_manager_messaging_limit", "")).upper())
-    account.display_number = str(details.get("display_phone_number", account.display_number))[:30]
-    if limit is not None:
-        _set_messaging_limit(session, account, limit, was=account.messaging_limit)
-    session.add(account)
+    with transaction() as session:
+        account = _own_account(session, ctx)
+        account.display_number = str(details.get("display_phone_number", account.display_number))[:30]
+        if limit is not None:
+            _set_messaging_limit(session, account, limit, was=account.messaging_limit)
+        session.add(account)
+        display_number = account.display_number
     return ConnectionCheck(
         ok=True,
         verified_name=str(details.get("verified_name", "")),
-        display_number=account.display_number,
+        display_number=display_number,
         quality=str(details.get("quality_rating", "")),
         messaging_limit=limit,
     )
@@ -280,25 +302,25 @@ def _our_variants(session: Session, org_id: int) -> list[tuple[Template, Templat
     return [(template, variant) for template, variant in rows]
 
 
-async def sync_templates(session: Session, ctx: OrgContext, http: httpx.AsyncClient) -> list[RemoteTemplate]:
+async def sync_templates(transaction: Transactions, ctx: OrgContext, http: httpx.AsyncClient) -> list[RemoteTemplate]:
     """The WABA's templates with Meta's status; ours take that status (approved, paused, ...)."""
-    ctx.require(Action.MANAGE_SETTINGS)
-    account = _own_account(session, ctx)
-    if not account.waba_id:
+    reach = _reach(transaction, ctx)
+    if not reach.waba_id:
         raise ServiceError(N_("Add the WhatsApp Business Account ID to list its templates."), field="waba_id")
     try:
-        remote = await client_for(account, http).templates(account.waba_id)
+        remote = await CloudClient(reach.endpoint, http).templates(reach.waba_id)
     except CloudError as failure:
         raise ServiceError(failure.verdict.reason) from failure
     statuses = {(str(t.get("name")), str(t.get("language"))): str(t.get("status", "")).upper() for t in remote}
     ours: set[tuple[str, str]] = set()
-    for template, variant in _our_variants(session, ctx.org_id):
-        name = variant.whatsapp_name or template_format.meta_name(template.key)
-        ours.add((name, variant.language))
-        status = template_format.STATUSES.get(statuses.get((name, variant.language), ""))
-        if status is not None and status != variant.status:
-            variant.whatsapp_name, variant.status, variant.updated_at = name, status, utcnow()
-            session.add(variant)
+    with transaction() as session:
+        for template, variant in _our_variants(session, ctx.org_id):
+            name = variant.whatsapp_name or template_format.meta_name(template.key)
+            ours.add((name, variant.language))
+            status = template_format.STATUSES.get(statuses.get((name, variant.language), ""))
+            if status is not None and status != variant.status:
+                variant.whatsapp_name, variant.status, variant.updated_at = name, status, utcnow()
+                session.add(variant)
     return sorted(
         (
             RemoteTemplate(name, language, status, (name, language) in ours)
@@ -314,28 +336,38 @@ class Submitted:
     refused: list[tuple[str, str, str]]  # name, language, Meta's reason
 
 
-async def submit_templates(session: Session, ctx: OrgContext, http: httpx.AsyncClient) -> Submitted:
+async def submit_templates(transaction: Transactions, ctx: OrgContext, http: httpx.AsyncClient) -> Submitted:
     """Send Meta every draft of ours (UTILITY, with example values) for approval; they become pending."""
-    ctx.require(Action.MANAGE_SETTINGS)
-    account = _own_account(session, ctx)
-    if not account.waba_id:
+    reach = _reach(transaction, ctx)
+    if not reach.waba_id:
         raise ServiceError(N_("Add the WhatsApp Business Account ID to submit templates."), field="waba_id")
-    client, sent, refused = client_for(account, http), 0, []
-    for template, variant in _our_variants(session, ctx.org_id):
-        if variant.status != "draft":
-            continue
-        name = template_format.meta_name(template.key)
-        body = template_format.submission(name, variant.language, template_variant(variant))
+    with transaction() as session:
+        drafts = [
+            (variant.id, template_format.meta_name(template.key), variant.language, template_variant(variant))
+            for template, variant in _our_variants(session, ctx.org_id)
+            if variant.status == "draft"
+        ]
+    client = CloudClient(reach.endpoint, http)
+    accepted: list[tuple[int | None, str, str]] = []  # variant id, Meta name, our status
+    refused: list[tuple[str, str, str]] = []
+    for variant_id, name, language, content in drafts:
         try:
-            answer = await client.submit_template(account.waba_id, body)
+            answer = await client.submit_template(reach.waba_id, template_format.submission(name, language, content))
         except CloudError as failure:
-            refused.append((name, variant.language, failure.verdict.reason))
+            refused.append((name, language, failure.verdict.reason))
             if failure.verdict.action == ErrorAction.PAUSE_ACCOUNT:
                 break  # a bad token fails every one of them the same way
             continue
-        variant.whatsapp_name, variant.updated_at = name, utcnow()
-        variant.status = template_format.STATUSES.get(str(answer.get("status", "PENDING")).upper(), "pending")
-        session.add(variant)
-        sent += 1
-    audit.record_for(ctx, session, "whatsapp.templates_submitted", target_type="whatsapp_account", sent=sent)
-    return Submitted(sent, refused)
+        accepted.append(
+            (variant_id, name, template_format.STATUSES.get(str(answer.get("status", "PENDING")).upper(), "pending"))
+        )
+    with transaction() as session:
+        for variant_id, name, status in accepted:
+            variant = session.get(TemplateVariant, variant_id)
+            if variant is not None:
+                variant.whatsapp_name, variant.status, variant.updated_at = name, status, utcnow()
+                session.add(variant)
+        audit.record_for(
+            ctx, session, "whatsapp.templates_submitted", target_type="whatsapp_account", sent=len(accepted)
+        )
+    return Submitted(len(accepted), refused)

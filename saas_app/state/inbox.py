@@ -142,9 +142,8 @@ class InboxState(SessionState):
                 context, debtor_id = self._context(Action.COLLECT), parse_id(self.selected)
             except ServiceError:
                 return
-        with session_scope() as session:
-            async with httpx.AsyncClient(timeout=10.0) as http:
-                await inbox.mark_read(session, context, debtor_id, http)
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            await inbox.mark_read(session_scope, context, debtor_id, http)
 
     @rx.event
     @guarded

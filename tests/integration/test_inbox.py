@@ -7,6 +7,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
+from saas_app.db import session_scope
 from saas_app.models import Debtor, Invoice, Message
 from saas_app.services import inbox, webhooks, whatsapp
 from saas_app.services.errors import NotFound, PermissionDenied, ServiceError
@@ -68,8 +69,9 @@ def test_a_reply_becomes_a_conversation_a_person_answers_in_the_window(session: 
 
     async def mark_read(context) -> bool:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_simulator(state))) as http:
-            return await inbox.mark_read(session, context, debtor.id or 0, http)
+            return await inbox.mark_read(session_scope, context, debtor.id or 0, http)
 
+    session.commit()  # the service reads in a transaction of its own
     assert run(mark_read(ctx))
     assert state.read_receipts == ["wamid.IN1"], "the debtor sees blue ticks on their message"
     with pytest.raises(PermissionDenied):

@@ -200,7 +200,7 @@ def test_a_phone_that_stays_off_expires_the_reminder_after_its_time_to_live(
 
     async def submit() -> None:  # our submission, as Meta gets it: with the time-to-live
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_simulator(state))) as http:
-            client = whatsapp.client_for(account, http)
+            client = CloudClient(whatsapp.endpoint_of(account), http)
             ours = Variant(body=variant.body, header=variant.header, footer=variant.footer)
             await client.submit_template(account.waba_id, submission(template.key, "en", ours))
 

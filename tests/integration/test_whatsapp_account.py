@@ -1,11 +1,14 @@
 """The settings page's WhatsApp buttons, through the services, against the simulator in process."""
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
+from saas_app.db import session_scope
 from saas_app.models import TemplateVariant, WhatsAppAccount
 from saas_app.services import webhooks, whatsapp
 from saas_app.services.errors import PermissionDenied
@@ -21,11 +24,16 @@ def simulator() -> SimulatorState:
 
 
 def call(simulator: SimulatorState, action, session: Session, ctx):
+    """Run a service that calls Meta as the page does: in transactions of its own, none open during the call."""
+
     async def go():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_simulator(simulator))) as http:
-            return await action(session, ctx, http)
+            return await action(session_scope, ctx, http)
 
-    return run(go())
+    session.commit()  # what the test wrote is there for the service's own transactions
+    result = run(go())
+    session.expire_all()  # and what the service wrote is read afresh
+    return result
 
 
 def test_test_connection_reads_the_number_and_its_messaging_limit(session: Session, simulator) -> None:
@@ -89,3 +97,39 @@ def test_our_drafts_are_submitted_with_examples_and_approved_by_webhook(session:
     assert {(t.status, t.ours) for t in listed} == {("APPROVED", True)}
     assert len(listed) == 115
     assert call(simulator, whatsapp.submit_templates, session, ctx).sent == 0, "nothing left to submit"
+
+
+def test_no_transaction_is_open_while_meta_answers(session: Session, simulator) -> None:
+    """Meta can take seconds: a database connection held that long would starve the others."""
+    _, ctx = sign_up(session)
+    session.commit()
+    open_now = 0
+    seen: list[int] = []  # transactions open when each request reached Meta
+
+    @contextmanager
+    def counted() -> Iterator[Session]:
+        nonlocal open_now
+        open_now += 1
+        try:
+            with session_scope() as transaction:
+                yield transaction
+        finally:
+            open_now -= 1
+
+    class Watching(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.ASGITransport(app=create_simulator(simulator))
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append(open_now)
+            return await self.inner.handle_async_request(request)
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=Watching()) as http:
+            assert (await whatsapp.test_connection(counted, ctx, http)).ok
+            assert (await whatsapp.submit_templates(counted, ctx, http)).sent > 0
+            assert await whatsapp.sync_templates(counted, ctx, http)
+
+    run(go())
+    assert len(seen) > 3
+    assert set(seen) == {0}

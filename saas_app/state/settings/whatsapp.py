@@ -149,9 +149,9 @@ class WhatsAppSettingsState(SessionState):
         if context is None:
             return
         try:
+            async with httpx.AsyncClient(timeout=API_TIMEOUT) as http:
+                check = await whatsapp.test_connection(session_scope, context, http)
             with session_scope() as session:
-                async with httpx.AsyncClient(timeout=API_TIMEOUT) as http:
-                    check = await whatsapp.test_connection(session, context, http)
                 view = whatsapp.get_account(session, context)
         except ServiceError as error:
             async with self:
@@ -192,12 +192,11 @@ class WhatsAppSettingsState(SessionState):
         if context is None:
             return
         try:
-            with session_scope() as session:
-                async with httpx.AsyncClient(timeout=API_TIMEOUT) as http:
-                    result = await action(session, context, http)
-                    listed = (
-                        result if isinstance(result, list) else await whatsapp.sync_templates(session, context, http)
-                    )
+            async with httpx.AsyncClient(timeout=API_TIMEOUT) as http:
+                result = await action(session_scope, context, http)
+                listed = (
+                    result if isinstance(result, list) else await whatsapp.sync_templates(session_scope, context, http)
+                )
         except ServiceError as error:
             async with self:
                 self.busy, self.templates_text = False, self._translate(error)
