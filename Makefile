@@ -102,7 +102,7 @@ test-fast: install
 # Nightly: the property tests with twenty times the examples, fresh random ones each run (tests/properties.py).
 # What it finds goes into the test as an explicit @example, so that `make test` keeps finding it.
 test-deep: install
-	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -m "not browser" tests/unit tests/integration/test_engine_properties.py
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -m "not browser" tests/unit tests/integration/worker/test_engine_properties.py
 
 clean:
 	rm -rf .web .states .secrets $(VENV) .tools cobro.db*

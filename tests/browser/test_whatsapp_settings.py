@@ -16,7 +16,7 @@ from saas_app.whatsapp.simulator import Behaviour, SimulatorState
 from saas_app.worker import outbox
 from tests.browser.conftest import RunningApp, running_app
 from tests.browser.test_signup_and_team import sign_up
-from tests.integration.test_worker_crash import SimulatorServer
+from tests.integration.worker.test_crash import SimulatorServer
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,9 @@
-from pathlib import Path
-
 import pytest
 from sqlmodel import Session
 
 from saas_app import cli
 from saas_app.services import accounts, api_keys, organizations
+from tests import DATA
 
 
 def test_seed_demo_creates_a_working_login_once(session: Session, capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,7 +80,7 @@ def test_import_reports_bad_rows_and_writes_only_when_accepted(
 
     from saas_app.models import Invoice
 
-    data = Path(__file__).resolve().parent.parent / "data"
+    data = DATA
     assert (
         cli.main(
             ["create-org", "--name", "Loja Azul", "--owner-email", "dono@loja.com.br", "--password", "senha-muito-boa"]
@@ -117,7 +116,7 @@ def test_import_then_a_campaign_on_the_standard_cadence_and_its_schedule(
     # The day the sample file's dates were written around: on the real clock the file ages, and by
     # mid-2027 every invoice would be past its cadence's last step, with nothing left to expect.
     monkeypatch.setattr(cli, "utcnow", lambda: datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
-    data = Path(__file__).resolve().parent.parent / "data"
+    data = DATA
     cli.main(["create-org", "--name", "Loja Azul", "--owner-email", "dono@loja.com.br", "--password", "senha-boa-123"])
     org = organizations.find_by_slug(session, "loja-azul")
     org.country, org.currency, org.default_locale, org.timezone = "BR", "BRL", "pt_BR", "America/Sao_Paulo"
@@ -219,7 +218,7 @@ def test_the_demo_campaign_moves_by_itself_with_the_worker_and_the_simulator(
     from saas_app.whatsapp.simulator import Behaviour, SimulatorState, post_due
     from saas_app.worker import planner
     from tests.aio import run
-    from tests.integration.test_worker import send_all
+    from tests.integration.worker.test_dispatcher import send_all
 
     assert cli.main(["seed-demo"]) == 0
     now = datetime.now(UTC)

@@ -23,7 +23,7 @@ from saas_app.whatsapp.webhooks import signature_of
 from saas_app.worker import planner
 from tests.aio import run
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
-from tests.integration.test_collections import NOW
+from tests.integration.services.test_collections import NOW
 
 SECRET = "meta-app-secret"
 

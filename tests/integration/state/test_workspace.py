@@ -20,7 +20,7 @@ from saas_app.state.campaigns import CampaignsState, CampaignState, when
 from saas_app.state.debtors import DebtorsState
 from saas_app.worker import planner
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
-from tests.integration.test_state_handlers import call, is_redirect_to_login, state_for, token_of
+from tests.integration.state.test_handlers import call, is_redirect_to_login, state_for, token_of
 
 
 @pytest.fixture

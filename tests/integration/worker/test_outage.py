@@ -16,7 +16,7 @@ from sqlmodel import Session
 from saas_app.whatsapp.simulator import SimulatorState, create_simulator
 from saas_app.worker.dispatcher import Worker, WorkerConfig
 from tests.aio import run
-from tests.integration.test_worker import LATER, campaign_world, statuses
+from tests.integration.worker.test_dispatcher import LATER, campaign_world, statuses
 
 MESSAGES = 20
 

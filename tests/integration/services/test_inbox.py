@@ -15,7 +15,7 @@ from saas_app.whatsapp.simulator import create_simulator
 from saas_app.whatsapp.webhooks import contact, envelope, signature_of, text_message
 from tests.aio import run
 from tests.factories import add_member, sign_up
-from tests.integration.test_worker import LATER, campaign_world, send_all
+from tests.integration.worker.test_dispatcher import LATER, campaign_world, send_all
 
 
 def test_a_reply_becomes_a_conversation_a_person_answers_in_the_window(session: Session, database_url: str) -> None:

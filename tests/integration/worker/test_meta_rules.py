@@ -24,8 +24,8 @@ from saas_app.worker import planner
 from saas_app.worker.dispatcher import Worker, WorkerConfig
 from tests.aio import in_own_loop, run
 from tests.factories import debtor_with_invoice, sign_up, simple_cadence
-from tests.integration.test_collections import NOW
-from tests.integration.test_worker import BODY, campaign_world, deliver_webhooks
+from tests.integration.services.test_collections import NOW
+from tests.integration.worker.test_dispatcher import BODY, campaign_world, deliver_webhooks
 
 QUIET = Behaviour(webhooks=False)
 

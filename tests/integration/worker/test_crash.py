@@ -26,7 +26,7 @@ from saas_app.services import webhooks
 from saas_app.settings import PROJECT_ROOT
 from saas_app.whatsapp.simulator import Behaviour, SimulatorState, create_simulator
 from saas_app.worker import outbox
-from tests.integration.test_worker import campaign_world
+from tests.integration.worker.test_dispatcher import campaign_world
 
 # Slow enough answers that a batch is in flight when the worker dies.
 WORLD = Behaviour(answer_delay=0.05, sent_after=0.0, failure_rate=0, delivered_rate=0, reply_rate=0)

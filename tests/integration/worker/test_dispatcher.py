@@ -22,7 +22,7 @@ from saas_app.worker import outbox, planner
 from saas_app.worker.dispatcher import Worker, WorkerConfig
 from tests.aio import run
 from tests.factories import debtor_with_invoice, sign_up, simple_cadence
-from tests.integration.test_collections import NOW
+from tests.integration.services.test_collections import NOW
 
 LATER = NOW + timedelta(days=2, hours=1)  # every planned message is due by then, none past its 12 h TTL
 BODY = "Hi {{customer_name}}, invoice {{invoice_number}} of {{amount}} is due on {{due_date}}. Thanks."

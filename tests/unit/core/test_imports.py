@@ -1,11 +1,10 @@
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from saas_app.core.imports import FileError, ImportDefaults, parse_date, read_table, suggest_mapping, validate
+from tests import DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 BRAZIL = ImportDefaults(currency="BRL", region="BR", locale="pt_BR")
 ITALY = ImportDefaults(currency="EUR", region="IT", locale="it")
 

@@ -13,10 +13,10 @@ from saas_app.models import InboundMessage, Invoice, Message
 from saas_app.services import inbox, invoices
 from saas_app.services.errors import ServiceError
 from tests.factories import debtor_with_invoice, sign_up
-from tests.integration.test_meta_rules import QUIET, messages, send_due
-from tests.integration.test_whatsapp_webhooks import client, connect, post  # noqa: F401 (client is a fixture)
-from tests.integration.test_whatsapp_webhooks import reply as reply_payload
-from tests.integration.test_worker import campaign_world
+from tests.integration.services.test_webhooks import client, connect, post  # noqa: F401 (client is a fixture)
+from tests.integration.services.test_webhooks import reply as reply_payload
+from tests.integration.worker.test_dispatcher import campaign_world
+from tests.integration.worker.test_meta_rules import QUIET, messages, send_due
 
 PDF = "https://billing.example.com/invoices/NF-1.pdf"
 

@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 from saas_app.models import AuditLog, Debtor, Message
 from saas_app.services import debtors
 from tests.factories import debtor_with_invoice, sign_up
-from tests.integration.test_whatsapp_webhooks import client, connect, post  # noqa: F401 (client is a fixture)
-from tests.integration.test_whatsapp_webhooks import reply as reply_payload
+from tests.integration.services.test_webhooks import client, connect, post  # noqa: F401 (client is a fixture)
+from tests.integration.services.test_webhooks import reply as reply_payload
 
 
 def _stop_now(text: str, wamid: str, sender: str) -> dict:

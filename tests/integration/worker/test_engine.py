@@ -12,7 +12,7 @@ from saas_app.models import Cadence, CadenceStep, Debtor, Enrollment, Invoice, M
 from saas_app.services import cadences, campaigns, debtors, invoices, reminders, segments, templates
 from saas_app.services.errors import ServiceError
 from tests.factories import debtor_with_invoice, sign_up, simple_cadence
-from tests.integration.test_collections import NOW, plan_all, set_country
+from tests.integration.services.test_collections import NOW, plan_all, set_country
 
 
 def test_a_new_organization_gets_the_library_in_five_languages_and_the_standard_cadence(session: Session) -> None:

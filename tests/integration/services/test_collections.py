@@ -3,7 +3,6 @@
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,9 +12,9 @@ from saas_app.models import Debtor, Enrollment, Invoice, Message, Organization
 from saas_app.services import campaigns, debtors, imports, invoices
 from saas_app.services.errors import NotFound, PermissionDenied, ServiceError
 from saas_app.worker import planner
+from tests import DATA
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
