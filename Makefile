@@ -92,8 +92,11 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
+# The share of saas_app's statements the suite runs (measured 91.1% on 2026-12-05; the browser tests' app
+# runs in its own process and is not counted). Raise it as it rises; never lower it.
+COVERAGE_FLOOR := 91
 test: install chromium lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 # Everything but the browser tests, for a quick loop.
 test-fast: install
