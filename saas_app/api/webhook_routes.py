@@ -39,17 +39,24 @@ class _Ingester:
     async def _write_all(self) -> None:
         while self._waiting:
             group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
-            try:
-                outcomes = await run_in_threadpool(_receive, [(raw, signature) for raw, signature, _ in group])
-            except Exception as failure:  # every POST of the group gets a 500; Meta retries
-                log.exception("webhook group of %d failed", len(group))
-                for *_, answer in group:
-                    if not answer.done():
-                        answer.set_exception(failure)
-                continue
-            for (*_, answer), outcome in zip(group, outcomes, strict=True):
-                if not answer.done():
-                    answer.set_result(outcome)
+            await self._write(group)
+
+    async def _write(self, group: list[tuple[bytes, str, asyncio.Future[webhooks.Outcome]]]) -> None:
+        """One transaction for the group; if it fails, one each, so that no POST fails another's events."""
+        try:
+            outcomes = await run_in_threadpool(_receive, [(raw, signature) for raw, signature, _ in group])
+        except Exception as failure:
+            if len(group) > 1:
+                for post in group:
+                    await self._write([post])
+                return
+            log.exception("webhook POST failed")  # answered 500: Meta posts it again later
+            if not group[0][2].done():
+                group[0][2].set_exception(failure)
+            return
+        for (*_, answer), outcome in zip(group, outcomes, strict=True):
+            if not answer.done():
+                answer.set_result(outcome)
 
 
 def _receive(posts: list[tuple[bytes, str]]) -> list[webhooks.Outcome]:

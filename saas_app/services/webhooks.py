@@ -6,6 +6,7 @@ else pauses the reminders until a person has answered.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -142,17 +143,57 @@ class _Verified:
     accounts: list[_Account]
 
 
-def _verify(raw_body: bytes, signature: str, known: _Known) -> _Verified | Outcome:
-    """Unsigned: 401; not JSON: 400; mis-signed or for a number we do not know: 403."""
-    if not signature:
-        return Outcome(401)
+# Where a body names the accounts it is about, found in its raw bytes: the signature is checked
+# against their app secrets before anything parses the body (a crafted body must cost no more than
+# this scan). At most _CANDIDATES of each are looked up.
+_NUMBER_IDS = re.compile(rb'"phone_number_id"\s*:\s*"(\d{1,32})"')
+_ENTRY_IDS = re.compile(rb'"id"\s*:\s*"(\d{1,32})"')
+_CANDIDATES = 50
+# What a signed body of an odd shape raises while it is read: json's ValueError, RecursionError when
+# nested deep, OverflowError for a timestamp like 1e30, the rest for a list where an object should be.
+_MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, RecursionError)
+
+
+def _signed_by_one_of_ours(raw_body: bytes, signature: str, known: _Known) -> bool:
+    """The raw body is signed with the app secret of an account it names (its number, else its WABA)."""
+    numbers = list(dict.fromkeys(m.decode() for m in _NUMBER_IDS.findall(raw_body)))[:_CANDIDATES]
+    for fresh in (False, True):
+        accounts = [account for number in numbers if (account := known.account(number, fresh)) is not None]
+        if any(signature_is_valid(raw_body, signature, account.app_secret) for account in accounts):
+            return True
+    # Template updates name no number, only their WABA (the entry's id): rare, so read from the database.
+    businesses = set(list(dict.fromkeys(m.decode() for m in _ENTRY_IDS.findall(raw_body)))[:_CANDIDATES])
+    if not businesses:
+        return False
+    return any(signature_is_valid(raw_body, signature, a.app_secret) for a in known.of_businesses(businesses))
+
+
+def _read(raw_body: bytes) -> tuple[dict[str, Any], Batch] | None:
+    """The signed body as events; None when it is not the JSON object Meta posts."""
     try:
         payload = json.loads(raw_body)
-    except ValueError:
+        if not isinstance(payload, dict):
+            return None
+        return payload, parse(payload)
+    except _MALFORMED:
+        return None
+
+
+def _verify(raw_body: bytes, signature: str, known: _Known) -> _Verified | Outcome:
+    """Unsigned: 401; mis-signed or for a number we do not know: 403; signed but malformed: 400.
+
+    The signature is checked on the raw bytes first, so that an unsigned or mis-signed body is never
+    parsed. Once parsed, every account its events are about must have signed it too: the scan above
+    reads bytes, not JSON, and must not let one tenant's secret vouch for another tenant's events.
+    """
+    if not signature:
+        return Outcome(401)
+    if not _signed_by_one_of_ours(raw_body, signature, known):
+        return Outcome(403)
+    read = _read(raw_body)
+    if read is None:
         return Outcome(400)
-    if not isinstance(payload, dict):
-        return Outcome(400)
-    batch = parse(payload)
+    payload, batch = read
     # A secret this process remembers from a moment ago may just have been replaced: before refusing
     # a POST, the database has the last word.
     for fresh in (False, True):
