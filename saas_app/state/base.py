@@ -29,7 +29,7 @@ MESSAGE_IDS: set[str] = set()
 
 
 @lru_cache(maxsize=32)
-def _catalog(locale: str, size: int) -> dict[str, str]:
+def _catalog(locale: str, size: int) -> dict[str, str]:  # noqa: ARG001 - the cache key: pages built later add strings
     return {message: i18n.gettext(locale, message) for message in sorted(MESSAGE_IDS)}
 
 

@@ -377,11 +377,11 @@ _EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 @fallback_router.api_route("/{rest:path}", methods=_EVERY_METHOD)
-def elsewhere(request: Request, rest: str) -> Response:
+def elsewhere(request: Request) -> Response:
     allowed = _methods_of(request)
     if allowed:
-        return error_response(request, 405, "method_not_allowed", "Method Not Allowed", headers={"Allow": allowed})
-    return error_response(request, 404, "not_found", "Not Found")
+        return error_response(405, "method_not_allowed", "Method Not Allowed", headers={"Allow": allowed})
+    return error_response(404, "not_found", "Not Found")
 
 
 def _methods_of(request: Request) -> str:
