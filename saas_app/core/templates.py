@@ -109,6 +109,7 @@ def check_variant(variant: Variant) -> list[Problem]:
 
 
 def missing_values(variant: Variant, values: dict[str, str]) -> list[str]:
+    """The header and body placeholders without a value, each once, in the order the text uses them."""
     needed = placeholders_in(variant.header) + placeholders_in(variant.body)
     return [name for name in dict.fromkeys(needed) if not str(values.get(name, "")).strip()]
 

@@ -45,6 +45,7 @@ def _say(request: Request, error: ServiceError) -> str:
 
 
 def service_error(request: Request, error: Exception) -> Response:
+    """A service's refusal in the API's error shape: 404, 403, 409, or 422 with each bulk item's reason."""
     assert isinstance(error, ServiceError)
     if isinstance(error, NotFound):
         return error_response(404, "not_found", _say(request, error))
@@ -77,6 +78,7 @@ def validation_error(request: Request, error: Exception) -> Response:  # noqa: A
 
 
 def http_error(request: Request, error: Exception) -> Response:  # noqa: ARG001 - an exception handler: Starlette passes the request
+    """FastAPI's and Starlette's HTTP errors (401, 405, 413, ...) in the API's one error shape."""
     assert isinstance(error, HTTPException)
     codes = {
         400: "bad_request",
@@ -99,11 +101,13 @@ class Caller:
     request: Request
 
     def require(self, scope: str) -> None:
+        """Refuses with 403, in the caller's language, a call the key's scopes do not cover."""
         if scope not in self.scopes:
             message = i18n.gettext(_language(self.request), N_("This API key lacks the {scope} scope."), scope=scope)
             raise HTTPException(403, message)
 
     def read(self, work: Callable[[Session, OrgContext], Any]) -> Any:
+        """A read in one transaction, for keys with the read scope."""
         self.require("read")
         with session_scope() as session:
             return work(session, self.ctx)
@@ -145,6 +149,7 @@ class Caller:
 
 
 def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    """The API key behind a request, as a caller with the least role its scopes need; 401 without a live key."""
     language = _language(request)
     refused = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -162,6 +167,7 @@ def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials
 
 
 def cursor_of(after: int | None) -> str | None:
+    """The opaque cursor for the next page, after this id; None at the end of the list."""
     return base64.urlsafe_b64encode(f"after:{after}".encode()).decode().rstrip("=") if after is not None else None
 
 
