@@ -11,6 +11,7 @@ target_metadata = SQLModel.metadata
 
 
 def run_migrations() -> None:
+    """Migrates on the connection a test handed in, inside its transaction; else on our own, committed."""
     connection = context.config.attributes.get("connection")
     if connection is not None:
         _run(connection)

@@ -57,6 +57,7 @@ LIST_RULES = ("statuses", "behaviours", "tags", "locales")
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
+    """`cobro migrate`: the database brought to the newest schema."""
     migrations.upgrade()
     print("Database is at the newest schema.")
 
@@ -82,6 +83,7 @@ def cmd_seed_demo(_args: argparse.Namespace) -> None:
 
 
 def cmd_create_org(args: argparse.Namespace) -> None:
+    """`cobro create-org`: an organization and its owner, who is created unless the email is known."""
     with session_scope() as session:
         owner = accounts.find_user(session, args.owner_email)
         if owner is None:
@@ -101,6 +103,7 @@ def cmd_create_org(args: argparse.Namespace) -> None:
 
 
 def cmd_create_api_key(args: argparse.Namespace) -> None:
+    """`cobro create-api-key`: a key for an organization, printed once since only its hash is kept."""
     with session_scope() as session:
         operator = _operator(session, args.org)
         key = api_keys.create_api_key(session, operator, name=args.name, scopes=args.scopes.split(","))
@@ -206,6 +209,7 @@ def cmd_schedule(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
+    """`cobro export`: the organization's invoices as CSV, to a file or to standard output with `-`."""
     with session_scope() as session:
         operator = _operator(session, args.org)
         if args.out == "-":
@@ -217,6 +221,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_refresh_behaviour(args: argparse.Namespace) -> None:
+    """`cobro refresh-behaviour`: every debtor's payment behaviour recomputed from their history, as of today."""
     with session_scope() as session:
         operator = _operator(session, args.org)
         ids = list(session.exec(select(Debtor.id).where(Debtor.org_id == operator.org_id)))
@@ -316,6 +321,7 @@ def cmd_simulator(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `cobro` command line: one subcommand per operator task, each with its handler."""
     parser = argparse.ArgumentParser(prog="cobro", description="Cobro operator commands.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -418,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs one command; a service's refusal is printed and exits with 1, not a traceback."""
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)

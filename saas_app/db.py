@@ -35,6 +35,7 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 @cache
 def engine_for(url: str) -> Engine:
+    """One engine per database URL: SQLite with its pragmas, PostgreSQL with a pool that checks its connections."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
@@ -53,6 +54,7 @@ def use_database(url: str) -> None:
 
 
 def get_engine() -> Engine:
+    """The engine for the configured database."""
     return engine_for(_database_url)
 
 

@@ -37,12 +37,14 @@ def from_accept_language(header: str) -> str:
 
 @cache
 def translations(locale: str) -> NullTranslations:
+    """The compiled catalog for a locale, loaded once; English is the source text itself."""
     if locale == DEFAULT:
         return NullTranslations()
     return Translations.load(str(LOCALES_DIR), [locale], domain="messages")
 
 
 def gettext(locale: str, message: str, /, **params: object) -> str:
+    """The message in the locale's language (English when it has none), with its {placeholders} filled."""
     text = translations(pick(locale)).gettext(message)
     return text.format(**params) if params else text
 

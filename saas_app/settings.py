@@ -50,6 +50,7 @@ class OidcProvider:
 
     @property
     def metadata_url(self) -> str:
+        """Where the provider publishes its OpenID Connect configuration."""
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
@@ -122,14 +123,17 @@ class Settings:
 
     @property
     def is_production(self) -> bool:
+        """Whether this is a production deployment (COBRO_ENV=production)."""
         return self.environment == "production"
 
     @property
     def cors_origins(self) -> list[str]:
+        """Production answers only its own address; development any origin."""
         return [self.public_url] if self.is_production else ["*"]
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """The settings from the environment; production refuses to start without SECRET_KEY rather than invent one."""
         env = dict(os.environ if env is None else env)
         environment = env.get("COBRO_ENV", "development")
         secret_key = env.get("SECRET_KEY", "")

@@ -23,6 +23,7 @@ API_BODY_LIMIT = 2_000_000  # a bulk call of 1,000 invoices is about 300 kB
 
 
 async def health() -> JSONResponse:
+    """For load balancers: 200 while the database answers, 503 naming the error's class (never its text) when not."""
     try:
         with get_engine().connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -44,6 +45,7 @@ class _Api(FastAPI):
 
 
 def create_api() -> FastAPI:
+    """The HTTP side of the app: auth, webhooks, the API and its docs, with JSON errors and body limits."""
     # FastAPI's OpenTelemetry hooks are off: nothing here configures a collector, and checking for
     # one read the environment on every request (2-3% of a webhook POST's cost, bench/webhooks.py).
     api = _Api(

@@ -20,6 +20,7 @@ router = APIRouter()
 
 
 def client_ip(request: Request) -> str:
+    """The caller's address as the socket gives it, or "" when there is none (as in tests)."""
     return request.client.host if request.client else ""
 
 
@@ -43,11 +44,13 @@ def _signed_in(ticket: str, next_path: str) -> Response:
 
 @router.get("/auth/activate")
 async def activate(ticket: str = "", next: str = "/dashboard") -> Response:  # noqa: A002
+    """A sign-in ticket swapped for the HttpOnly session cookie, which only an HTTP response can set."""
     return _signed_in(ticket, next)
 
 
 @router.get("/auth/logout")
 async def logout(request: Request) -> Response:
+    """Ends the session in the database as well as in the browser, then back to the login page."""
     with session_scope() as session:
         accounts.log_out(session, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
@@ -77,6 +80,7 @@ def _callback_url(provider: str) -> str:
 
 @router.get("/auth/oidc/{provider}/login")
 async def oidc_login(provider: str, request: Request, next: str = "/dashboard") -> Response:  # noqa: A002
+    """Off to the identity provider, remembering a same-site page to come back to; unknown providers get an error."""
     client = _OAUTH.create_client(provider)
     if client is None:
         return RedirectResponse("/login?error=oidc", status_code=303)
@@ -86,6 +90,7 @@ async def oidc_login(provider: str, request: Request, next: str = "/dashboard") 
 
 @router.get("/auth/oidc/{provider}/callback")
 async def oidc_callback(provider: str, request: Request) -> Response:
+    """The provider's answer: signs the person in by their verified email, or back to login saying why not."""
     client = _OAUTH.create_client(provider)
     if client is None:
         return RedirectResponse("/login?error=oidc", status_code=303)

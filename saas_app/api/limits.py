@@ -28,6 +28,7 @@ class BodyLimit:
         return next((limit for prefix, limit in self.limits if path.startswith(prefix)), None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuses with 413 a body declared or found too large, unless the answer has already begun."""
         limit = self._limit(scope.get("path", "")) if scope["type"] == "http" else None
         if limit is None:
             await self.app(scope, receive, send)

@@ -23,6 +23,7 @@ def _receive(public_id: str, headers: dict[str, str], raw: bytes) -> payment_web
 
 @router.post(PREFIX + "/{public_id}")
 async def payment_event(public_id: str, request: Request) -> JSONResponse:
+    """A provider's POST, applied off the event loop; its status code tells the provider whether to retry."""
     raw = await request.body()
     headers = {name.lower(): value for name, value in request.headers.items()}
     received = await run_in_threadpool(_receive, public_id[:40], headers, raw)

@@ -79,6 +79,7 @@ def _ingester() -> _Ingester:
 
 @router.get(PATH)
 async def subscribe(request: Request) -> Response:
+    """Meta's subscription handshake: its challenge echoed back only for a verify token we issued."""
     with session_scope() as session:
         challenge = webhooks.verify_subscription(session, dict(request.query_params))
     if challenge is None:
@@ -148,6 +149,7 @@ class EventsFirst:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Meta's event POSTs skip the app's middleware and routing; every other request goes to the app."""
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == PATH:
             await events(scope, receive, send)
         else:

@@ -15,22 +15,27 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def new_token(nbytes: int = 32) -> str:
+    """A random URL-safe token, to be shown once and stored only as its hash."""
     return secrets.token_urlsafe(nbytes)
 
 
 def hash_token(token: str) -> str:
+    """What we store of a token: tokens are long and random, so a fast hash is enough."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def tokens_match(token: str, token_hash: str) -> bool:
+    """Whether a token is the one stored, compared in constant time."""
     return hmac.compare_digest(hash_token(token), token_hash)
 
 
 def hash_password(password: str) -> str:
+    """The password's Argon2 hash, salted; the only form in which a password is stored."""
     return _hasher.hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
+    """Whether the password is right; with no hash to check it costs the same, so timing reveals no account."""
     if not password_hash:
         _hasher.verify(password, _DUMMY_HASH)
         return False

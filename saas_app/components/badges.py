@@ -69,4 +69,5 @@ def role_label(role: Any) -> Any:
 
 
 def role_badge(role: Any, **props: Any) -> rx.Component:
+    """A member's role as a soft badge, in the reader's language."""
     return rx.badge(role_label(role), variant="soft", **props)

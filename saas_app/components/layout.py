@@ -11,6 +11,7 @@ from saas_app.state.base import SessionState, load_page, t
 
 
 def logo() -> rx.Component:
+    """Cobro's mark and name, leading back to the landing page."""
     return rx.link(
         rx.hstack(
             rx.icon("message-circle-check", color=styles.BRAND, size=26),
@@ -24,6 +25,7 @@ def logo() -> rx.Component:
 
 
 def language_select() -> rx.Component:
+    """The language picker; every text on the page follows the choice at once."""
     return rx.select.root(
         rx.select.trigger(variant="ghost", aria_label="Language", id="language-select"),
         rx.select.content(
@@ -36,6 +38,7 @@ def language_select() -> rx.Component:
 
 
 def public_page(*children: rx.Component, **props: Any) -> rx.Component:
+    """A page for visitors: the logo, language, log in and sign up along the top, the content below."""
     return rx.box(
         rx.hstack(
             logo(),
@@ -54,6 +57,7 @@ def public_page(*children: rx.Component, **props: Any) -> rx.Component:
 
 
 def centered_card(*children: rx.Component) -> rx.Component:
+    """A public page with one card in the middle, for short forms such as log in and sign up."""
     return public_page(
         rx.center(
             rx.card(
@@ -79,6 +83,7 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
 
 
 def org_switcher() -> rx.Component:
+    """The organizations the user belongs to; picking one makes it the one every page shows."""
     return rx.select.root(
         rx.select.trigger(width="100%", id="org-switcher", aria_label="Organization"),
         rx.select.content(rx.foreach(SessionState.orgs, lambda o: rx.select.item(o["name"], value=o["id"]))),
@@ -88,6 +93,7 @@ def org_switcher() -> rx.Component:
 
 
 def user_menu() -> rx.Component:
+    """The signed-in user's name, opening to their email and Log out."""
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(rx.icon("circle-user", size=18), SessionState.user_name, variant="ghost", id="user-menu"),
@@ -101,6 +107,7 @@ def user_menu() -> rx.Component:
 
 
 def sidebar() -> rx.Component:
+    """The signed-in pages' left column: logo, organization, the sections and the language, always in view."""
     return rx.vstack(
         logo(),
         org_switcher(),
@@ -238,6 +245,7 @@ def tab_links(tabs: Sequence[tuple[str, str]]) -> rx.Component:
 
 
 def empty_state(icon: str, title: str, body: str, *actions: rx.Component) -> rx.Component:
+    """What a page shows while its list is empty: an icon, a title, what belongs here, and any actions."""
     return rx.card(
         rx.vstack(
             rx.icon(icon, size=40, color=styles.FAINT),

@@ -242,6 +242,7 @@ def suggest_mapping(headers: list[str]) -> dict[str, str]:
 
 
 def parse_date(value: Any, day_first: bool) -> date:
+    """A date from a spreadsheet cell: a date, ISO text, or day and month in the order the file uses."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -397,5 +398,6 @@ def _parse_row(
 
 
 def batches(items: list[ImportRow], size: int) -> Iterator[list[ImportRow]]:
+    """The rows in consecutive slices of at most `size`: one bulk write each, with progress reported between them."""
     for start in range(0, len(items), size):
         yield items[start : start + size]

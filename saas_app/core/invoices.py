@@ -31,6 +31,7 @@ LATE_TOLERANCE = timedelta(days=3)
 
 
 def can_move(current: str, target: str) -> bool:
+    """Whether an invoice may go from one status to the other; a paid invoice goes nowhere."""
     return Status(target) in TRANSITIONS[Status(current)]
 
 
@@ -44,6 +45,7 @@ def status_after_payment(current: str, amount_minor: int, paid_minor: int) -> St
 
 
 def days_overdue(due: date, today: date) -> int:
+    """Days past the due date; 0 until then."""
     return max(0, (today - due).days)
 
 

@@ -32,6 +32,7 @@ def babel_locale(tag: str) -> Locale:
 
 
 def pick_language(locale: str, available: set[str], fallback: Sequence[str] = DEFAULT_FALLBACK) -> str | None:
+    """The first language in the locale's fallback chain that we have, or None if none is."""
     return next((lang for lang in fallback_chain(locale, fallback) if lang in available), None)
 
 

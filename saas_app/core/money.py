@@ -24,6 +24,7 @@ class Money:
 
 
 def is_currency(code: str) -> bool:
+    """Whether this is an ISO 4217 currency we know, in any letter case."""
     return code.upper() in _KNOWN
 
 
@@ -33,10 +34,12 @@ def minor_digits(currency: str) -> int:
 
 
 def to_decimal(minor: int, currency: str) -> Decimal:
+    """An amount in minor units as a Decimal in the currency's own unit (JPY has no cents)."""
     return Decimal(minor).scaleb(-minor_digits(currency))
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
+    """An amount in minor units, refusing more decimals than the currency has rather than rounding money."""
     digits = minor_digits(currency)
     scaled = amount.scaleb(digits)
     if scaled != scaled.to_integral_value():

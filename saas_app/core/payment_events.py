@@ -58,6 +58,7 @@ def _invoice_id(value: Any) -> int | None:
 
 
 def read_stripe(event: dict[str, Any]) -> PaymentNotice | Ignored:
+    """A Stripe event as a paid invoice notice, or why it is ignored (not a payment, not paid, no amount)."""
     event_id, event_type = _text(event.get("id"), 255), _text(event.get("type"), 80)
     data = event.get("data")
     found = data.get("object") if isinstance(data, dict) else None

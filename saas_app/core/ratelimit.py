@@ -54,6 +54,7 @@ class MovingWindow:
         self._starts: deque[float] = deque()
 
     def wait(self, now: float) -> float:
+        """0 when a send may start now (and it is counted), else the seconds until the oldest start leaves."""
         # One expression decides both "expired" and "how long": rounding can never make the wait 0
         # while the oldest start still counts (which would let a send go uncounted).
         while self._starts and now >= self._starts[0] + _SECOND:

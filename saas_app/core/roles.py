@@ -36,6 +36,7 @@ ASSIGNABLE_BY: dict[Role, frozenset[Role]] = {
 
 
 def can(role: str, action: Action) -> bool:
+    """Whether the role may take the action; an unknown role may do nothing."""
     try:
         return action in ALLOWED[Role(role)]
     except ValueError:

@@ -37,6 +37,7 @@ class SegmentRules:
     locales: frozenset[str] = frozenset()  # "pt" also matches "pt_BR"; empty: any
 
     def to_dict(self) -> dict[str, Any]:
+        """The rules for storing as JSON, with the unset ones left out."""
         values: dict[str, Any] = {
             "min_days_overdue": self.min_days_overdue,
             "max_days_overdue": self.max_days_overdue,
@@ -119,6 +120,7 @@ def parse_rules(raw: dict[str, Any]) -> SegmentRules:
 
 
 def locale_matches(wanted: frozenset[str], locale: str) -> bool:
+    """Whether a locale is wanted: a language covers its regions (pt covers pt_BR); no wish covers all."""
     return not wanted or any(locale == w or locale.startswith(f"{w}_") for w in wanted)
 
 

@@ -11,11 +11,13 @@ TOLERANCE_SECONDS = 300  # Stripe's default: an older signature may be a replay
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The HMAC-SHA256 of the timestamp and body, so a receiver can reject replays and forged payloads."""
     signed = str(timestamp).encode() + b"." + body
     return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def header(secret: str, timestamp: int, body: bytes) -> str:
+    """The Cobro-Signature header of our outgoing webhooks: t=<timestamp>,v1=<signature>."""
     return f"t={timestamp},v1={sign(secret, timestamp, body)}"
 
 

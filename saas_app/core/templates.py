@@ -84,9 +84,11 @@ def check_variant(variant: Variant) -> list[Problem]:
             problems.append(Problem(part, f"{part} has {len(text)} characters; WhatsApp allows {limits[part]}"))
         if _unbalanced_braces(text):
             problems.append(Problem(part, "a placeholder is not closed: write {{name}}"))
-        for name in placeholders_in(text):
-            if not _NAME.match(name) or name not in PLACEHOLDERS:
-                problems.append(Problem(part, f"unknown placeholder {{{{{name}}}}}", name))
+        problems.extend(
+            Problem(part, f"unknown placeholder {{{{{name}}}}}", name)
+            for name in placeholders_in(text)
+            if not _NAME.match(name) or name not in PLACEHOLDERS
+        )
     if variant.footer and placeholders_in(variant.footer):
         problems.append(Problem("footer", "WhatsApp does not allow placeholders in the footer"))
     if len(placeholders_in(variant.header)) > 1:
@@ -98,13 +100,16 @@ def check_variant(variant: Variant) -> list[Problem]:
         problems.append(Problem("body", "two placeholders need words between them"))
     if len(variant.buttons) > MAX_BUTTONS:
         problems.append(Problem("buttons", f"at most {MAX_BUTTONS} quick-reply buttons"))
-    for text in variant.buttons:
-        if not text.strip() or len(text) > MAX_BUTTON_TEXT:
-            problems.append(Problem("buttons", f"button texts have 1 to {MAX_BUTTON_TEXT} characters"))
+    problems.extend(
+        Problem("buttons", f"button texts have 1 to {MAX_BUTTON_TEXT} characters")
+        for text in variant.buttons
+        if not text.strip() or len(text) > MAX_BUTTON_TEXT
+    )
     return problems
 
 
 def missing_values(variant: Variant, values: dict[str, str]) -> list[str]:
+    """The header and body placeholders without a value, each once, in the order the text uses them."""
     needed = placeholders_in(variant.header) + placeholders_in(variant.body)
     return [name for name in dict.fromkeys(needed) if not str(values.get(name, "")).strip()]
 

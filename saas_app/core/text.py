@@ -9,14 +9,17 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def slugify(text: str, max_length: int = 50) -> str:
+    """A URL-safe slug of ASCII letters, digits and dashes; "org" when nothing of the text is left."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
     return slug[:max_length].strip("-") or "org"
 
 
 def normalize_email(email: str) -> str:
+    """An email as we store and compare it: trimmed and lower-cased."""
     return email.strip().lower()
 
 
 def is_valid_email(email: str) -> bool:
+    """Whether the text has an email address's shape, within the 254 characters an address may have."""
     return len(email) <= 254 and bool(_EMAIL.match(email))

@@ -8,6 +8,7 @@ from sqlmodel import Field
 
 
 def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC, as every column stores it."""
     return datetime.now(UTC)
 
 
@@ -18,6 +19,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """The value in UTC, without its zone for SQLite; a naive datetime is refused, not guessed."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -25,7 +27,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:  # noqa: ARG002 - TypeDecorator's signature
+        """The stored value as an aware UTC datetime, whichever database it came from."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -20,6 +20,7 @@ from saas_app.state.base import SessionState, load_page, t
 
 
 def first_party_checkbox() -> rx.Component:
+    """The promise, required at sign-up, that the debts are the company's own: Cobro is not for collection agencies."""
     return rx.hstack(
         rx.checkbox(name="first_party", id="first_party"),
         rx.text(
@@ -34,6 +35,7 @@ def first_party_checkbox() -> rx.Component:
 
 
 def signup() -> rx.Component:
+    """The sign-up form: name, email, password and company, creating the account and its workspace in one step."""
     return centered_card(
         rx.heading(t("Create your account"), size="6"),
         rx.text(t("One step: your account and your company's workspace."), color=styles.MUTED),
@@ -62,6 +64,7 @@ def signup() -> rx.Component:
 
 
 def login() -> rx.Component:
+    """The login form, a button per configured identity provider, and links to reset a password or sign up."""
     return centered_card(
         rx.heading(t("Log in"), size="6"),
         rx.form(
@@ -97,6 +100,7 @@ def login() -> rx.Component:
 
 
 def forgot_password() -> rx.Component:
+    """Asks for an email to send a reset link to; the answer is the same whether or not the account exists."""
     return centered_card(
         rx.heading(t("Forgot your password?"), size="6"),
         rx.cond(
@@ -122,6 +126,7 @@ def forgot_password() -> rx.Component:
 
 
 def reset_password() -> rx.Component:
+    """The new-password form a reset link opens, then a link to log in once it is changed."""
     return centered_card(
         rx.heading(t("Choose a new password"), size="6"),
         rx.cond(
@@ -151,6 +156,7 @@ def reset_password() -> rx.Component:
 
 
 def invite() -> rx.Component:
+    """An invitation: accept it, log in to accept, or create an account to join; or why the link no longer works."""
     return centered_card(
         rx.cond(
             InviteState.valid,
@@ -209,6 +215,7 @@ def invite() -> rx.Component:
 
 
 def onboarding() -> rx.Component:
+    """For a signed-in person with no organization: create their company's workspace, or log out."""
     return centered_card(
         rx.heading(t("Create your organization"), size="6"),
         rx.text(
@@ -233,6 +240,7 @@ def onboarding() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the pages for getting in: sign-up, log-in, password reset, invitations and the first organization."""
     app.add_page(signup, route=routes.SIGNUP, title="Sign up · Cobro", on_load=SessionState.load_public)
     app.add_page(login, route=routes.LOGIN, title="Log in · Cobro", on_load=LoginState.load)
     app.add_page(

@@ -30,6 +30,7 @@ COLUMNS = [Column(N_("Campaign")), *[Column(label, align="right") for _, label, 
 
 
 def campaign_row(row: CampaignRow) -> rx.Component:
+    """A campaign in the list: its name (opening it), status, when its last message is planned, and its counts."""
     return table_row(
         rx.table.row_header_cell(
             rx.vstack(
@@ -49,6 +50,7 @@ def campaign_row(row: CampaignRow) -> rx.Component:
 
 
 def campaigns_page() -> rx.Component:
+    """The organization's campaigns, a page at a time, with how far each has got; or how to launch the first."""
     state = CampaignsState
     return app_page(
         N_("Campaigns"),
@@ -87,10 +89,12 @@ def campaigns_page() -> rx.Component:
 
 
 def problem_item(problem: ProblemRow) -> rx.Component:
+    """A red callout for one problem that keeps a campaign's step from reaching debtors."""
     return rx.callout(problem["text"], icon="triangle-alert", color_scheme="red", size="1", width="100%")
 
 
 def campaign_detail() -> rx.Component:
+    """One campaign: its status, cadence, when messages go out, its counts, what was paid, and its problems."""
     state = CampaignState
     return rx.vstack(
         rx.hstack(
@@ -155,6 +159,7 @@ def campaign_detail() -> rx.Component:
 
 
 def campaign_page() -> rx.Component:
+    """A campaign's page, with the way back to all campaigns, or the refusal if it cannot be shown."""
     state = CampaignState
     return app_page(
         N_("Campaign"),
@@ -169,5 +174,6 @@ def campaign_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the campaigns list and a campaign's own page, each reading its rows as it opens."""
     app.add_page(campaigns_page, route=routes.CAMPAIGNS, title="Campaigns · Cobro", on_load=CampaignsState.load)
     app.add_page(campaign_page, route=routes.CAMPAIGN, title="Campaign · Cobro", on_load=CampaignState.load)

@@ -22,6 +22,7 @@ COLUMNS = [
 
 
 def consent_cell(row: DebtorRow) -> rx.Component:
+    """A debtor's consent as an icon and words in its colour: opted in, opted out, or none recorded."""
     return rx.hstack(
         rx.match(
             row["consent"],
@@ -46,6 +47,7 @@ def consent_cell(row: DebtorRow) -> rx.Component:
 
 
 def debtor_row(row: DebtorRow) -> rx.Component:
+    """A debtor in the list: name, phone, language, time zone and consent."""
     return table_row(
         rx.table.row_header_cell(rx.text(row["name"], weight="medium")),
         rx.table.cell(rx.text(row["phone"], white_space="nowrap")),
@@ -83,6 +85,7 @@ def consent_note() -> rx.Component:
 
 
 def debtors_table() -> rx.Component:
+    """The page of debtors, or, when a consent filter leaves none, a line saying why that is good news."""
     state = DebtorsState
     return rx.cond(
         state.debtors.length() > 0,
@@ -104,6 +107,7 @@ def debtors_table() -> rx.Component:
 
 
 def debtors_page() -> rx.Component:
+    """The debtors, filtered by consent, with a note on those without opt-in; or how to bring the first in."""
     state = DebtorsState
     return app_page(
         N_("Debtors"),
@@ -141,4 +145,5 @@ def debtors_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the debtors page, which reads its rows (and the consent filter in its URL) as it opens."""
     app.add_page(debtors_page, route=routes.DEBTORS, title="Debtors · Cobro", on_load=DebtorsState.load)

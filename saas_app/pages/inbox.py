@@ -12,6 +12,7 @@ from saas_app.state.inbox import ConversationRow, InboxState
 
 
 def conversation_item(row: ConversationRow) -> rx.Component:
+    """A conversation in the list: who, when, the last words, the reply's intent and how many wait for an answer."""
     return rx.box(
         rx.hstack(
             rx.text(row["name"], weight="bold", size="2"),
@@ -44,6 +45,7 @@ def conversation_item(row: ConversationRow) -> rx.Component:
 
 
 def thread_panel() -> rx.Component:
+    """The open conversation: the chat, whether WhatsApp's 24-hour window allows a reply, the reply box, invoices."""
     state = InboxState
     return rx.cond(
         state.selected != "",
@@ -141,6 +143,7 @@ def thread_panel() -> rx.Component:
 
 
 def inbox_page() -> rx.Component:
+    """Debtors' replies as conversations beside the one open; or a note that none has come yet."""
     return app_page(
         N_("Inbox"),
         rx.cond(
@@ -168,4 +171,5 @@ def inbox_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the inbox page, which reads the conversations as it opens."""
     app.add_page(inbox_page, route=routes.INBOX, title="Inbox · Cobro", on_load=InboxState.load)

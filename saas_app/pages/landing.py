@@ -35,6 +35,7 @@ FEATURES = [
 
 
 def landing() -> rx.Component:
+    """The public home page: what Cobro does, the way to sign up, the features, and who it is for."""
     return public_page(
         rx.vstack(
             rx.heading(t("Get paid on WhatsApp, politely."), size="9", text_align="center", max_width="820px"),
@@ -89,4 +90,5 @@ def landing() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the landing page, in the visitor's language and open to everyone."""
     app.add_page(landing, route=routes.LANDING, title="Cobro: get paid on WhatsApp", on_load=SessionState.load_public)

@@ -57,6 +57,7 @@ SECTIONS = [
 
 
 def dashboard() -> rx.Component:
+    """The signed-in home page: a welcome to the organization and the first steps, each with its link."""
     return app_page(
         N_("Dashboard"),
         rx.text(t("Welcome to"), " ", rx.text.strong(SessionState.org_name, id="dashboard-org"), "."),
@@ -84,6 +85,7 @@ def _section_page(title: str, icon: str, heading: str, body: str) -> rx.Componen
 
 
 def register(app: rx.App) -> None:
+    """Adds the dashboard, and for invoices, templates and cadences a page saying what will be listed there."""
     app.add_page(dashboard, route=routes.DASHBOARD, title="Dashboard · Cobro", on_load=SessionState.require_member)
     for route, title, icon, heading, body in SECTIONS:
         app.add_page(

@@ -54,10 +54,12 @@ class Identity:
 
     @property
     def org_name(self) -> str:
+        """The name of the organization the session acts in; "" before it belongs to one."""
         return next((m.org_name for m in self.memberships if m.org_id == self.org_id), "")
 
 
 def validate_password(password: str, email: str = "") -> None:
+    """Refuses a password shorter than the minimum, or one that is just the email address."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError(
             N_("Use at least {count} characters for the password."), field="password", count=MIN_PASSWORD_LENGTH
@@ -74,10 +76,12 @@ def _clean_email(email: str) -> str:
 
 
 def find_user(session: Session, email: str) -> User | None:
+    """The user with this email, compared as stored (trimmed, lower-cased), or None."""
     return session.exec(select(User).where(User.email == normalize_email(email))).first()
 
 
 def create_user(session: Session, *, email: str, name: str, password: str | None, locale: str = "en") -> User:
+    """A new user with a checked name and password; without a password, one who signs in only through a provider."""
     email = _clean_email(email)
     name = name.strip()
     if not name:
@@ -171,6 +175,7 @@ def activate_session(session: Session, ticket: str) -> str | None:
 
 
 def log_in(session: Session, *, email: str, password: str, ip: str = "", user_agent: str = "") -> str:
+    """A session ticket for the right password; throttled per account and per address, failures kept even on refusal."""
     email = normalize_email(email)
     now = utcnow()
     since = now - throttle.WINDOW
@@ -204,6 +209,7 @@ def _live_session(session: Session, token: str) -> LoginSession | None:
 
 
 def memberships_of(session: Session, user_id: int) -> list[MembershipView]:
+    """The organizations the user belongs to, with their role in each, by organization name."""
     rows = session.exec(
         select(Membership, Organization)
         .join(Organization, col(Organization.id) == Membership.org_id)
@@ -241,6 +247,7 @@ def resolve_session(session: Session, token: str) -> Identity | None:
 
 
 def log_out(session: Session, token: str) -> None:
+    """Revokes the session behind this cookie, if it is still live; an unknown one is quietly ignored."""
     row = _live_session(session, token)
     if row is not None:
         row.revoked_at = utcnow()
@@ -248,6 +255,7 @@ def log_out(session: Session, token: str) -> None:
 
 
 def switch_organization(session: Session, token: str, org_id: int) -> None:
+    """Makes the session act in another organization, only one the user is a member of."""
     row = _live_session(session, token)
     if row is None:
         raise ServiceError(N_("Your session has ended. Log in again."))
@@ -261,6 +269,7 @@ def switch_organization(session: Session, token: str, org_id: int) -> None:
 
 
 def set_locale(session: Session, user_id: int, locale: str) -> str:
+    """Stores the user's interface language, the closest one we support, and returns it."""
     user = session.get(User, user_id)
     if user is None:
         raise ServiceError(N_("Your session has ended. Log in again."))
@@ -289,6 +298,7 @@ def request_password_reset(session: Session, *, email: str, ip: str = "") -> Non
 
 
 def reset_password(session: Session, *, token: str, password: str, ip: str = "") -> User:
+    """A new password through an unused, unexpired reset link; every open session ends, in case the old one leaked."""
     reset = session.exec(select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))).first()
     if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
         raise ServiceError(N_("This reset link is invalid or has expired. Ask for a new one."))

@@ -27,6 +27,7 @@ class ApiCaller:
 
 
 def create_api_key(session: Session, ctx: OrgContext, *, name: str, scopes: list[str]) -> str:
+    """A new API key with its scopes, returned once: only its hash and a short prefix are stored."""
     ctx.require(Action.MANAGE_SETTINGS)
     name = name.strip()
     if not name:
@@ -52,12 +53,14 @@ def create_api_key(session: Session, ctx: OrgContext, *, name: str, scopes: list
 
 
 def list_api_keys(session: Session, ctx: OrgContext) -> list[ApiKey]:
+    """The organization's API keys, newest first, revoked ones included; owners and admins only."""
     ctx.require(Action.MANAGE_SETTINGS)
     query = select(ApiKey).where(ApiKey.org_id == ctx.org_id).order_by(col(ApiKey.id).desc())
     return list(session.exec(query))
 
 
 def revoke_api_key(session: Session, ctx: OrgContext, key_id: int) -> None:
+    """Revokes one of the organization's keys at once, and audits it."""
     ctx.require(Action.MANAGE_SETTINGS)
     row = owned_row(session, ApiKey, ctx, key_id, N_("This API key does not exist."))
     row.revoked_at = utcnow()
@@ -66,6 +69,7 @@ def revoke_api_key(session: Session, ctx: OrgContext, key_id: int) -> None:
 
 
 def authenticate_api_key(session: Session, key: str) -> ApiCaller | None:
+    """Who a live key acts for and what it may do; its last use kept to the minute, not written on every call."""
     row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_token(key))).first()
     if row is None or row.revoked_at is not None or row.id is None:
         return None

@@ -20,6 +20,7 @@ def record(
     ip: str = "",
     **details: Any,
 ) -> None:
+    """An audit entry in the caller's transaction, so that it is kept exactly when the change is."""
     session.add(
         AuditLog(
             org_id=org_id,
@@ -34,12 +35,14 @@ def record(
 
 
 def record_for(ctx: OrgContext, session: Session, action: str, **kwargs: Any) -> None:
+    """An audit entry for the acting user, or API key, and their address."""
     if ctx.api_key_id is not None:
         kwargs.setdefault("api_key_id", ctx.api_key_id)
     record(session, action=action, org_id=ctx.org_id, actor_user_id=ctx.user_id, ip=ctx.ip, **kwargs)
 
 
 def recent_entries(session: Session, ctx: OrgContext, limit: int = 50) -> list[AuditLog]:
+    """The organization's latest audit entries, newest first; for those who manage the team."""
     ctx.require(Action.MANAGE_TEAM)
     query = (
         select(AuditLog)

@@ -20,22 +20,26 @@ from saas_app.services.invoices import debtor_of, get_invoice
 
 
 def get_cadence(session: Session, ctx: OrgContext, cadence_id: int) -> Cadence:
+    """One of the organization's cadences; another tenant's is as missing as none."""
     ctx.require(Action.VIEW)
     return owned_row(session, Cadence, ctx, cadence_id, N_("This cadence does not exist."))
 
 
 def list_cadences(session: Session, ctx: OrgContext) -> list[Cadence]:
+    """The organization's cadences in the order they were made."""
     ctx.require(Action.VIEW)
     return list(session.exec(select(Cadence).where(Cadence.org_id == ctx.org_id).order_by(col(Cadence.id))))
 
 
 def steps_of(session: Session, cadence_id: int) -> list[CadenceStep]:
+    """A cadence's steps in their order; the caller has already checked the cadence is the organization's."""
     query = select(CadenceStep).where(CadenceStep.cadence_id == cadence_id).order_by(col(CadenceStep.position))
     return list(session.exec(query))
 
 
 @lru_cache(maxsize=512)
 def holidays_of(country: str, year: int) -> frozenset[date]:
+    """A country's public holidays in a year, cached; none for a country the holidays package does not know."""
     try:
         return frozenset(public_holidays.country_holidays(country, years=year).keys())
     except NotImplementedError:  # a country the holidays package does not know
@@ -106,6 +110,7 @@ class TemplateProblem:
 
     @property
     def message(self) -> str:
+        """The explanation in English with its values filled in, for refusals and logs; pages translate `msgid`."""
         return self.msgid.format(**self.params)
 
 

@@ -240,6 +240,7 @@ def create_from_segment(
 
 
 def campaign_counts(session: Session, ctx: OrgContext, campaign_id: int) -> dict[str, int]:
+    """How many of the campaign's messages are in each status."""
     ctx.require(Action.VIEW)
     rows = session.exec(
         select(Message.status, func.count())
@@ -268,6 +269,7 @@ class CampaignStats:
 
 
 def get_campaign(session: Session, ctx: OrgContext, campaign_id: int) -> Campaign:
+    """One of the organization's campaigns; another tenant's is as missing as none."""
     ctx.require(Action.VIEW)
     return owned_row(session, Campaign, ctx, campaign_id, N_("This campaign does not exist."))
 
@@ -275,6 +277,7 @@ def get_campaign(session: Session, ctx: OrgContext, campaign_id: int) -> Campaig
 def scan_campaigns(
     session: Session, ctx: OrgContext, *, after: int | None = None, limit: int = 50, status: str | None = None
 ) -> Slice[Campaign]:
+    """The organization's campaigns a slice at a time, by id, optionally in one status."""
     ctx.require(Action.VIEW)
     query = select(Campaign).where(Campaign.org_id == ctx.org_id)
     if status is not None:
@@ -283,6 +286,7 @@ def scan_campaigns(
 
 
 def campaign_stats(session: Session, ctx: OrgContext, campaign_id: int) -> CampaignStats:
+    """A campaign's figures: invoices and messages by stage, debtors who replied, invoices and amounts paid since."""
     campaign = get_campaign(session, ctx, campaign_id)
     by_status = campaign_counts(session, ctx, campaign_id)
     enrolled = (Enrollment.org_id == ctx.org_id) & (Enrollment.campaign_id == campaign.id)

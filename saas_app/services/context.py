@@ -21,6 +21,7 @@ class OrgContext:
     api_key_id: int | None = None  # set when another system acts through an API key
 
     def require(self, action: Action) -> None:
+        """Refuses, with PermissionDenied, an action the acting role may not take."""
         if not can(self.role, action):
             raise PermissionDenied(N_("Your role does not allow this."))
 

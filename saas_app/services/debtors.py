@@ -82,6 +82,7 @@ def clean_debtor(data: DebtorInput, org: Organization) -> dict[str, Any]:
 
 
 def create_debtor(session: Session, ctx: OrgContext, data: DebtorInput) -> Debtor:
+    """A new debtor, cleaned and checked; a phone already in the organization is a conflict."""
     ctx.require(Action.COLLECT)
     values = clean_debtor(data, get_organization(session, ctx))
     if find_by_phone(session, ctx, values["phone"]) is not None:
@@ -94,11 +95,13 @@ def create_debtor(session: Session, ctx: OrgContext, data: DebtorInput) -> Debto
 
 
 def get_debtor(session: Session, ctx: OrgContext, debtor_id: int) -> Debtor:
+    """One of the organization's debtors; another tenant's is as missing as none."""
     ctx.require(Action.VIEW)
     return owned_row(session, Debtor, ctx, debtor_id, N_("This debtor does not exist."))
 
 
 def find_by_phone(session: Session, ctx: OrgContext, phone: str) -> Debtor | None:
+    """The organization's debtor with this phone, as stored (E.164), or None."""
     return session.exec(select(Debtor).where(Debtor.org_id == ctx.org_id, Debtor.phone == phone)).first()
 
 
@@ -133,6 +136,7 @@ def upsert_by_external_ref(session: Session, ctx: OrgContext, data: DebtorInput)
 
 
 def update_debtor(session: Session, ctx: OrgContext, debtor_id: int, data: DebtorInput) -> Debtor:
+    """A debtor's details replaced; an earlier consent record is kept unless a new one is given."""
     ctx.require(Action.COLLECT)
     debtor = get_debtor(session, ctx, debtor_id)
     values = clean_debtor(data, get_organization(session, ctx))
@@ -153,6 +157,7 @@ def update_debtor(session: Session, ctx: OrgContext, debtor_id: int, data: Debto
 def list_debtors(
     session: Session, ctx: OrgContext, *, search: str = "", offset: int = 0, limit: int = 50
 ) -> Page[Debtor]:
+    """A page of the organization's debtors by name, matching a search of name, phone or email."""
     ctx.require(Action.VIEW)
     query = select(Debtor).where(Debtor.org_id == ctx.org_id)
     if search.strip():

@@ -17,6 +17,7 @@ RETENTION = timedelta(hours=24)
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
+    """What identifies a request's content, so that a key reused for a different request is refused."""
     return hashlib.sha256(b"\n".join((method.encode(), path.encode(), body))).hexdigest()
 
 
@@ -47,12 +48,14 @@ def claim(session: Session, org_id: int, key: str, request: str) -> IdempotencyR
 
 
 def remember(session: Session, row: IdempotencyRecord, status_code: int, body: dict[str, Any]) -> None:
+    """Stores the first answer given under a key, for its retries to get back."""
     row.status_code = status_code
     row.body = body
     session.add(row)
 
 
 def purge(session: Session, now: datetime | None = None) -> int:
+    """Deletes keys older than the retention, returning how many; a key is then free to reuse."""
     result = session.execute(
         delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < (now or utcnow()) - RETENTION)
     )

@@ -111,6 +111,7 @@ def scan_replies(
 
 
 def window_closes_at(session: Session, org_id: int, debtor_id: int, now: datetime) -> datetime | None:
+    """When WhatsApp's 24-hour window since the debtor's last message closes; None when it is closed."""
     last = session.exec(
         select(InboundMessage.received_at)
         .where(InboundMessage.org_id == org_id, InboundMessage.debtor_id == debtor_id)

@@ -46,6 +46,7 @@ class BulkRefused(ServiceError):
 
 
 def clean_invoice(data: InvoiceInput) -> dict[str, object]:
+    """An invoice's fields trimmed and checked: a known currency, a positive amount, due after issue, usable links."""
     number = data.number.strip()
     if not number:
         raise ServiceError(N_("Enter the invoice number."), field="number")
@@ -76,6 +77,7 @@ def clean_invoice(data: InvoiceInput) -> dict[str, object]:
 
 
 def find_by_number(session: Session, ctx: OrgContext, number: str) -> Invoice | None:
+    """The organization's invoice with this number, or None."""
     return session.exec(select(Invoice).where(Invoice.org_id == ctx.org_id, Invoice.number == number)).first()
 
 
@@ -96,6 +98,7 @@ def _debtor_for(session: Session, ctx: OrgContext, data: InvoiceInput) -> Debtor
 
 
 def create_invoice(session: Session, ctx: OrgContext, data: InvoiceInput) -> Invoice:
+    """A new invoice for one of the organization's debtors; a number already used is a conflict."""
     ctx.require(Action.COLLECT)
     debtor = _debtor_for(session, ctx, data)
     values = clean_invoice(data)
@@ -109,6 +112,7 @@ def create_invoice(session: Session, ctx: OrgContext, data: InvoiceInput) -> Inv
 
 
 def get_invoice(session: Session, ctx: OrgContext, invoice_id: int) -> Invoice:
+    """One of the organization's invoices; another tenant's is as missing as none."""
     ctx.require(Action.VIEW)
     return owned_row(session, Invoice, ctx, invoice_id, N_("This invoice does not exist."))
 
@@ -205,6 +209,7 @@ def list_invoices(
     offset: int = 0,
     limit: int = 50,
 ) -> Page[Invoice]:
+    """A page of the organization's invoices by due date, optionally in some statuses or for one debtor."""
     ctx.require(Action.VIEW)
     query = _invoices_of(ctx, statuses, debtor_id)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
@@ -225,6 +230,7 @@ def scan_invoices(
     due_after: date | None = None,
     updated_since: datetime | None = None,
 ) -> Slice[Invoice]:
+    """The organization's invoices a slice at a time, by id, filtered as the API allows."""
     ctx.require(Action.VIEW)
     query = _invoices_of(ctx, statuses, debtor_id)
     if number is not None:
@@ -357,6 +363,7 @@ def record_payment(
 
 
 def get_payment(session: Session, ctx: OrgContext, payment_id: int) -> Payment:
+    """One of the organization's payments; another tenant's is as missing as none."""
     ctx.require(Action.VIEW)
     return owned_row(session, Payment, ctx, payment_id, N_("This payment does not exist."))
 
@@ -364,6 +371,7 @@ def get_payment(session: Session, ctx: OrgContext, payment_id: int) -> Payment:
 def scan_payments(
     session: Session, ctx: OrgContext, *, after: int | None = None, limit: int = 50, invoice_id: int | None = None
 ) -> Slice[Payment]:
+    """The organization's payments a slice at a time, by id, optionally one invoice's."""
     ctx.require(Action.VIEW)
     query = select(Payment).where(Payment.org_id == ctx.org_id)
     if invoice_id is not None:
@@ -372,6 +380,7 @@ def scan_payments(
 
 
 def debtor_of(session: Session, invoice: Invoice) -> Debtor:
+    """The invoice's debtor, which always exists (the foreign key sees to it)."""
     debtor = session.get(Debtor, invoice.debtor_id)
     assert debtor is not None
     return debtor

@@ -16,6 +16,7 @@ SENDER = "Cobro <no-reply@cobro.local>"
 
 
 def send_email(session: Session, *, to: str, subject: str, body: str) -> OutboundEmail:
+    """Stores an email and sends it through the configured SMTP server, or prints it when there is none."""
     email = OutboundEmail(to=to, subject=subject, body=body)
     if settings.smtp_url:
         _deliver(to, subject, body)
@@ -27,6 +28,7 @@ def send_email(session: Session, *, to: str, subject: str, body: str) -> Outboun
 
 
 def latest_email_to(session: Session, to: str) -> OutboundEmail | None:
+    """The newest email stored for an address, or None; how tests read a link that was mailed."""
     query = select(OutboundEmail).where(OutboundEmail.to == to).order_by(col(OutboundEmail.id).desc())
     return session.exec(query).first()
 

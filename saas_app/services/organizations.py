@@ -38,6 +38,7 @@ def create_organization(
     first_party_confirmed: bool,
     ip: str = "",
 ) -> Organization:
+    """A new organization with its owner, the template library and the sandbox; the first-party promise is audited."""
     name = name.strip()
     if not name:
         raise ServiceError(N_("Enter your company's name."), field="org_name")
@@ -74,6 +75,7 @@ def create_organization(
 
 
 def get_organization(session: Session, ctx: OrgContext) -> Organization:
+    """The acting organization; NotFound if it was deleted since the session began."""
     org = session.get(Organization, ctx.org_id)
     if org is None:
         raise NotFound(N_("This organization no longer exists."))
@@ -102,6 +104,7 @@ class OrganizationSettings:
 
 
 def settings_of(session: Session, ctx: OrgContext) -> OrganizationSettings:
+    """The organization's settings as the form shows them, the fallback chain as "pt_BR, en"."""
     ctx.require(Action.VIEW)
     org = get_organization(session, ctx)
     return OrganizationSettings(
@@ -160,6 +163,7 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
 
 
 def update_settings(session: Session, ctx: OrgContext, values: OrganizationSettings) -> OrganizationSettings:
+    """Stores checked settings, for admins; the audit log gets each change from and to, if there is one."""
     ctx.require(Action.MANAGE_SETTINGS)
     clean = validate_settings(values)
     org = get_organization(session, ctx)

@@ -88,12 +88,14 @@ def remove(session: Session, ctx: OrgContext, subscription_id: int) -> None:
 
 
 def subscriptions(session: Session, ctx: OrgContext) -> list[WebhookSubscription]:
+    """The organization's active webhook subscriptions, in the order they were added; admins only."""
     ctx.require(Action.MANAGE_SETTINGS)
     query = select(WebhookSubscription).where(WebhookSubscription.org_id == ctx.org_id, WebhookSubscription.active)
     return list(session.exec(query.order_by(col(WebhookSubscription.id))))
 
 
 def recent_deliveries(session: Session, ctx: OrgContext, limit: int = 50) -> list[WebhookDelivery]:
+    """The organization's latest webhook deliveries, newest first; admins only."""
     ctx.require(Action.MANAGE_SETTINGS)
     query = (
         select(WebhookDelivery)
@@ -131,6 +133,7 @@ def message_event(
     campaign_id: int | None,
     error_code: str = "",
 ) -> dict[str, Any]:
+    """A message's status change as the JSON our webhooks post, the time in ISO 8601."""
     return {
         "message_id": message_id,
         "status": status,

@@ -43,6 +43,7 @@ def endpoint(session: Session, ctx: OrgContext) -> PaymentEndpoint:
 
 
 def url_of(row: PaymentEndpoint) -> str:
+    """The public URL a payment provider posts this endpoint's events to."""
     return f"{settings.public_url.rstrip('/')}/webhooks/payments/{row.public_id}"
 
 
@@ -73,6 +74,7 @@ def set_stripe_secret(session: Session, ctx: OrgContext, secret: str) -> Payment
 
 
 def recent_events(session: Session, ctx: OrgContext, limit: int = 50) -> list[PaymentEvent]:
+    """The organization's latest payment events, newest first, with their outcomes; admins only."""
     ctx.require(Action.MANAGE_SETTINGS)
     query = (
         select(PaymentEvent)

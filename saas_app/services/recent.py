@@ -27,6 +27,7 @@ class Recent(Generic[Value]):
         _ALL.append(self)  # type: ignore[arg-type]
 
     def get(self, key: Hashable, read: Callable[[], Value | None]) -> Value | None:
+        """The kept value if fresh, else read afresh; a None is never kept, so strangers' keys cannot grow it."""
         now = time.monotonic()
         kept = self._read_at.get(key)
         if kept is not None and now - kept[0] < self.seconds:

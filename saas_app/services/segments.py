@@ -25,6 +25,7 @@ class SegmentCount:
 
 
 def rules_from(raw: dict[str, Any]) -> SegmentRules:
+    """Segment rules from their stored or submitted JSON; a bad rule is a ServiceError naming its field."""
     try:
         return parse_rules(raw)
     except RuleError as error:
@@ -101,11 +102,13 @@ def free_invoice_ids(session: Session, ctx: OrgContext, rules: SegmentRules, tod
 
 
 def get_segment(session: Session, ctx: OrgContext, segment_id: int) -> Segment:
+    """One of the organization's segments; another tenant's is as missing as none."""
     ctx.require(Action.VIEW)
     return owned_row(session, Segment, ctx, segment_id, N_("This segment does not exist."))
 
 
 def list_segments(session: Session, ctx: OrgContext) -> list[Segment]:
+    """The organization's segments in the order they were made."""
     ctx.require(Action.VIEW)
     return list(session.exec(select(Segment).where(Segment.org_id == ctx.org_id).order_by(col(Segment.id))))
 

@@ -47,6 +47,7 @@ class InvitationPreview:
 
 
 def list_members(session: Session, ctx: OrgContext) -> list[MemberView]:
+    """The organization's members with their role and when they joined, by name."""
     ctx.require(Action.VIEW)
     rows = session.exec(
         select(Membership, User)
@@ -58,6 +59,7 @@ def list_members(session: Session, ctx: OrgContext) -> list[MemberView]:
 
 
 def list_invitations(session: Session, ctx: OrgContext) -> list[InvitationView]:
+    """Invitations still open (not accepted, revoked or expired), newest first; for those who manage the team."""
     ctx.require(Action.MANAGE_TEAM)
     rows = session.exec(
         select(Invitation)
@@ -122,6 +124,7 @@ def invite(session: Session, ctx: OrgContext, *, email: str, role: str) -> str:
 
 
 def revoke_invitation(session: Session, ctx: OrgContext, invitation_id: int) -> None:
+    """Revokes an invitation not yet accepted, so its link stops working; audited."""
     ctx.require(Action.MANAGE_TEAM)
     invitation = owned_row(session, Invitation, ctx, invitation_id, N_("This invitation no longer exists."))
     if invitation.accepted_at is not None:
@@ -142,6 +145,7 @@ def _membership(session: Session, ctx: OrgContext, membership_id: int) -> Member
 
 
 def change_role(session: Session, ctx: OrgContext, membership_id: int, role: str) -> None:
+    """A member's new role: only an owner touches owners, and the last owner stays one."""
     ctx.require(Action.MANAGE_TEAM)
     role = _check_role(role)
     member = _membership(session, ctx, membership_id)
@@ -164,6 +168,7 @@ def change_role(session: Session, ctx: OrgContext, membership_id: int, role: str
 
 
 def remove_member(session: Session, ctx: OrgContext, membership_id: int) -> None:
+    """A member removed, or leaving on their own; only an owner removes an owner, and the last owner stays."""
     member = _membership(session, ctx, membership_id)
     leaving_self = member.user_id == ctx.user_id
     if not leaving_self:
@@ -197,6 +202,7 @@ def _open_invitation(session: Session, token: str) -> Invitation:
 
 
 def preview_invitation(session: Session, token: str) -> InvitationPreview:
+    """What an open invitation's page shows: the organization, the email and role, and whether it has an account."""
     invitation = _open_invitation(session, token)
     org = session.get(Organization, invitation.org_id)
     has_account = session.exec(select(User.id).where(User.email == invitation.email)).first() is not None

@@ -17,6 +17,7 @@ from saas_app.services.errors import NotFound, ServiceError
 
 
 def variant_row(org_id: int, template_id: int, language: str, variant: Variant) -> TemplateVariant:
+    """A variant's texts as the row that stores the template in one language."""
     return TemplateVariant(
         org_id=org_id,
         template_id=template_id,
@@ -29,20 +30,24 @@ def variant_row(org_id: int, template_id: int, language: str, variant: Variant) 
 
 
 def as_variant(row: TemplateVariant) -> Variant:
+    """A stored variant as the plain value the template checks and rendering take."""
     return Variant(body=row.body, header=row.header, footer=row.footer, buttons=tuple(row.buttons))
 
 
 def list_templates(session: Session, ctx: OrgContext) -> list[Template]:
+    """The organization's templates in the order they were made."""
     ctx.require(Action.VIEW)
     return list(session.exec(select(Template).where(Template.org_id == ctx.org_id).order_by(col(Template.id))))
 
 
 def get_template(session: Session, ctx: OrgContext, template_id: int) -> Template:
+    """One of the organization's templates; another tenant's is as missing as none."""
     ctx.require(Action.VIEW)
     return owned_row(session, Template, ctx, template_id, N_("This template does not exist."))
 
 
 def find_template(session: Session, ctx: OrgContext, key: str) -> Template:
+    """The organization's template with this library key (such as `overdue_firm`); NotFound if it has none."""
     ctx.require(Action.VIEW)
     row = session.exec(select(Template).where(Template.key == key, Template.org_id == ctx.org_id)).first()
     if row is None:
@@ -51,6 +56,7 @@ def find_template(session: Session, ctx: OrgContext, key: str) -> Template:
 
 
 def variants_of(session: Session, template_id: int) -> dict[str, TemplateVariant]:
+    """A template's variants by language; the caller has checked the template is the organization's."""
     rows = session.exec(select(TemplateVariant).where(TemplateVariant.template_id == template_id))
     return {row.language: row for row in rows}
 

@@ -119,6 +119,7 @@ accounts_by_number: recent.Recent[Any] = recent.Recent(seconds=1.0)
 
 
 def get_account(session: Session, ctx: OrgContext) -> AccountView | None:
+    """The organization's WhatsApp account without its secrets, or None before one is connected."""
     ctx.require(Action.VIEW)
     account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
     return _view(account) if account else None
@@ -198,6 +199,7 @@ def sending_paused(session: Session, org_id: int) -> bool:
 
 
 def is_sandbox(account: AccountView | WhatsAppAccount) -> bool:
+    """Whether the account sends to Cobro's simulator rather than to Meta."""
     return sandbox.is_sandbox(account.phone_number_id)
 
 
@@ -207,16 +209,19 @@ def by_phone_number_id(session: Session, phone_number_id: str) -> WhatsAppAccoun
 
 
 def by_verify_token(session: Session, verify_token: str) -> WhatsAppAccount | None:
+    """The account whose verify token Meta sent in its handshake; None for an empty or unknown one."""
     if not verify_token:
         return None
     return session.exec(select(WhatsAppAccount).where(WhatsAppAccount.verify_token == verify_token)).first()
 
 
 def app_secret(account: WhatsAppAccount) -> str:
+    """The account's app secret, unsealed, for checking the signature of Meta's webhooks."""
     return unseal(account.app_secret_sealed)
 
 
 def access_token(account: WhatsAppAccount) -> str:
+    """The account's access token, unsealed, for calling Meta."""
     return unseal(account.access_token_sealed)
 
 

@@ -44,6 +44,7 @@ class FormState(SessionState):
 class SignUpState(FormState):
     @rx.event
     def submit(self, form: dict[str, Any]) -> Any:
+        """The sign-up form's Create account: makes the account and workspace, then signs in, or says what to fix."""
         self._clear()
         try:
             with session_scope() as session:
@@ -67,6 +68,7 @@ class SignUpState(FormState):
 class LoginState(FormState):
     @rx.event
     def load(self) -> None:
+        """Opening the login page: the visitor's language, and why a sign-in just failed if the URL says so."""
         self._load_public()
         self._clear()
         code = self._query("error")
@@ -75,6 +77,7 @@ class LoginState(FormState):
 
     @rx.event
     def submit(self, form: dict[str, Any]) -> Any:
+        """The login form's Log in: signs in and goes on to the page asked for, or says why not."""
         self._clear()
         try:
             with session_scope() as session:
@@ -99,6 +102,7 @@ class LoginState(FormState):
 class ForgotPasswordState(FormState):
     @rx.event
     def submit(self, form: dict[str, Any]) -> None:
+        """The form's Send the link: mails a reset link if the account exists, and answers the same either way."""
         self._clear()
         with session_scope() as session:
             accounts.request_password_reset(session, email=str(form.get("email", "")), ip=self._ip())
@@ -109,6 +113,7 @@ class ForgotPasswordState(FormState):
 class ResetPasswordState(FormState):
     @rx.event
     def submit(self, form: dict[str, Any]) -> None:
+        """The form's Save password: sets the password the link allows, or says why the link or password will not do."""
         self._clear()
         token = self._current_path().rstrip("/").rsplit("/", 1)[-1]
         try:
@@ -133,6 +138,7 @@ class InviteState(FormState):
 
     @rx.event
     def load(self) -> None:
+        """Opening an invitation link: who invites, to which role, and whether to log in or sign up to accept."""
         self._load_public()
         self._clear()
         identity = self._identity()
@@ -198,6 +204,7 @@ class OnboardingState(FormState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening onboarding: the person's identity, or the login page without a session."""
         identity = self._identity()
         if identity is None:
             return rx.redirect(routes.login_url(routes.ONBOARDING))
@@ -206,6 +213,7 @@ class OnboardingState(FormState):
 
     @rx.event
     def submit(self, form: dict[str, Any]) -> Any:
+        """The form's Create organization: requires the first-party promise, creates it, and opens its dashboard."""
         self._clear()
         identity = self._identity()
         if identity is None:

@@ -29,11 +29,12 @@ MESSAGE_IDS: set[str] = set()
 
 
 @lru_cache(maxsize=32)
-def _catalog(locale: str, size: int) -> dict[str, str]:
+def _catalog(locale: str, size: int) -> dict[str, str]:  # noqa: ARG001 - the cache key: pages built later add strings
     return {message: i18n.gettext(locale, message) for message in sorted(MESSAGE_IDS)}
 
 
 def catalog(locale: str) -> dict[str, str]:
+    """Every page string in a language, rebuilt when pages have added strings since."""
     return _catalog(i18n.pick(locale), len(MESSAGE_IDS))
 
 
@@ -76,18 +77,22 @@ class SessionState(rx.State):
 
     @rx.var
     def texts(self) -> dict[str, str]:
+        """The page strings in the user's language, for `t` to look up."""
         return catalog(self.locale)
 
     @rx.var
     def can_manage_team(self) -> bool:
+        """Whether to show team management; the server checks the role again on every change."""
         return can(self.role, Action.MANAGE_TEAM)
 
     @rx.var
     def can_manage_settings(self) -> bool:
+        """Whether to show settings' controls; the server checks the role again on every change."""
         return can(self.role, Action.MANAGE_SETTINGS)
 
     @rx.var
     def can_collect(self) -> bool:
+        """Whether to show collecting actions (replies, opt-outs); the server checks the role again."""
         return can(self.role, Action.COLLECT)
 
     def _token(self) -> str:
@@ -236,6 +241,7 @@ class SessionState(rx.State):
 
     @rx.event
     def set_language(self, locale: str) -> None:
+        """The language picker: switches the pages, and remembers the choice in a cookie and for the user."""
         self.locale = i18n.pick(locale)
         self.locale_cookie = self.locale
         identity = self._identity()
@@ -245,6 +251,7 @@ class SessionState(rx.State):
 
     @rx.event
     def switch_organization(self, org_id: str) -> Any:
+        """The organization picker: acts in the chosen one from the dashboard, or answers with a toast why not."""
         try:
             with session_scope() as session:
                 accounts.switch_organization(session, self._token(), parse_id(org_id))
@@ -325,6 +332,7 @@ class KeysetPages(rx.State, mixin=True):
     @rx.event
     @guarded
     def next_page(self) -> None:
+        """The pager's Next: reads the slice after the last row shown."""
         if self._next is not None:
             self._starts = [*self._starts, self._next]
         self._refresh()
@@ -332,5 +340,6 @@ class KeysetPages(rx.State, mixin=True):
     @rx.event
     @guarded
     def previous_page(self) -> None:
+        """The pager's Previous: reads again the slice before this one."""
         self._starts = self._starts[:-1]
         self._refresh()

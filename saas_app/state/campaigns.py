@@ -115,6 +115,7 @@ class CampaignsState(KeysetPages, SessionState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening the campaigns list: its first page, or the refusal for a role that may not see it."""
         self._first_page()
         redirect, self.error = self._open_page(self._refresh)
         if self.error:
@@ -185,6 +186,7 @@ class CampaignState(SessionState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening a campaign: its figures and problems, or the refusal when it is not the organization's."""
         self._clear()
         redirect, self.error = self._open_page(self._refresh)
         if self.error:

@@ -110,6 +110,7 @@ class DebtorsState(KeysetPages, SessionState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening the debtors page: the consent filter the URL asks for, the first page, or the refusal."""
         wanted = self._query("consent")
         self.consent = wanted if wanted in CONSENT_FILTERS else "all"
         self._first_page()

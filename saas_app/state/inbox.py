@@ -120,6 +120,7 @@ class InboxState(SessionState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening the inbox: the conversations with none open, or the refusal for a role that may not see them."""
         self.selected = ""
         self.entries = []
         redirect, self.error = self._open_page(self._refresh)
@@ -128,6 +129,7 @@ class InboxState(SessionState):
     @rx.event
     @guarded
     def open(self, debtor_id: str) -> Any:
+        """A click on a conversation: shows its thread, and for collectors marks it read on WhatsApp too."""
         self.error = ""
         context = self._context(Action.VIEW)
         with session_scope() as session:
@@ -148,6 +150,7 @@ class InboxState(SessionState):
     @rx.event
     @guarded
     def send(self, form: dict[str, Any]) -> Any:
+        """The reply box's Send: queues the text to the open conversation and answers with a toast."""
         debtor_id, text = parse_id(self.selected), str(form.get("text", ""))
         return self._write(
             Action.COLLECT,
@@ -158,6 +161,7 @@ class InboxState(SessionState):
     @rx.event
     @guarded
     def send_invoice(self, invoice_id: str) -> Any:
+        """A Send invoice button: queues that invoice's document to the debtor and answers with a toast."""
         debtor_id, chosen = parse_id(self.selected), parse_id(invoice_id)
         return self._write(
             Action.COLLECT,
@@ -168,6 +172,7 @@ class InboxState(SessionState):
     @rx.event
     @guarded
     def mark_handled(self) -> Any:
+        """Mark as handled: the conversation no longer waits for an answer; a refusal comes as a toast."""
         debtor_id = parse_id(self.selected)
         return self._write(
             Action.COLLECT, lambda session, context: inbox.mark_handled(session, context, debtor_id), inline=False

@@ -118,6 +118,7 @@ class SendPool:
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
 
     async def request(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[int, bytes]:
+        """The status and body of one request on a kept-alive connection; a failure says if it may have gone."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _no_answer(ValueError(url), never_left=True)
@@ -159,6 +160,7 @@ class SendPool:
         return _Connection(reader, writer)
 
     async def aclose(self) -> None:
+        """Closes the idle connections and forgets them."""
         for idle in self._idle.values():
             for connection in idle:
                 connection.close()
@@ -258,10 +260,12 @@ class CloudClient:
     async def send_document(
         self, to: str, link: str, filename: str, caption: str = "", callback_data: str = ""
     ) -> Sent:
+        """Sends a document (an invoice's PDF) by a link WhatsApp fetches itself; free text, so only in the window."""
         content = {"link": link, "filename": filename, "caption": caption}
         return await self._send(self._message(to, "document", content, callback_data))
 
     async def mark_read(self, wamid: str) -> None:
+        """Tells WhatsApp we read the debtor's message: the blue ticks on their phone."""
         await self._call(
             "POST",
             f"{self.endpoint.phone_number_id}/messages",
@@ -277,9 +281,11 @@ class CloudClient:
         return result
 
     async def templates(self, waba_id: str) -> list[dict[str, Any]]:
+        """The WABA's message templates as Meta lists them, up to 200."""
         data = await self._call("GET", f"{waba_id}/message_templates", limit="200")
         return list(data.get("data") or [])
 
     async def submit_template(self, waba_id: str, template: dict[str, Any]) -> dict[str, Any]:
+        """Meta's answer to a template submitted for approval: its id and status."""
         result: dict[str, Any] = await self._call("POST", f"{waba_id}/message_templates", template)
         return result

@@ -13,18 +13,22 @@ _WABA_PREFIX = "2555"
 
 
 def phone_number_id(org_id: int) -> str:
+    """The organization's sandbox phone number id, derived from its id: the simulator needs no database."""
     return f"{_PHONE_PREFIX}{org_id:09d}"
 
 
 def waba_id(org_id: int) -> str:
+    """The organization's sandbox WhatsApp Business Account id."""
     return f"{_WABA_PREFIX}{org_id:09d}"
 
 
 def is_sandbox(phone_number_id: str) -> bool:
+    """Whether a phone number id is a sandbox one, whose messages go to the simulator."""
     return len(phone_number_id) == 13 and phone_number_id.startswith(_PHONE_PREFIX) and phone_number_id.isdigit()
 
 
 def waba_of(phone_number_id: str) -> str:
+    """The sandbox WABA id that goes with a sandbox phone number id."""
     return _WABA_PREFIX + phone_number_id[len(_PHONE_PREFIX) :]
 
 

@@ -83,6 +83,7 @@ class SimTemplate:
     ttl_seconds: int | None = None  # message_send_ttl_seconds, as submitted
 
     def as_json(self) -> dict[str, Any]:
+        """The template as Meta's template listing shows it, with named parameters."""
         return {
             "id": self.id,
             "name": self.name,
@@ -228,10 +229,12 @@ class SimulatorState:
         self.wrote_at[(phone_number_id, to.lstrip("+"))] = time.monotonic() if at is None else at
 
     def window_open(self, phone_number_id: str, to: str) -> bool:
+        """Whether the debtor wrote within 24 hours, the only time WhatsApp takes free text."""
         wrote = self.wrote_at.get((phone_number_id, to.lstrip("+")))
         return wrote is not None and 0 <= time.monotonic() - wrote < 24 * 3600
 
     def later(self, delay: float, phone_number_id: str, **value: Any) -> None:
+        """Queues a webhook value for the number, to be posted after `delay` seconds."""
         heapq.heappush(self.pending, _Due(time.monotonic() + delay, next(self._ids), phone_number_id, value))
 
     def add_template(
@@ -243,11 +246,13 @@ class SimulatorState:
         status: str = "APPROVED",
         ttl_seconds: int | None = None,
     ) -> SimTemplate:
+        """A template on the simulated WABA, approved unless told otherwise, replacing any of that name and language."""
         template = SimTemplate(str(next(self._ids)), name, language, "UTILITY", body, status, ttl_seconds)
         self.templates[waba_id][(name, language)] = template
         return template
 
     def next_wamid(self) -> str:
+        """A new message id in the shape of Meta's wamids."""
         return f"wamid.SIM{next(self._ids):012d}"
 
     def ttl_of(self, number: Number, body: dict[str, Any]) -> float:
@@ -387,6 +392,8 @@ class WebhookRefused(Exception):
 
 
 def http_deliverer(url: str, client: httpx.AsyncClient) -> Deliver:
+    """Posts signed webhooks to the app's URL; a 5xx raises, so the simulator tries them again."""
+
     async def deliver(raw: bytes, signature: str) -> None:
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
         answer = await client.post(url, content=raw, headers=headers)
@@ -397,6 +404,7 @@ def http_deliverer(url: str, client: httpx.AsyncClient) -> Deliver:
 
 
 async def post_forever(state: SimulatorState, deliver: Deliver, every: float = 0.2) -> None:
+    """Posts due webhooks every `every` seconds until cancelled."""
     while True:
         await asyncio.sleep(every)
         await post_due(state, deliver)

@@ -35,6 +35,7 @@ def handshake(params: dict[str, str], verify_token: str) -> str | None:
 
 
 def signature_of(raw_body: bytes, app_secret: str) -> str:
+    """The X-Hub-Signature-256 value Meta sends: the body's HMAC-SHA256 with the app secret."""
     return "sha256=" + hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
 
 
@@ -201,6 +202,7 @@ def envelope(waba_id: str, phone_number_id: str, display_number: str, **value: A
 def status_item(
     wamid: str, status: str, recipient: str, at: datetime, callback_data: str = "", error: tuple[int, str] | None = None
 ) -> dict[str, Any]:
+    """A message status as Meta's webhook writes it, with pricing for sent and delivered and the error if failed."""
     item: dict[str, Any] = {
         "id": wamid,
         "status": status,
@@ -218,6 +220,7 @@ def status_item(
 
 
 def text_message(wamid: str, sender: str, at: datetime, text: str, context_wamid: str = "") -> dict[str, Any]:
+    """A debtor's text message as Meta's webhook writes it; with a context, as a reply to one of ours."""
     item: dict[str, Any] = {
         "from": sender.lstrip("+"),
         "id": wamid,
@@ -233,6 +236,7 @@ def text_message(wamid: str, sender: str, at: datetime, text: str, context_wamid
 def button_message(
     wamid: str, sender: str, at: datetime, text: str, payload: str, context_wamid: str
 ) -> dict[str, Any]:
+    """A debtor's tap on a quick-reply button as Meta's webhook writes it, always replying to our message."""
     return {
         "from": sender.lstrip("+"),
         "id": wamid,
@@ -244,4 +248,5 @@ def button_message(
 
 
 def contact(wa_id: str, name: str) -> dict[str, Any]:
+    """The sender's profile as Meta's webhook writes it beside their message."""
     return {"profile": {"name": name}, "wa_id": wa_id.lstrip("+")}

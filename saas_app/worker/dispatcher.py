@@ -57,6 +57,7 @@ class Outage:
         return min(self.longest, self.first * 2 ** (self.failures - 1))
 
     def ended(self) -> None:
+        """Logs once that the database is back, if it was away, and starts the waits over."""
         if self.failures:
             log.warning("%s: the database is back after %d failed tries", self.what, self.failures)
             self.failures = 0
@@ -95,9 +96,11 @@ class Stats:
     started: float = field(default_factory=time.monotonic)
 
     def counts(self) -> tuple[int, ...]:
+        """The running totals together, so the worker's log line is printed only when one has changed."""
         return (self.sent, self.failed, self.retried, self.uncertain, self.held_back, self.recovered)
 
     def line(self) -> str:
+        """The worker's progress in one log line: sent and its rate, failed, retrying, unconfirmed, held back."""
         elapsed = max(time.monotonic() - self.started, 1e-9)
         return (
             f"sent {self.sent:,} ({self.sent / elapsed:,.0f}/s), failed {self.failed:,}, "

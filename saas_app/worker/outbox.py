@@ -282,7 +282,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
         account_ids.add(row.account_id)
         if row.template_id is not None:
             rendered.append({"b_id": row.id, "b_text": outgoing.text, "b_parameters": outgoing.parameters})
-    _hold(session, held, now)
+    _hold(session, held)
     _postpone(session, postponed)
     if rendered:  # what the debtor reads, kept with the message: evidence, and the inbox's thread
         session.connection().execute(
@@ -403,7 +403,7 @@ def _local_today(now: datetime, zone: str) -> date:
         return now.date()
 
 
-def _hold(session: Session, held: list[dict[str, Any]], now: datetime) -> None:
+def _hold(session: Session, held: list[dict[str, Any]]) -> None:
     if not held:
         return
     session.connection().execute(

@@ -63,6 +63,7 @@ def claim_due(session: Session, now: datetime, limit: int = 50) -> list[Claimed]
 
 
 def headers_for(claimed: Claimed, now: float) -> dict[str, str]:
+    """The headers of a webhook we post: the event type, the event id to deduplicate on, and the signature."""
     return {
         "Content-Type": "application/json",
         "User-Agent": "Cobro-Webhooks/1",

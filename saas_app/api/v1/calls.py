@@ -34,7 +34,7 @@ def _language(request: Request) -> str:
     return i18n.from_accept_language(request.headers.get("accept-language", ""))
 
 
-def error_response(request: Request, status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     """Every refusal has one shape: {"error": {"code", "message", "field", "details"}}."""
     body = {"code": code, "message": message, "field": extra.pop("field", ""), "details": extra.pop("details", [])}
     return JSONResponse({"error": body}, status_code=status, headers=extra.pop("headers", None))
@@ -45,22 +45,23 @@ def _say(request: Request, error: ServiceError) -> str:
 
 
 def service_error(request: Request, error: Exception) -> Response:
+    """A service's refusal in the API's error shape: 404, 403, 409, or 422 with each bulk item's reason."""
     assert isinstance(error, ServiceError)
     if isinstance(error, NotFound):
-        return error_response(request, 404, "not_found", _say(request, error))
+        return error_response(404, "not_found", _say(request, error))
     if isinstance(error, PermissionDenied):
-        return error_response(request, 403, "forbidden", _say(request, error))
+        return error_response(403, "forbidden", _say(request, error))
     if isinstance(error, Conflict):
-        return error_response(request, 409, "conflict", _say(request, error), field=error.field)
+        return error_response(409, "conflict", _say(request, error), field=error.field)
     details = []
     if isinstance(error, BulkRefused):
         details = [
             {"index": index, "field": item.field, "message": _say(request, item)} for index, item in error.errors
         ]
-    return error_response(request, 422, "invalid", _say(request, error), field=error.field, details=details)
+    return error_response(422, "invalid", _say(request, error), field=error.field, details=details)
 
 
-def validation_error(request: Request, error: Exception) -> Response:
+def validation_error(request: Request, error: Exception) -> Response:  # noqa: ARG001 - an exception handler: Starlette passes the request
     """Pydantic's refusals, said as ours: the field as a dotted path, the reason in words."""
     assert isinstance(error, RequestValidationError)
     details: list[dict[str, Any]] = []
@@ -73,10 +74,11 @@ def validation_error(request: Request, error: Exception) -> Response:
         details.append({"field": ".".join(where), "message": str(item.get("msg", "")), "index": index})
     field, reason = (str(details[0]["field"]), str(details[0]["message"])) if details else ("", "invalid request")
     message = f"{field}: {reason}" if field else reason
-    return error_response(request, 422, "invalid", message, field=field, details=details)
+    return error_response(422, "invalid", message, field=field, details=details)
 
 
-def http_error(request: Request, error: Exception) -> Response:
+def http_error(request: Request, error: Exception) -> Response:  # noqa: ARG001 - an exception handler: Starlette passes the request
+    """FastAPI's and Starlette's HTTP errors (401, 405, 413, ...) in the API's one error shape."""
     assert isinstance(error, HTTPException)
     codes = {
         400: "bad_request",
@@ -87,9 +89,7 @@ def http_error(request: Request, error: Exception) -> Response:
         413: "too_large",
     }
     headers = getattr(error, "headers", None)
-    return error_response(
-        request, error.status_code, codes.get(error.status_code, "error"), str(error.detail), headers=headers
-    )
+    return error_response(error.status_code, codes.get(error.status_code, "error"), str(error.detail), headers=headers)
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,13 @@ class Caller:
     request: Request
 
     def require(self, scope: str) -> None:
+        """Refuses with 403, in the caller's language, a call the key's scopes do not cover."""
         if scope not in self.scopes:
             message = i18n.gettext(_language(self.request), N_("This API key lacks the {scope} scope."), scope=scope)
             raise HTTPException(403, message)
 
     def read(self, work: Callable[[Session, OrgContext], Any]) -> Any:
+        """A read in one transaction, for keys with the read scope."""
         self.require("read")
         with session_scope() as session:
             return work(session, self.ctx)
@@ -118,7 +120,7 @@ class Caller:
         key = self.request.headers.get("idempotency-key")
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
             message = i18n.gettext(_language(self.request), N_("The Idempotency-Key must be 1 to 255 characters."))
-            return error_response(self.request, 422, "invalid", message, field="Idempotency-Key")
+            return error_response(422, "invalid", message, field="Idempotency-Key")
         try:
             return self._write_once(work, body, key)
         except (IntegrityError, OperationalError):
@@ -147,6 +149,7 @@ class Caller:
 
 
 def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    """The API key behind a request, as a caller with the least role its scopes need; 401 without a live key."""
     language = _language(request)
     refused = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -164,10 +167,11 @@ def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials
 
 
 def cursor_of(after: int | None) -> str | None:
+    """The opaque cursor for the next page, after this id; None at the end of the list."""
     return base64.urlsafe_b64encode(f"after:{after}".encode()).decode().rstrip("=") if after is not None else None
 
 
-def position_of(cursor: str | None, language: str = i18n.DEFAULT) -> int | None:
+def position_of(cursor: str | None) -> int | None:
     """The id a cursor points after; a cursor we did not make is refused as invalid input."""
     if not cursor:
         return None

@@ -57,6 +57,7 @@ answer within 10 seconds counts as delivered; anything else is retried after 1 a
 
 @cache
 def openapi_document() -> dict[str, Any]:
+    """The OpenAPI description of /api/v1, built once from the routes themselves."""
     return get_openapi(
         title="Cobro API",
         version="1",
@@ -67,6 +68,7 @@ def openapi_document() -> dict[str, Any]:
 
 @router.get("/openapi.json")
 def openapi_json() -> JSONResponse:
+    """The OpenAPI document, for clients and code generators."""
     return JSONResponse(openapi_document())
 
 
@@ -116,6 +118,7 @@ def _inline_markup(text: str) -> str:
 
 @cache
 def docs_page() -> str:
+    """The API reference for people as one static HTML page, built once from the OpenAPI document."""
     document = openapi_document()
     operations = "".join(
         _operation(method, path, operation)
@@ -137,4 +140,5 @@ section{{margin:1.25rem 0}}</style></head><body>
 
 @router.get("/docs")
 def docs() -> HTMLResponse:
+    """The API reference page."""
     return HTMLResponse(docs_page())

@@ -82,6 +82,8 @@ def list_debtors(
     phone: Filter = None,
     updated_since: Since = None,
 ) -> Any:
+    """The organization's debtors a page at a time, filtered by reference, phone or last change."""
+
     def work(session: Session, ctx: OrgContext) -> ListOut[DebtorOut]:
         found = debtors.scan_debtors(
             session,
@@ -99,6 +101,7 @@ def list_debtors(
 
 @router.get("/debtors/{debtor_id:int}", response_model=DebtorOut, tags=["debtors"])
 def get_debtor(call: Call, debtor_id: RowId) -> Any:
+    """One of the organization's debtors; 404 for any other id."""
     return call.read(lambda session, ctx: DebtorOut.model_validate(debtors.get_debtor(session, ctx, debtor_id)))
 
 
@@ -108,6 +111,7 @@ def _debtor_input(body: DebtorIn) -> debtors.DebtorInput:
 
 @write_router.post("/debtors", status_code=201, response_model=DebtorOut, tags=["debtors"])
 def create_debtor(call: Call, body: DebtorIn) -> Response:
+    """A new debtor, validated as the web form validates it; replayable with an Idempotency-Key."""
     return call.write(
         lambda session, ctx: (201, DebtorOut.model_validate(debtors.create_debtor(session, ctx, _debtor_input(body)))),
         body,
@@ -124,6 +128,8 @@ def create_debtor(call: Call, body: DebtorIn) -> Response:
 def upsert_debtor(
     call: Call, external_ref: Annotated[str, Path(min_length=1, max_length=100, pattern=PATH_TEXT)], body: DebtorIn
 ) -> Response:
+    """The debtor with this external reference, created (201) or updated (200), so a sync can repeat safely."""
+
     def work(session: Session, ctx: OrgContext) -> tuple[int, DebtorOut]:
         data = _debtor_input(body)
         data.external_ref = external_ref
@@ -135,6 +141,8 @@ def upsert_debtor(
 
 @write_router.patch("/debtors/{debtor_id:int}", response_model=DebtorOut, tags=["debtors"])
 def update_debtor(call: Call, debtor_id: RowId, body: DebtorPatch) -> Response:
+    """A debtor with only the fields sent changed; a field sent as null keeps its value."""
+
     def work(session: Session, ctx: OrgContext) -> tuple[int, DebtorOut]:
         data = debtors.input_of(debtors.get_debtor(session, ctx, debtor_id))
         for name, value in body.model_dump(exclude_unset=True).items():
@@ -152,6 +160,7 @@ def update_debtor(call: Call, debtor_id: RowId, body: DebtorPatch) -> Response:
     summary="Stop every message to this debtor",
 )
 def opt_out(call: Call, debtor_id: RowId) -> Response:
+    """The debtor opted out: their pending reminders stop, and the audit log says the API did it."""
     return call.write(
         lambda session, ctx: (200, DebtorOut.model_validate(debtors.opt_out(session, ctx, debtor_id, source="api")))
     )
@@ -159,6 +168,7 @@ def opt_out(call: Call, debtor_id: RowId) -> Response:
 
 @router.get("/debtors/{debtor_id:int}/messages", response_model=ListOut[MessageOut], tags=["debtors"])
 def debtor_messages(call: Call, debtor_id: RowId, limit: Limit = 50, cursor: Cursor = None) -> Any:
+    """The messages sent to a debtor, a page at a time."""
     return call.read(
         lambda session, ctx: _listing(
             inbox.scan_sent(session, ctx, debtor_id, after=position_of(cursor), limit=limit), MessageOut
@@ -168,6 +178,7 @@ def debtor_messages(call: Call, debtor_id: RowId, limit: Limit = 50, cursor: Cur
 
 @router.get("/debtors/{debtor_id:int}/replies", response_model=ListOut[ReplyOut], tags=["debtors"])
 def debtor_replies(call: Call, debtor_id: RowId, limit: Limit = 50, cursor: Cursor = None) -> Any:
+    """What a debtor wrote back, a page at a time."""
     return call.read(
         lambda session, ctx: _listing(
             inbox.scan_replies(session, ctx, debtor_id, after=position_of(cursor), limit=limit), ReplyOut
@@ -190,6 +201,8 @@ def list_invoices(
     due_after: IsoDate | None = None,
     updated_since: Since = None,
 ) -> Any:
+    """The organization's invoices a page at a time, filtered by status, debtor, number, due date or last change."""
+
     def work(session: Session, ctx: OrgContext) -> ListOut[InvoiceOut]:
         found = invoices.scan_invoices(
             session,
@@ -210,6 +223,7 @@ def list_invoices(
 
 @router.get("/invoices/{invoice_id:int}", response_model=InvoiceOut, tags=["invoices"])
 def get_invoice(call: Call, invoice_id: RowId) -> Any:
+    """One of the organization's invoices; 404 for any other id."""
     return call.read(lambda session, ctx: InvoiceOut.model_validate(invoices.get_invoice(session, ctx, invoice_id)))
 
 
@@ -219,6 +233,7 @@ def _invoice_input(body: InvoiceIn) -> invoices.InvoiceInput:
 
 @write_router.post("/invoices", status_code=201, response_model=InvoiceOut, tags=["invoices"])
 def create_invoice(call: Call, body: InvoiceIn) -> Response:
+    """A new invoice for a debtor given by id or external_ref; replayable with an Idempotency-Key."""
     return call.write(
         lambda session, ctx: (
             201,
@@ -238,6 +253,8 @@ def create_invoice(call: Call, body: InvoiceIn) -> Response:
 def upsert_invoice(
     call: Call, number: Annotated[str, Path(min_length=1, max_length=60, pattern=PATH_TEXT)], body: InvoiceIn
 ) -> Response:
+    """The invoice with this number, created (201) or updated (200), so a sync can repeat safely."""
+
     def work(session: Session, ctx: OrgContext) -> tuple[int, InvoiceOut]:
         data = _invoice_input(body)
         data.number = number
@@ -254,6 +271,8 @@ def upsert_invoice(
     summary="Create or update up to 1,000 invoices by number, all or none",
 )
 def bulk_invoices(call: Call, body: BulkInvoicesIn) -> Response:
+    """Up to 1,000 invoices upserted by number in one transaction: all stored, or none and each refusal's index."""
+
     def work(session: Session, ctx: OrgContext) -> tuple[int, BulkInvoicesOut]:
         done = invoices.bulk_upsert(session, ctx, [_invoice_input(item) for item in body.invoices])
         created = sum(1 for _, is_new in done if is_new)
@@ -268,6 +287,8 @@ def bulk_invoices(call: Call, body: BulkInvoicesIn) -> Response:
 
 @write_router.patch("/invoices/{invoice_id:int}", response_model=InvoiceOut, tags=["invoices"])
 def update_invoice(call: Call, invoice_id: RowId, body: InvoicePatch) -> Response:
+    """An invoice's fields and status changed in one transaction; only a payment can make it paid."""
+
     def work(session: Session, ctx: OrgContext) -> tuple[int, InvoiceOut]:
         changes = body.model_dump(exclude_unset=True)
         status, promised_on = changes.pop("status", None), changes.pop("promised_on", None)
@@ -296,6 +317,7 @@ def list_payments(
     cursor: Cursor = None,
     invoice_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Any:
+    """The organization's payments a page at a time, optionally one invoice's."""
     return call.read(
         lambda session, ctx: _listing(
             invoices.scan_payments(session, ctx, after=position_of(cursor), limit=limit, invoice_id=invoice_id),
@@ -306,6 +328,7 @@ def list_payments(
 
 @router.get("/payments/{payment_id:int}", response_model=PaymentOut, tags=["payments"])
 def get_payment(call: Call, payment_id: RowId) -> Any:
+    """One of the organization's payments; 404 for any other id."""
     return call.read(lambda session, ctx: PaymentOut.model_validate(invoices.get_payment(session, ctx, payment_id)))
 
 
@@ -318,6 +341,8 @@ def get_payment(call: Call, payment_id: RowId) -> Any:
     summary="Record a payment against an invoice; the invoice's reminders adjust or stop",
 )
 def create_payment(call: Call, body: PaymentIn) -> Response:
+    """A payment recorded once per external_id (a repeat answers 200 with the first), and reminders adjusted."""
+
     def work(session: Session, ctx: OrgContext) -> tuple[int, PaymentOut]:
         invoice = _invoice_of_payment(session, ctx, body)
         payment, created = invoices.record_payment(
@@ -354,6 +379,7 @@ def list_campaigns(
     cursor: Cursor = None,
     status: Annotated[str | None, Query(pattern=r"^(running|paused|finished|cancelled)$")] = None,
 ) -> Any:
+    """The organization's campaigns a page at a time, optionally in one status."""
     return call.read(
         lambda session, ctx: _listing(
             campaigns.scan_campaigns(session, ctx, after=position_of(cursor), limit=limit, status=status), CampaignOut
@@ -363,6 +389,8 @@ def list_campaigns(
 
 @router.get("/campaigns/{campaign_id:int}", response_model=CampaignOut, tags=["campaigns"])
 def get_campaign(call: Call, campaign_id: RowId) -> Any:
+    """One campaign with its figures: messages by stage, replies and payments."""
+
     def work(session: Session, ctx: OrgContext) -> CampaignOut:
         campaign = campaigns.get_campaign(session, ctx, campaign_id)
         stats = campaigns.campaign_stats(session, ctx, campaign_id)
@@ -377,11 +405,12 @@ _EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 @fallback_router.api_route("/{rest:path}", methods=_EVERY_METHOD)
-def elsewhere(request: Request, rest: str) -> Response:
+def elsewhere(request: Request) -> Response:
+    """Any other path or method under /api/v1: a JSON 405 with Allow when the path exists, else a JSON 404."""
     allowed = _methods_of(request)
     if allowed:
-        return error_response(request, 405, "method_not_allowed", "Method Not Allowed", headers={"Allow": allowed})
-    return error_response(request, 404, "not_found", "Not Found")
+        return error_response(405, "method_not_allowed", "Method Not Allowed", headers={"Allow": allowed})
+    return error_response(404, "not_found", "Not Found")
 
 
 def _methods_of(request: Request) -> str:

@@ -163,6 +163,7 @@ class InvoiceOut(Out):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def outstanding_minor(self) -> int:
+        """What is still owed, in minor units; never below zero when overpaid."""
         return max(self.amount_minor - self.paid_minor, 0)
 
 

@@ -90,6 +90,7 @@ class LibraryText:
 
     @property
     def key(self) -> str:
+        """The text's name in the library: its stage and tone, such as `overdue_firm`."""
         return f"{self.stage}_{self.tone}"
 
 
@@ -154,6 +155,7 @@ def texts(language: str) -> tuple[LibraryText, ...]:
 
 
 def main(argv: list[str]) -> int:
+    """Checks the library's texts in the given languages (all by default); exit status 1 if any has a problem."""
     problems = [p for language in (argv or LANGUAGES) for p in check(language)]
     print("\n".join(problems) or "library: no problems")  # noqa: T201 - a command-line check
     return 1 if problems else 0

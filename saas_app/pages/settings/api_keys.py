@@ -16,6 +16,7 @@ COLUMNS = [Column(N_("Name")), Column(N_("Key")), Column(N_("Scopes")), Column(N
 
 
 def api_key_row(key: ApiKeyRow) -> rx.Component:
+    """An API key: name, prefix, scopes, when made and last used, and Revoke behind a confirmation."""
     return table_row(
         rx.table.cell(rx.text(key["name"], weight="medium")),
         rx.table.cell(rx.code(key["prefix"])),
@@ -39,6 +40,7 @@ def api_key_row(key: ApiKeyRow) -> rx.Component:
 
 
 def new_key_card() -> rx.Component:
+    """The form for a new key with its scopes, and the key itself, shown only this once."""
     return section_card(
         rx.heading(t("New API key"), size="4"),
         None,
@@ -75,6 +77,7 @@ def new_key_card() -> rx.Component:
 
 
 def api_keys_page() -> rx.Component:
+    """The organization's API keys and the form for a new one; owners and admins only."""
     return admin_page(
         ApiKeysState.can_manage_settings,
         N_("Only owners and admins can manage API keys."),
@@ -93,4 +96,5 @@ def api_keys_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the API keys tab of the settings."""
     app.add_page(api_keys_page, route=routes.SETTINGS_API_KEYS, title="API keys · Cobro", on_load=ApiKeysState.load)

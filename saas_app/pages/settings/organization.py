@@ -23,6 +23,7 @@ def _field(label: str, name: str, **props: Any) -> rx.Component:
 
 
 def organization_page() -> rx.Component:
+    """The organization's settings form: name, debtors' language, currency, time zone, sender, contact, links."""
     state = OrganizationSettingsState
     return settings_page(
         rx.card(
@@ -83,6 +84,7 @@ def organization_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the organization tab of the settings."""
     app.add_page(
         organization_page,
         route=routes.SETTINGS_ORGANIZATION,

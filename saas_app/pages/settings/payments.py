@@ -22,6 +22,7 @@ EVENT_COLUMNS = [
 
 
 def payment_event_row(event: PaymentEventRow) -> rx.Component:
+    """A payment event received: when, from which provider, its type and id, its outcome and the reason."""
     return table_row(
         rx.table.cell(event["received"]),
         rx.table.cell(event["provider"]),
@@ -32,6 +33,7 @@ def payment_event_row(event: PaymentEventRow) -> rx.Component:
 
 
 def stripe_card() -> rx.Component:
+    """How to point Stripe at Cobro, whether its signing secret is set, and the field to set it."""
     state = PaymentsSettingsState
     heading = rx.hstack(
         rx.heading("Stripe", size="4"),
@@ -65,6 +67,7 @@ def stripe_card() -> rx.Component:
 
 
 def payments_page() -> rx.Component:
+    """Where payment providers post, Stripe's secret, our own signing secret, and recent events; admins only."""
     state = PaymentsSettingsState
     return admin_page(
         state.can_manage_settings,
@@ -112,6 +115,7 @@ def payments_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the payments tab of the settings."""
     app.add_page(
         payments_page, route=routes.SETTINGS_PAYMENTS, title="Payments · Cobro", on_load=PaymentsSettingsState.load
     )

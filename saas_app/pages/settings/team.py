@@ -17,6 +17,7 @@ INVITATION_COLUMNS = [Column(N_("Email")), Column(N_("Role")), Column(N_("Expire
 
 
 def role_items() -> list[rx.Component]:
+    """The roles to choose from, in the reader's language."""
     return [rx.select.item(t(label), value=role) for role, label in ROLE_LABELS]
 
 
@@ -25,6 +26,7 @@ def _row_button(label: str, color: str, on_click: object) -> rx.Component:
 
 
 def member_row(member: MemberRow) -> rx.Component:
+    """A member: name and email, role (a picker for those who manage the team), joined, and Leave or Remove."""
     return table_row(
         rx.table.cell(
             rx.vstack(rx.text(member["name"], weight="medium"), rx.text(member["email"], size="1"), spacing="0")
@@ -57,6 +59,7 @@ def member_row(member: MemberRow) -> rx.Component:
 
 
 def invitation_row(invitation: InvitationRow) -> rx.Component:
+    """A pending invitation: email, role, expiry, and Revoke."""
     return table_row(
         rx.table.cell(invitation["email"]),
         rx.table.cell(role_badge(invitation["role"])),
@@ -66,6 +69,7 @@ def invitation_row(invitation: InvitationRow) -> rx.Component:
 
 
 def invite_form() -> rx.Component:
+    """Invite by email with a role; then the link to share, which works once for 7 days."""
     return section_card(
         N_("Invite a colleague"),
         None,
@@ -105,6 +109,7 @@ def invite_form() -> rx.Component:
 
 
 def team_page() -> rx.Component:
+    """The members, and for those who manage the team the invitation form and pending invitations."""
     return settings_page(
         rx.cond(TeamState.can_manage_team, invite_form()),
         data_table(MEMBER_COLUMNS, TeamState.members, member_row),
@@ -120,4 +125,5 @@ def team_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the team tab, the one /settings itself opens."""
     app.add_page(team_page, route=routes.SETTINGS, title="Settings · Cobro", on_load=TeamState.load)

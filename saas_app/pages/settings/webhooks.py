@@ -30,6 +30,7 @@ DELIVERY_COLUMNS = [
 
 
 def subscription_row(row: SubscriptionRow) -> rx.Component:
+    """A URL we post events to, its events, and Remove behind a confirmation."""
     return table_row(
         rx.table.cell(rx.code(row["url"], word_break="break-all")),
         rx.table.cell(row["events"]),
@@ -46,6 +47,7 @@ def subscription_row(row: SubscriptionRow) -> rx.Component:
 
 
 def delivery_row(row: DeliveryRow) -> rx.Component:
+    """An event posted: when, its type, status, tries so far and the server's answer."""
     return table_row(
         rx.table.cell(row["created"]),
         rx.table.cell(rx.code(row["event_type"])),
@@ -56,6 +58,7 @@ def delivery_row(row: DeliveryRow) -> rx.Component:
 
 
 def subscribe_card() -> rx.Component:
+    """Add a URL for the events chosen; its signing secret is then shown only this once."""
     state = WebhooksState
     return section_card(
         N_("Send events to your systems"),
@@ -88,6 +91,7 @@ def subscribe_card() -> rx.Component:
 
 
 def webhooks_page() -> rx.Component:
+    """The URLs we post events to, the form to add one, and every delivery; owners and admins only."""
     state = WebhooksState
     return admin_page(
         state.can_manage_settings,
@@ -112,4 +116,5 @@ def webhooks_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the webhooks tab of the settings."""
     app.add_page(webhooks_page, route=routes.SETTINGS_WEBHOOKS, title="Webhooks · Cobro", on_load=WebhooksState.load)

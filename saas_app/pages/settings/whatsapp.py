@@ -13,6 +13,7 @@ from saas_app.state.settings.whatsapp import LanguageStatus, RemoteTemplateRow, 
 
 
 def whatsapp_form() -> rx.Component:
+    """The WhatsApp number's details and limits; secrets only say whether they are set, and only admins save."""
     state = WhatsAppSettingsState
     return rx.card(
         rx.form(
@@ -69,6 +70,7 @@ def whatsapp_form() -> rx.Component:
 
 
 def webhook_card() -> rx.Component:
+    """The callback URL and verify token to enter in the Meta app."""
     state = WhatsAppSettingsState
     return rx.card(
         rx.vstack(
@@ -91,10 +93,12 @@ def webhook_card() -> rx.Component:
 
 
 def language_status(item: LanguageStatus) -> rx.Component:
+    """A template's status on Meta in one language, coloured by that status."""
     return status_badge(item["status"], item["language"] + " · " + item["status"])
 
 
 def template_row(row: RemoteTemplateRow) -> rx.Component:
+    """A template on Meta: its name, its status per language, and whether Cobro made it."""
     return rx.table.row(
         rx.table.cell(rx.code(row["name"])),
         rx.table.cell(rx.flex(rx.foreach(row["languages"], language_status), gap="1", wrap="wrap")),
@@ -103,6 +107,7 @@ def template_row(row: RemoteTemplateRow) -> rx.Component:
 
 
 def connection_card() -> rx.Component:
+    """Test the connection, list Meta's templates, submit drafts; with what Meta answered and the templates."""
     state = WhatsAppSettingsState
     return rx.card(
         rx.vstack(
@@ -170,6 +175,7 @@ def connection_card() -> rx.Component:
 
 
 def whatsapp_page() -> rx.Component:
+    """The WhatsApp settings: a paused or sandbox notice, the number's form, the webhook and the checks."""
     state = WhatsAppSettingsState
     return settings_page(
         rx.cond(
@@ -220,6 +226,7 @@ def whatsapp_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
+    """Adds the WhatsApp tab of the settings."""
     app.add_page(
         whatsapp_page, route=routes.SETTINGS_WHATSAPP, title="WhatsApp · Cobro", on_load=WhatsAppSettingsState.load
     )

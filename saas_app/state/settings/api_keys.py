@@ -49,6 +49,7 @@ class ApiKeysState(SessionState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening the API keys page: the keys, or the refusal for a role that may not manage them."""
         self.new_key = ""
         redirect, self.error = self._open_page(self._refresh)
         if self.error:
@@ -58,6 +59,7 @@ class ApiKeysState(SessionState):
     @rx.event
     @guarded
     def create(self, form: dict[str, Any]) -> Any:
+        """The form's Create key: makes a key with the scopes ticked and shows it this once."""
         self.new_key = ""
         name = str(form.get("name", ""))
         scopes = [scope for scope in api_keys.SCOPES if form.get(f"scope_{scope}")]
@@ -73,6 +75,7 @@ class ApiKeysState(SessionState):
     @rx.event
     @guarded
     def revoke(self, key_id: str) -> Any:
+        """A confirmed Revoke: the key stops working at once, and the list shows it revoked."""
         chosen = parse_id(key_id)
         return self._write(
             Action.MANAGE_SETTINGS, lambda session, context: api_keys.revoke_api_key(session, context, chosen)

@@ -30,6 +30,7 @@ class OrganizationSettingsState(SessionState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening the organization settings: the form filled with the stored settings, or the refusal."""
         self.error_field = ""
         redirect, self.error = self._open_page(self._refresh)
         return redirect
@@ -42,6 +43,7 @@ class OrganizationSettingsState(SessionState):
     @rx.event
     @guarded
     def save(self, form: dict[str, Any]) -> Any:
+        """The form's Save: checks the role, stores the settings, and answers with a toast or the field at fault."""
         values = organizations.OrganizationSettings(
             name=str(form.get("name", "")),
             default_locale=str(form.get("default_locale", "")),

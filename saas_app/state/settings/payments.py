@@ -55,6 +55,7 @@ class PaymentsSettingsState(SessionState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening the payments settings: the endpoint, which secrets are set, and recent events; or the refusal."""
         self.new_secret = ""
         redirect, self.error = self._open_page(self._refresh)
         return redirect
@@ -62,6 +63,7 @@ class PaymentsSettingsState(SessionState):
     @rx.event
     @guarded
     def save_stripe_secret(self, form: dict[str, Any]) -> Any:
+        """The Stripe card's Save: stores the signing secret and answers with a toast, or says why it will not do."""
         secret = str(form.get("stripe_secret", ""))
         return self._write(
             Action.MANAGE_SETTINGS,
@@ -72,6 +74,7 @@ class PaymentsSettingsState(SessionState):
     @rx.event
     @guarded
     def new_signing_secret(self) -> Any:
+        """Make or Replace the signing secret: a new one, shown this once; the previous one stops working."""
         return self._write(Action.MANAGE_SETTINGS, payment_webhooks.new_signing_secret, then=self._show_secret)
 
     def _show_secret(self, secret: str) -> None:

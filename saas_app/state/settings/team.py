@@ -62,6 +62,7 @@ class TeamState(SessionState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening the team page: members and pending invitations, or the refusal."""
         self.invite_link = ""
         redirect, self.error = self._open_page(self._refresh)
         return redirect
@@ -69,6 +70,7 @@ class TeamState(SessionState):
     @rx.event
     @guarded
     def invite(self, form: dict[str, Any]) -> Any:
+        """The form's Send invitation: mails the invitation and shows the link to share as well."""
         self.invite_link = ""
         email, role = str(form.get("email", "")), str(form.get("role", "collector"))
         return self._write(
@@ -83,6 +85,7 @@ class TeamState(SessionState):
     @rx.event
     @guarded
     def revoke(self, invitation_id: str) -> Any:
+        """An invitation's Revoke: its link stops working; a refusal comes as a toast."""
         chosen = parse_id(invitation_id)
         return self._write(
             Action.MANAGE_TEAM,
@@ -93,6 +96,7 @@ class TeamState(SessionState):
     @rx.event
     @guarded
     def change_role(self, membership_id: str, role: str) -> Any:
+        """A member's role picker: stores the new role, or answers with a toast why not."""
         chosen = parse_id(membership_id)
         return self._write(
             Action.MANAGE_TEAM,
@@ -103,6 +107,7 @@ class TeamState(SessionState):
     @rx.event
     @guarded
     def remove(self, membership_id: str) -> Any:
+        """Remove, or Leave for oneself: the membership ends; one who leaves goes to the dashboard."""
         chosen = parse_id(membership_id)
         leaving = any(m["membership_id"] == membership_id and m["is_me"] for m in self.members)
         if leaving:  # the page is no longer theirs to read again

@@ -61,6 +61,7 @@ class WebhooksState(SessionState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening the webhooks page: subscriptions and deliveries, or the refusal."""
         self.new_secret = ""
         redirect, self.error = self._open_page(self._refresh)
         return redirect
@@ -68,6 +69,7 @@ class WebhooksState(SessionState):
     @rx.event
     @guarded
     def subscribe(self, form: dict[str, Any]) -> Any:
+        """The form's Add URL: subscribes it to the events ticked and shows its signing secret this once."""
         self.new_secret = ""
         events = [event for event in outbound.EVENTS if form.get(f"event_{event}")]
         url = str(form.get("url", ""))
@@ -83,6 +85,7 @@ class WebhooksState(SessionState):
     @rx.event
     @guarded
     def remove(self, subscription_id: str) -> Any:
+        """A confirmed Remove: we stop posting to that URL; a refusal comes as a toast."""
         chosen = parse_id(subscription_id)
         return self._write(
             Action.MANAGE_SETTINGS, lambda session, context: outbound.remove(session, context, chosen), inline=False

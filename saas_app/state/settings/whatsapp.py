@@ -94,6 +94,7 @@ class WhatsAppSettingsState(SessionState):
 
     @rx.event
     def load(self) -> Any:
+        """Opening the WhatsApp settings: the account's details without its secrets, or the refusal."""
         self.error_field = self.check_text = self.templates_text = ""
         self.templates = []
         redirect, self.error = self._open_page(self._refresh)
@@ -107,6 +108,7 @@ class WhatsAppSettingsState(SessionState):
     @rx.event
     @guarded
     def save(self, form: dict[str, Any]) -> Any:
+        """The form's Save: checks the numbers and role, stores the account, and answers with a toast."""
         try:
             throughput = int(str(form.get("throughput", "80")) or 80)
             messaging_limit = int(str(form.get("messaging_limit", "250")) or 250)
@@ -145,6 +147,7 @@ class WhatsAppSettingsState(SessionState):
 
     @rx.event(background=True)
     async def test_connection(self) -> None:
+        """Test connection: asks Meta about the number off the lock; says its name, quality and limit, or why not."""
         context = await self._start()
         if context is None:
             return
@@ -181,10 +184,12 @@ class WhatsAppSettingsState(SessionState):
 
     @rx.event(background=True)
     async def sync_templates(self) -> None:
+        """List templates on Meta: shows the WABA's templates with their status per language."""
         await self._templates(whatsapp.sync_templates)
 
     @rx.event(background=True)
     async def submit_templates(self) -> None:
+        """Submit drafts for approval: sends our drafts to Meta, then says how many went and the first refusal."""
         await self._templates(whatsapp.submit_templates)
 
     async def _templates(self, action: Any) -> None:
