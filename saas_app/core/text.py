@@ -1,4 +1,4 @@
-"""Small text rules: slugs, email addresses."""
+"""Small text rules: slugs, email addresses, text from outside shown safely."""
 
 import re
 import unicodedata
@@ -23,3 +23,13 @@ def normalize_email(email: str) -> str:
 def is_valid_email(email: str) -> bool:
     """Whether the text has an email address's shape, within the 254 characters an address may have."""
     return len(email) <= 254 and bool(_EMAIL.match(email))
+
+
+# Bidirectional embeddings, overrides and isolates: in a name or a reply they make text read in
+# another order than it is stored ("\u202egnp.exe" shows as "exe.png").
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def neutralized(text: str) -> str:
+    """Text from a debtor or a file, with each bidirectional control shown as its code ([U+202E])."""
+    return _BIDI_CONTROLS.sub(lambda match: f"[U+{ord(match.group()):04X}]", text)

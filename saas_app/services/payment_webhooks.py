@@ -106,7 +106,7 @@ def receive(
         return Received(400, "refused", "bad signature")
     try:
         event = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested thousands deep
         return Received(400, "refused", "not JSON")
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event["id"].strip():
         return Received(400, "refused", "no event id")

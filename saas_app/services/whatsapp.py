@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from saas_app.auth.secrets import new_token, seal, unseal
 from saas_app.core.pacing import MESSAGING_LIMITS, MESSAGING_TIERS
-from saas_app.core.roles import Action
+from saas_app.core.roles import Action, can
 from saas_app.i18n import N_
 from saas_app.models import Template, TemplateVariant, WhatsAppAccount
 from saas_app.models.base import utcnow
@@ -69,14 +69,16 @@ def webhook_url() -> str:
     return f"{settings.public_url}/webhooks/whatsapp"
 
 
-def _view(account: WhatsAppAccount) -> AccountView:
+def _view(account: WhatsAppAccount, ctx: OrgContext) -> AccountView:
+    """The account as `ctx` may see it: the verify token is a secret (whoever has it can subscribe a
+    callback to the number's events), shown to owners and admins only."""
     return AccountView(
         phone_number_id=account.phone_number_id,
         waba_id=account.waba_id,
         display_number=account.display_number,
         has_access_token=bool(account.access_token_sealed),
         has_app_secret=bool(account.app_secret_sealed),
-        verify_token=account.verify_token,
+        verify_token=account.verify_token if can(ctx.role, Action.MANAGE_SETTINGS) else "",
         api_base_url=account.api_base_url,
         api_version=account.api_version,
         throughput=account.throughput,
@@ -122,7 +124,7 @@ def get_account(session: Session, ctx: OrgContext) -> AccountView | None:
     """The organization's WhatsApp account without its secrets, or None before one is connected."""
     ctx.require(Action.VIEW)
     account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
-    return _view(account) if account else None
+    return _view(account, ctx) if account else None
 
 
 def save_account(session: Session, ctx: OrgContext, data: AccountInput) -> AccountView:
@@ -165,7 +167,7 @@ def save_account(session: Session, ctx: OrgContext, data: AccountInput) -> Accou
         phone_number_id=phone_number_id,
         secrets_changed=",".join(changed),
     )
-    return _view(account)
+    return _view(account, ctx)
 
 
 def connect_sandbox(session: Session, org_id: int) -> WhatsAppAccount | None:

@@ -3,6 +3,7 @@
 from typing import TypedDict
 
 from saas_app.core.chat_text import chat_lines
+from saas_app.core.text import neutralized
 
 
 class SpanRow(TypedDict):
@@ -44,14 +45,14 @@ def bubble_row(
     """The bubble for a message body in WhatsApp's markers (*bold*, _italic_ ...), read as WhatsApp does."""
     lines = [
         [SpanRow(text=s.text, bold=s.bold, italic=s.italic, strike=s.strike, mono=s.mono) for s in line]
-        for line in chat_lines(text)
+        for line in chat_lines(neutralized(text))
     ]
     return BubbleRow(
         inbound=inbound,
-        header=header,
+        header=neutralized(header),
         lines=lines,
-        footer=footer,
-        buttons=buttons or [],
+        footer=neutralized(footer),
+        buttons=[neutralized(label) for label in buttons or []],
         time=time,
         status=status,
         tag=tag,

@@ -11,6 +11,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from saas_app.core.roles import Action
+from saas_app.core.text import neutralized
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.models import Debtor
@@ -83,7 +84,7 @@ class DebtorsState(KeysetPages, SessionState):
             consent, text = "missing", gettext(self.locale, N_("No opt-in: reminders are skipped"))
         return DebtorRow(
             debtor_id=str(debtor.id),
-            name=debtor.name,
+            name=neutralized(debtor.name),
             phone=phone_label(debtor.phone),
             language=language_label(debtor.locale, self.locale),
             timezone=debtor.timezone,

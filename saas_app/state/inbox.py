@@ -9,6 +9,7 @@ import reflex as rx
 from babel.dates import format_datetime
 
 from saas_app.core.roles import Action
+from saas_app.core.text import neutralized
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.services import inbox, organizations
@@ -67,8 +68,8 @@ class InboxState(SessionState):
             self.conversations = [
                 ConversationRow(
                     debtor_id=str(c.debtor_id),
-                    name=c.name,
-                    last_text=c.last_text[:120],
+                    name=neutralized(c.name),
+                    last_text=neutralized(c.last_text[:120]),
                     intent=self._label(c.last_intent),
                     when=self._when(c.last_at),
                     waiting=c.waiting,
@@ -82,7 +83,7 @@ class InboxState(SessionState):
         thread = inbox.thread(session, context, debtor_id)
         self.selected, self.name, self.phone, self.opted_out = (
             str(debtor_id),
-            thread.name,
+            neutralized(thread.name),
             thread.phone,
             thread.opted_out,
         )

@@ -4,7 +4,19 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, computed_field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    computed_field,
+    model_validator,
+)
 
 from saas_app.services.debtors import OPT_IN_SOURCES
 
@@ -12,8 +24,9 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 MAX_AMOUNT = 10**15  # minor units; far above any invoice, far below the database's 64-bit integers
 MAX_BULK = 1000
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Amount = Annotated[int, Field(ge=1, le=MAX_AMOUNT)]
+# Strict in bodies: true is not 1 and "100" is not 100; a client that sends them has a bug to hear about.
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+Amount = Annotated[StrictInt, Field(ge=1, le=MAX_AMOUNT)]
 Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", examples=["EUR"])]
 
 
@@ -26,7 +39,14 @@ def _iso_text(value: Any) -> Any:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
-AttributeValue = Annotated[str, Field(max_length=500)] | int | float | bool | None
+# Each kept as sent (true stays a boolean); numbers finite, since NaN and Infinity are not JSON.
+AttributeValue = (
+    Annotated[StrictStr, Field(max_length=500)]
+    | StrictBool
+    | StrictInt
+    | Annotated[StrictFloat, Field(allow_inf_nan=False)]
+    | None
+)
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

@@ -211,7 +211,7 @@ def whatsapp_page() -> rx.Component:
             state.connected | state.can_manage_settings,
             rx.vstack(
                 whatsapp_form(),
-                rx.cond(state.connected, webhook_card()),
+                rx.cond(state.connected & state.can_manage_settings, webhook_card()),
                 rx.cond(state.connected & state.can_manage_settings, connection_card()),
                 spacing="4",
                 width="100%",

@@ -205,3 +205,14 @@ def test_only_admins_see_and_set_the_secrets(session: Session, tenant: Tenant) -
     assert shown["has_stripe_secret"]
     assert shown["has_signing_secret"]
     assert STRIPE_SECRET not in json.dumps(shown)
+
+
+@pytest.mark.parametrize("header", ["Stripe-Signature", "Cobro-Signature"])
+def test_a_signed_body_nested_deep_is_refused_not_a_500(session: Session, tenant: Tenant, header: str) -> None:
+    raw = b'{"id": "evt_deep", "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    secret = STRIPE_SECRET if header == "Stripe-Signature" else tenant.secret
+    answer = tenant.client.post(
+        tenant.path, content=raw, headers={header: signatures.header(secret, int(time.time()), raw)}
+    )
+    assert (answer.status_code, answer.json()["reason"]) == (400, "not JSON")
+    assert session.exec(select(PaymentEvent)).all() == []

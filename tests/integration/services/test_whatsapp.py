@@ -133,3 +133,17 @@ def test_no_transaction_is_open_while_meta_answers(session: Session, simulator) 
     run(go())
     assert len(seen) > 3
     assert set(seen) == {0}
+
+
+@pytest.mark.parametrize("role", ["viewer", "collector"])
+def test_the_verify_token_is_shown_to_owners_and_admins_only(session: Session, role: str) -> None:
+    """Whoever has the verify token can subscribe a callback URL to the number's events in Meta's app."""
+    _, owner = sign_up(session)
+    admin, member = add_member(session, owner, "admin"), add_member(session, owner, role)
+    session.commit()
+    token = whatsapp.get_account(session, owner).verify_token
+    assert len(token) > 20
+    assert whatsapp.get_account(session, admin).verify_token == token
+    shown = whatsapp.get_account(session, member)
+    assert shown.verify_token == ""
+    assert shown.phone_number_id  # the rest of the account is still there to read

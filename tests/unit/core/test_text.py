@@ -1,6 +1,6 @@
 import pytest
 
-from saas_app.core.text import is_valid_email, normalize_email, slugify
+from saas_app.core.text import is_valid_email, neutralized, normalize_email, slugify
 
 
 @pytest.mark.parametrize(
@@ -23,3 +23,11 @@ def test_valid_emails(email: str) -> None:
 @pytest.mark.parametrize("email", ["", "ana", "ana@", "ana@example", "a b@example.com", "a@@example.com"])
 def test_invalid_emails(email: str) -> None:
     assert not is_valid_email(email)
+
+
+def test_bidirectional_controls_are_shown_not_obeyed() -> None:
+    assert neutralized("\u202egnp.exe") == "[U+202E]gnp.exe"
+    assert neutralized("Ana \u2066Souza\u2069") == "Ana [U+2066]Souza[U+2069]"
+    assert (
+        neutralized("Jos\u00e9 Mar\u00eda — مرحبا") == "José María — مرحبا"
+    )  # accents and RTL script stay as they are

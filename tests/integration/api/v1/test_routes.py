@@ -470,3 +470,20 @@ def test_text_the_database_cannot_store_is_refused(api: Api) -> None:
         refused = api("POST", "/debtors", content=body, headers={"Content-Type": "application/json"})
         assert refused.status_code == 422, body
     assert api("GET", "/debtors").json()["data"] == []
+
+
+def test_bodies_are_read_with_strict_types_and_finite_numbers(api: Api, session: Session) -> None:
+    """`true` was stored as an amount of 1, "100" as 100, and NaN or 1e999 as non-standard JSON."""
+    debtor = _debtor(api)
+    base = {"debtor_id": debtor["id"], "number": "S-1", "amount_minor": 100, "currency": "EUR", "due_on": str(DUE)}
+    for amount in (True, "100", 100.0):
+        refused = api("POST", "/invoices", json={**base, "amount_minor": amount})
+        assert (refused.status_code, refused.json()["error"]["field"]) == (422, "amount_minor"), amount
+    assert api("POST", "/invoices", json={**base, "debtor_id": "1"}).status_code == 422
+    for raw in (b"NaN", b"Infinity", b"1e999"):
+        body = b'{"name": "Ana", "phone": "+5511987654322", "opt_in_source": "api", "attributes": {"score": %s}}' % raw
+        refused = api("POST", "/debtors", content=body, headers={"Content-Type": "application/json"})
+        assert refused.status_code == 422, raw
+    kept = _debtor(api, phone="+5511987654323", attributes={"vip": True, "score": 1.5, "visits": 3, "note": "ok"})
+    assert kept["attributes"] == {"vip": True, "score": 1.5, "visits": 3, "note": "ok"}
+    assert api("GET", "/invoices").json()["data"] == []
