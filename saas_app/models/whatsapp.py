@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from saas_app.models.base import utc_field
@@ -12,7 +12,20 @@ GRAPH_VERSION = "v23.0"
 
 
 class WhatsAppAccount(SQLModel, table=True):
-    """One per organization. The token and app secret are sealed (auth.secrets.seal), never shown back."""
+    """One per organization. The token and app secret are sealed (auth.secrets.seal), never shown back.
+
+    A phone number id and a WABA id belong to one organization: webhooks are routed by them.
+    """
+
+    __table_args__ = (
+        Index(
+            "ux_whatsappaccount_waba_id",
+            "waba_id",
+            unique=True,
+            sqlite_where=text("waba_id <> ''"),
+            postgresql_where=text("waba_id <> ''"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", unique=True)

@@ -135,12 +135,20 @@ def save_account(session: Session, ctx: OrgContext, data: AccountInput) -> Accou
     other = by_phone_number_id(session, phone_number_id)
     if other is not None and other.org_id != ctx.org_id:
         raise ServiceError(N_("This phone number is connected to another organization."), field="phone_number_id")
+    waba_id = data.waba_id.strip()
+    if (
+        waba_id
+        and session.exec(
+            select(WhatsAppAccount.id).where(WhatsAppAccount.waba_id == waba_id, WhatsAppAccount.org_id != ctx.org_id)
+        ).first()
+    ):
+        raise ServiceError(N_("This WhatsApp Business Account is connected to another organization."), field="waba_id")
     account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
     paced_by = account.messaging_limit if account else None
     if account is None:
         account = WhatsAppAccount(org_id=ctx.org_id, phone_number_id=phone_number_id, verify_token=new_token(24))
     account.phone_number_id = phone_number_id
-    account.waba_id = data.waba_id.strip()
+    account.waba_id = waba_id
     account.display_number = data.display_number.strip()[:30]
     if data.access_token.strip():
         account.access_token_sealed = seal(data.access_token.strip())

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from saas_app import db
@@ -480,3 +481,36 @@ def test_a_burst_of_posts_is_answered_once_each_after_it_is_stored(session: Sess
     assert run(burst()) == [200] * 30
     assert _reload(session, message).status == "read"
     assert session.exec(select(func.count()).select_from(WebhookEvent)).one() == 30
+
+
+def test_a_waba_belongs_to_one_organization_and_its_events_to_that_one(session: Session, client: TestClient) -> None:
+    """Another tenant saving our WABA id once made Meta's template webhooks for us answer 403."""
+    _, owner = sign_up(session)
+    _, intruder = sign_up(session)
+    whatsapp.save_account(
+        session, owner, whatsapp.AccountInput(phone_number_id="1098765432", waba_id="2098765432", app_secret=SECRET)
+    )
+    session.commit()
+    with pytest.raises(ServiceError) as refused:
+        whatsapp.save_account(
+            session,
+            intruder,
+            whatsapp.AccountInput(phone_number_id="1098765499", waba_id="2098765432", app_secret="intruder-secret"),
+        )
+    assert (refused.value.field, refused.value.message) == (
+        "waba_id",
+        "This WhatsApp Business Account is connected to another organization.",
+    )
+    session.rollback()
+    change = {
+        "field": "message_template_status_update",
+        "value": {"event": "APPROVED", "message_template_name": "due_today_neutral", "message_template_language": "it"},
+    }
+    event = {"object": "whatsapp_business_account", "entry": [{"id": "2098765432", "changes": [change]}]}
+    assert post(client, event) == 200
+    assert post(client, event, secret="intruder-secret") == 403
+    # Nor can a second writer slip past the service: the database keeps one organization per WABA.
+    claim = update(WhatsAppAccount).where(WhatsAppAccount.org_id == intruder.org_id).values(waba_id="2098765432")
+    with pytest.raises(IntegrityError):
+        session.execute(claim)
+    session.rollback()
