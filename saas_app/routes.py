@@ -57,7 +57,7 @@ SETTINGS_TABS = [
 
 def oidc_login_url(provider: str, next_path: str) -> str:
     """Where sign-in with an OpenID Connect provider starts, coming back to `next_path`."""
-    return f"/auth/oidc/{quote(provider)}/login?next={quote(safe_next(next_path), safe='/')}"
+    return f"/auth/oidc/{quote(provider)}/login?next={_next(next_path)}"
 
 
 def safe_next(target: str | None, default: str = DASHBOARD) -> str:
@@ -71,4 +71,9 @@ def login_url(next_path: str | None = None) -> str:
     """The log-in page, coming back to `next_path` (a same-site path) once signed in."""
     if not next_path:
         return LOGIN
-    return f"{LOGIN}?next={quote(safe_next(next_path), safe='/')}"
+    return f"{LOGIN}?next={_next(next_path)}"
+
+
+def _next(next_path: str | None) -> str:
+    """The `next` query value: a same-site path, quoted."""
+    return quote(safe_next(next_path), safe="/")

@@ -154,15 +154,20 @@ _CANDIDATES = 50
 _MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, RecursionError)
 
 
+def _named(pattern: re.Pattern[bytes], raw_body: bytes) -> list[str]:
+    """The distinct ids the pattern finds in the body, in order, at most _CANDIDATES of them."""
+    return list(dict.fromkeys(match.decode() for match in pattern.findall(raw_body)))[:_CANDIDATES]
+
+
 def _signed_by_one_of_ours(raw_body: bytes, signature: str, known: _Known) -> bool:
     """The raw body is signed with the app secret of an account it names (its number, else its WABA)."""
-    numbers = list(dict.fromkeys(m.decode() for m in _NUMBER_IDS.findall(raw_body)))[:_CANDIDATES]
+    numbers = _named(_NUMBER_IDS, raw_body)
     for fresh in (False, True):
         accounts = [account for number in numbers if (account := known.account(number, fresh)) is not None]
         if any(signature_is_valid(raw_body, signature, account.app_secret) for account in accounts):
             return True
     # Template updates name no number, only their WABA (the entry's id): rare, so read from the database.
-    businesses = set(list(dict.fromkeys(m.decode() for m in _ENTRY_IDS.findall(raw_body)))[:_CANDIDATES])
+    businesses = set(_named(_ENTRY_IDS, raw_body))
     if not businesses:
         return False
     return any(signature_is_valid(raw_body, signature, a.app_secret) for a in known.of_businesses(businesses))

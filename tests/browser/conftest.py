@@ -129,13 +129,18 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the app exited while starting:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and httpx.get(url, timeout=5).is_success:
-                return
-        except httpx.HTTPError:
-            pass
+        if answers(url):
+            return
         time.sleep(1)
     raise RuntimeError(f"the app did not start in {START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
+
+
+def answers(url: str) -> bool:
+    """The app at `url` is up: its API and its built pages answer."""
+    try:
+        return httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and httpx.get(url, timeout=5).is_success
+    except httpx.HTTPError:
+        return False
 
 
 @pytest.fixture(scope="session")

@@ -11,12 +11,11 @@ import re
 import time
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
 from saas_app.i18n import SUPPORTED
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, answers
 
 DEMO_EMAIL = "demo@cobro.local"
 DEMO_PASSWORD = "demo-password-2026"
@@ -62,11 +61,8 @@ def wait_until_up(url: str, timeout: float = 300) -> None:
     """The app answers (it builds its frontend first when started)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and httpx.get(url, timeout=5).is_success:
-                return
-        except httpx.HTTPError:
-            pass
+        if answers(url):
+            return
         time.sleep(1)
     raise SystemExit(f"{url} did not answer in {timeout:.0f} s")
 

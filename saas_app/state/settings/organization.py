@@ -57,10 +57,10 @@ class OrganizationSettingsState(SessionState):
         return self._write(
             Action.MANAGE_SETTINGS,
             lambda session, context: organizations.update_settings(session, context, values),
-            then=self._saved_settings,
+            then=self._renamed,
             saved=N_("Settings saved."),
         )
 
-    def _saved_settings(self, values: organizations.OrganizationSettings) -> None:
-        self._fill(values)
-        self.org_name = self.name
+    def _renamed(self, values: organizations.OrganizationSettings) -> None:
+        """The name in the sidebar follows the saved one (the form is read again by _write)."""
+        self.org_name = values.name

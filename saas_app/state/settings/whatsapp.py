@@ -129,7 +129,6 @@ class WhatsAppSettingsState(SessionState):
         return self._write(
             Action.MANAGE_SETTINGS,
             lambda session, context: whatsapp.save_account(session, context, data),
-            then=self._fill,
             saved=N_("WhatsApp settings saved."),
         )
 
