@@ -88,9 +88,13 @@ def export_invoices(session: Session, ctx: OrgContext, out: TextIO) -> int:
     return written
 
 
+# What spreadsheets read as the start of a formula (OWASP's CSV injection list: tab and CR too).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _safe(cell: str) -> str:
     """Spreadsheets run cells that start with = + - @ as formulas: a debtor's name must stay text."""
-    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") and not _is_number_or_phone(cell) else cell
+    return f"'{cell}" if cell[:1] in FORMULA_STARTS and not _is_number_or_phone(cell) else cell
 
 
 def _is_number_or_phone(cell: str) -> bool:
