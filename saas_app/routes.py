@@ -10,6 +10,8 @@ SIGNUP = "/signup"
 FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 - a page, not a password
 ONBOARDING = "/onboarding"
 RESET_PASSWORD = "/reset-password/[token]"  # noqa: S105 - a page, not a password
+# A mailed one-time link for the owner of an account under attack (services.accounts).
+UNLOCK = "/unlock/[token]"
 INVITE = "/invite/[token]"
 # Served by the HTTP routes (api/auth_routes.py): they set and clear the HttpOnly session cookie.
 ACTIVATE = "/auth/activate"

@@ -29,6 +29,8 @@ from saas_app.models.tenancy import (
     Organization,
     OutboundEmail,
     PasswordReset,
+    PasswordResetRequest,
+    UnlockLink,
     User,
 )
 from saas_app.models.whatsapp import InboundMessage, WebhookEvent, WhatsAppAccount
@@ -53,12 +55,14 @@ __all__ = [
     "Organization",
     "OutboundEmail",
     "PasswordReset",
+    "PasswordResetRequest",
     "Payment",
     "PaymentEndpoint",
     "PaymentEvent",
     "Segment",
     "Template",
     "TemplateVariant",
+    "UnlockLink",
     "User",
     "WebhookDelivery",
     "WebhookEvent",

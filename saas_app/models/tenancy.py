@@ -129,6 +129,28 @@ class PasswordReset(SQLModel, table=True):
     used_at: datetime | None = utc_field(nullable=True)
 
 
+class PasswordResetRequest(SQLModel, table=True):
+    """Each reset request that was answered with a mail (or would have been, for an unknown email), to limit them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, index=True)
+    ip: str = Field(max_length=64, index=True)
+    at: datetime = utc_field(default_now=True, index=True)
+
+
+class UnlockLink(SQLModel, table=True):
+    """A one-time link mailed to the owner of an account under attack: with it, their password signs in at once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = utc_field(default_now=True)
+    expires_at: datetime = utc_field()
+    used_at: datetime | None = utc_field(nullable=True)
+    # Wrong passwords typed through this link; a few of them use it up.
+    failures: int = Field(default=0)
+
+
 class OidcIdentity(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("provider", "subject"),)
 
@@ -140,7 +162,7 @@ class OidcIdentity(SQLModel, table=True):
 
 
 class OutboundEmail(SQLModel, table=True):
-    """Every email the product sends; without a mail server this is where the links are found."""
+    """Every email the product sends, as sent except for its secret (a token in a link): see services.mail."""
 
     id: int | None = Field(default=None, primary_key=True)
     to: str = Field(max_length=254, index=True)

@@ -15,6 +15,7 @@ from saas_app.state.auth import (
     OnboardingState,
     ResetPasswordState,
     SignUpState,
+    UnlockState,
 )
 from saas_app.state.base import SessionState, load_page, t
 
@@ -155,6 +156,43 @@ def reset_password() -> rx.Component:
     )
 
 
+def unlock() -> rx.Component:
+    """The page of a mailed unlock link: the password signs in at once; or why the link no longer works."""
+    return centered_card(
+        rx.heading(t("Log in"), size="6"),
+        rx.cond(
+            UnlockState.valid,
+            rx.vstack(
+                rx.text(
+                    t(
+                        "After many failed sign-ins, logging in to this account is slowed down for a while. "
+                        "Through this link your password signs you in at once."
+                    ),
+                    color=styles.MUTED,
+                ),
+                rx.text(UnlockState.unlock_email, weight="bold", id="unlock-email"),
+                rx.form(
+                    rx.vstack(
+                        field(N_("Password"), "password", "password", auto_complete="current-password", required=True),
+                        form_error(UnlockState.error),
+                        rx.button(t("Log in"), type="submit", size="3", width="100%", id="unlock-submit"),
+                        spacing="3",
+                    ),
+                    on_submit=UnlockState.submit,
+                    reset_on_submit=False,
+                ),
+                rx.link(t("Forgot your password?"), href=routes.FORGOT_PASSWORD, size="2"),
+                spacing="4",
+                width="100%",
+            ),
+            rx.vstack(
+                form_error(UnlockState.error),
+                rx.link(t("Back to log in"), href=routes.LOGIN, size="2"),
+            ),
+        ),
+    )
+
+
 def invite() -> rx.Component:
     """An invitation: accept it, log in to accept, or create an account to join; or why the link no longer works."""
     return centered_card(
@@ -249,5 +287,6 @@ def register(app: rx.App) -> None:
     app.add_page(
         reset_password, route=routes.RESET_PASSWORD, title="New password · Cobro", on_load=SessionState.load_public
     )
+    app.add_page(unlock, route=routes.UNLOCK, title="Log in · Cobro", on_load=UnlockState.load)
     app.add_page(invite, route=routes.INVITE, title="Invitation · Cobro", on_load=InviteState.load)
     app.add_page(onboarding, route=routes.ONBOARDING, title="Your organization · Cobro", on_load=OnboardingState.load)

@@ -1,8 +1,11 @@
-"""Accounts and sign-in: sign-up, log-in with throttling, sessions, password resets."""
+"""Accounts and sign-in: sign-up, log-in with throttling, sessions, password resets, unlock links."""
 
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, delete, select
 
 from saas_app.auth.secrets import hash_password, hash_token, new_token, verify_password
@@ -16,6 +19,8 @@ from saas_app.models import (
     OidcIdentity,
     Organization,
     PasswordReset,
+    PasswordResetRequest,
+    UnlockLink,
     User,
 )
 from saas_app.models.base import utcnow
@@ -28,6 +33,10 @@ SESSION_LIFETIME = timedelta(days=14)
 # A sign-in hands the browser a ticket; the HTTP route exchanges it for an HttpOnly cookie.
 TICKET_LIFETIME = timedelta(minutes=2)
 RESET_LIFETIME = timedelta(hours=1)
+UNLOCK_LIFETIME = timedelta(hours=1)
+UNLOCK_TRIES = 5  # wrong passwords typed through one unlock link before it is used up
+# An address the account signed in from this recently is taken for its owner's, not a stranger's.
+KNOWN_ADDRESS_MEMORY = timedelta(days=30)
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -175,27 +184,146 @@ def activate_session(session: Session, ticket: str) -> str | None:
 
 
 def log_in(session: Session, *, email: str, password: str, ip: str = "", user_agent: str = "") -> str:
-    """A session ticket for the right password; throttled per account and per address, failures kept even on refusal."""
-    email = normalize_email(email)
-    now = utcnow()
-    since = now - throttle.WINDOW
-    account_failures = session.exec(
-        select(LoginAttempt.at).where(LoginAttempt.email == email, LoginAttempt.at > since)
-    ).all()
-    address_failures = (
-        session.exec(select(LoginAttempt.at).where(LoginAttempt.ip == ip, LoginAttempt.at > since)).all() if ip else []
-    )
-    decision = throttle.decide(list(account_failures), list(address_failures), now)
-    if not decision.allowed:
-        minutes = max(1, round(decision.retry_after.total_seconds() / 60))
-        raise ServiceError(N_("Too many failed attempts. Try again in {minutes} minutes."), minutes=minutes)
+    """A session ticket for the right password; failures slow the guesser down (see core.throttle).
+
+    A refused try checks no password. When the account's failures from everywhere refuse it, its
+    owner is mailed an unlock link and the refusal says so, the same whether or not it exists.
+    """
+    email, ip, now = normalize_email(email)[:254], ip[:64], utcnow()
     user = find_user(session, email)
+    decision = _sign_in_throttle(session, email=email, ip=ip, user=user, now=now)
+    if not decision.allowed:
+        if not decision.account_under_attack:
+            raise _wait_refusal(decision.retry_after)
+        if user is not None:
+            _mail_unlock_link(session, user, now)
+            # The link must outlive the refusal, which rolls back everything else.
+            session.commit()
+        raise ServiceError(
+            N_(
+                "This account has had too many failed sign-ins, so we have emailed its owner a link to sign in. "
+                "Use that link, or try again later."
+            )
+        )
     if not verify_password(password, user.password_hash if user else None) or user is None:
-        session.add(LoginAttempt(email=email[:254], ip=ip[:64], at=now))
+        session.add(LoginAttempt(email=email, ip=ip, at=now))
+        session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) <= now - throttle.WINDOW))
         # The failure must outlive the refusal, which rolls back everything else.
         session.commit()
         raise ServiceError(N_("Wrong email or password."))
-    session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email))
+    # Only this pair's slate is wiped: the owner signing in must not reset what others tried from elsewhere.
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email, col(LoginAttempt.ip) == ip))
+    return start_session(session, user=user, ip=ip, user_agent=user_agent)
+
+
+def _sign_in_throttle(
+    session: Session, *, email: str, ip: str, user: User | None, now: datetime
+) -> throttle.ThrottleDecision:
+    """The throttle's decision from the recent failures of this account, of this address, and of the two together."""
+    recent = col(LoginAttempt.at) > now - throttle.WINDOW
+    seen = col(LoginAttempt.email) == email
+    if ip:
+        seen = or_(seen, col(LoginAttempt.ip) == ip)
+    failures = session.exec(select(LoginAttempt.email, LoginAttempt.ip, LoginAttempt.at).where(recent, seen)).all()
+    known_address = bool(ip) and user is not None and _signed_in_from(session, user, ip, now)
+    return throttle.decide(
+        pair=[at for who, where, at in failures if who == email and where == ip],
+        account=[at for who, _where, at in failures if who == email],
+        address=[at for _who, where, at in failures if ip and where == ip],
+        now=now,
+        known_address=known_address,
+    )
+
+
+def _signed_in_from(session: Session, user: User, ip: str, now: datetime) -> bool:
+    """Whether the user has opened a session from this address lately: then it is theirs, not a stranger's."""
+    return (
+        session.exec(
+            select(LoginSession.id).where(
+                LoginSession.user_id == user.id,
+                LoginSession.ip == ip,
+                LoginSession.created_at > now - KNOWN_ADDRESS_MEMORY,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _wait_refusal(retry_after: timedelta) -> ServiceError:
+    """How long to wait, in seconds while that is short, else in whole minutes (rounded up)."""
+    seconds = math.ceil(retry_after.total_seconds())
+    if seconds < 90:
+        return ServiceError(N_("Too many failed attempts. Try again in {seconds} s."), seconds=seconds)
+    minutes = math.ceil(seconds / 60)
+    return ServiceError(N_("Too many failed attempts. Try again in {minutes} minutes."), minutes=minutes)
+
+
+def _mail_unlock_link(session: Session, user: User, now: datetime) -> None:
+    """Mail the owner of an account under attack a one-time link that signs them in; not again within a while."""
+    last_mailed = session.exec(
+        select(UnlockLink.created_at).where(UnlockLink.user_id == user.id).order_by(col(UnlockLink.created_at).desc())
+    ).first()
+    if not throttle.should_mail_unlock(last_mailed, now):
+        return
+    token = new_token()
+    session.add(
+        UnlockLink(user_id=user.id or 0, token_hash=hash_token(token), created_at=now, expires_at=now + UNLOCK_LIFETIME)
+    )
+    send_email(
+        session,
+        to=user.email,
+        subject="Someone is trying to sign in to your Cobro account",
+        body=f"There have been many failed attempts to sign in to {user.email}, so signing in is slowed down "
+        "for a while.\n"
+        f"To sign in now, open this link within an hour and enter your password:\n"
+        f"{settings.public_url}/unlock/{token}\n"
+        "If the attempts were not yours, your password has not been given away; if it is weak, change it.",
+        secret=token,
+    )
+    audit.record(session, action="user.unlock_link_sent", org_id=None, actor_user_id=user.id)
+
+
+def _claim(session: Session, model: Any, row_id: int | None, now: datetime) -> bool:
+    """Mark a one-time link used, if nobody else has a moment ago: a link works once even under concurrent use."""
+    result = session.execute(
+        update(model).where(col(model.id) == row_id, col(model.used_at).is_(None)).values(used_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def _open_unlock_link(session: Session, token: str) -> UnlockLink:
+    link = session.exec(select(UnlockLink).where(UnlockLink.token_hash == hash_token(token))).first()
+    if link is None or link.used_at is not None or link.expires_at <= utcnow():
+        raise ServiceError(N_("This sign-in link is invalid, was already used, or has expired. Log in again."))
+    return link
+
+
+def unlock_link_email(session: Session, token: str) -> str:
+    """The email of the account an open unlock link signs in to, for its page to show; refuses a spent link."""
+    user = session.get(User, _open_unlock_link(session, token).user_id)
+    return user.email if user else ""
+
+
+def log_in_with_unlock_link(session: Session, *, token: str, password: str, ip: str = "", user_agent: str = "") -> str:
+    """A session ticket for the right password through a mailed unlock link, whatever the sign-in waits.
+
+    The link is used up by one sign-in, or by UNLOCK_TRIES wrong passwords.
+    """
+    link = _open_unlock_link(session, token)
+    user = session.get(User, link.user_id)
+    assert user is not None
+    if not verify_password(password, user.password_hash):
+        link.failures += 1
+        if link.failures >= UNLOCK_TRIES:
+            link.used_at = utcnow()
+        session.add(link)
+        # The count must outlive the refusal, which rolls back everything else.
+        session.commit()
+        raise ServiceError(N_("Wrong password."), field="password")
+    if not _claim(session, UnlockLink, link.id, utcnow()):
+        raise ServiceError(N_("This sign-in link is invalid, was already used, or has expired. Log in again."))
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == user.email, col(LoginAttempt.ip) == ip[:64]))
+    audit.record(session, action="user.unlock_link_used", org_id=None, actor_user_id=user.id, ip=ip)
     return start_session(session, user=user, ip=ip, user_agent=user_agent)
 
 
@@ -279,12 +407,33 @@ def set_locale(session: Session, user_id: int, locale: str) -> str:
 
 
 def request_password_reset(session: Session, *, email: str, ip: str = "") -> None:
-    """Email a reset link if the account exists; the answer is the same either way."""
+    """Email a reset link if the account exists and has not asked too often; the caller learns nothing either way.
+
+    Requests are limited per email and per address (core.throttle.reset_allowed) before the account
+    is looked up, so a refused request does the same work whether it exists or not; and the mail
+    server's delay never reaches the caller (services.mail delivers in the background).
+    """
+    email, ip, now = normalize_email(email)[:254], ip[:64], utcnow()
+    since = now - throttle.RESET_WINDOW
+    by_account = session.exec(
+        select(PasswordResetRequest.at).where(PasswordResetRequest.email == email, PasswordResetRequest.at > since)
+    ).all()
+    by_address = (
+        session.exec(
+            select(PasswordResetRequest.at).where(PasswordResetRequest.ip == ip, PasswordResetRequest.at > since)
+        ).all()
+        if ip
+        else []
+    )
+    if not throttle.reset_allowed(list(by_account), list(by_address), now):
+        return
+    session.exec(delete(PasswordResetRequest).where(col(PasswordResetRequest.at) <= since))
+    session.add(PasswordResetRequest(email=email, ip=ip, at=now))
     user = find_user(session, email)
     if user is None or user.id is None:
         return
     token = new_token()
-    session.add(PasswordReset(user_id=user.id, token_hash=hash_token(token), expires_at=utcnow() + RESET_LIFETIME))
+    session.add(PasswordReset(user_id=user.id, token_hash=hash_token(token), expires_at=now + RESET_LIFETIME))
     link = f"{settings.public_url}/reset-password/{token}"
     send_email(
         session,
@@ -293,26 +442,38 @@ def request_password_reset(session: Session, *, email: str, ip: str = "") -> Non
         body=f"Someone asked to reset the password of {user.email}.\n"
         f"Open this link within an hour to choose a new one:\n{link}\n"
         "If it was not you, ignore this email.",
+        secret=token,
     )
     audit.record(session, action="user.password_reset_requested", org_id=None, actor_user_id=user.id, ip=ip)
 
 
 def reset_password(session: Session, *, token: str, password: str, ip: str = "") -> User:
-    """A new password through an unused, unexpired reset link; every open session ends, in case the old one leaked."""
+    """A new password through an unused, unexpired reset link; every open session ends, in case the old one leaked.
+
+    The link works once, and every other reset link of the account stops working with it.
+    """
+    now = utcnow()
     reset = session.exec(select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))).first()
-    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
         raise ServiceError(N_("This reset link is invalid or has expired. Ask for a new one."))
     user = session.get(User, reset.user_id)
     assert user is not None
     validate_password(password, user.email)
+    if not _claim(session, PasswordReset, reset.id, now):
+        raise ServiceError(N_("This reset link is invalid or has expired. Ask for a new one."))
+    # The other links were asked for to replace the password that is now gone.
+    session.execute(
+        update(PasswordReset)
+        .where(col(PasswordReset.user_id) == user.id, col(PasswordReset.used_at).is_(None))
+        .values(used_at=now)
+    )
     user.password_hash = hash_password(password)
-    reset.used_at = utcnow()
-    session.add_all([user, reset])
+    session.add(user)
     # A new password ends every open session, in case the old one was stolen.
     for open_session in session.exec(
         select(LoginSession).where(LoginSession.user_id == user.id, col(LoginSession.revoked_at).is_(None))
     ):
-        open_session.revoked_at = utcnow()
+        open_session.revoked_at = now
         session.add(open_session)
     audit.record(session, action="user.password_reset", org_id=None, actor_user_id=user.id, ip=ip)
     return user

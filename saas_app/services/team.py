@@ -116,6 +116,7 @@ def invite(session: Session, ctx: OrgContext, *, email: str, role: str) -> str:
         subject=f"You are invited to {org.name if org else 'Cobro'} on Cobro",
         body=f"You have been invited to join {org.name if org else ''} on Cobro as {role}.\n"
         f"Accept within 7 days: {link}",
+        secret=token,
     )
     audit.record_for(
         ctx, session, "invitation.created", target_type="invitation", target_id=invitation.id, email=email, role=role

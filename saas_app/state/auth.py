@@ -125,6 +125,48 @@ class ResetPasswordState(FormState):
         self.done = True
 
 
+class UnlockState(FormState):
+    """The page a mailed unlock link opens: the account's password signs in at once, whatever the sign-in waits."""
+
+    unlock_email: str = ""
+    valid: bool = False
+
+    def _unlock_token(self) -> str:
+        return self._current_path().rstrip("/").rsplit("/", 1)[-1]
+
+    @rx.event
+    def load(self) -> None:
+        """Opening an unlock link: the account it signs in to, or why the link no longer works."""
+        self._load_public()
+        self._clear()
+        try:
+            with session_scope() as session:
+                self.unlock_email = accounts.unlock_link_email(session, self._unlock_token())
+        except ServiceError as error:
+            self.valid, self.unlock_email = False, ""
+            self._fail(error)
+            return
+        self.valid = True
+
+    @rx.event
+    def submit(self, form: dict[str, Any]) -> Any:
+        """The form's Log in: the right password through the link signs in, or the page says why not."""
+        self._clear()
+        try:
+            with session_scope() as session:
+                ticket = accounts.log_in_with_unlock_link(
+                    session,
+                    token=self._unlock_token(),
+                    password=str(form.get("password", "")),
+                    ip=self._ip(),
+                    user_agent=self._user_agent(),
+                )
+        except ServiceError as error:
+            self._fail(error)
+            return None
+        return _activate(ticket, routes.DASHBOARD)
+
+
 class InviteState(FormState):
     org_name: str = ""
     invited_email: str = ""

@@ -1,16 +1,79 @@
-from datetime import timedelta
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from saas_app.auth.secrets import hash_token
-from saas_app.core.throttle import MAX_FAILURES_PER_ACCOUNT
-from saas_app.models import AuditLog, LoginSession, Membership, User
+from saas_app.core import throttle
+from saas_app.models import AuditLog, LoginSession, Membership, OutboundEmail, PasswordReset, User
 from saas_app.models.base import utcnow
 from saas_app.services import accounts
 from saas_app.services.errors import ServiceError
-from saas_app.services.mail import latest_email_to
+from saas_app.services.mail import WITHHELD, console_copy, latest_email_to
 from tests.factories import PASSWORD, session_token, sign_up
+
+WRONG = "guess-guess-guess"
+OWNER_ADDRESS = "198.51.100.7"
+ATTACKER_ADDRESS = "203.0.113.9"
+
+
+class Clock:
+    """The time the accounts service sees, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(accounts, "utcnow", clock)
+    return clock
+
+
+@pytest.fixture(autouse=True)
+def quick_guesses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WRONG is refused without Argon2's half second, so that tests can make many guesses; others are checked."""
+    real = accounts.verify_password
+    monkeypatch.setattr(
+        accounts, "verify_password", lambda password, hashed: password != WRONG and real(password, hashed)
+    )
+
+
+def fail(session: Session, email: str, ip: str, times: int = 1, clock: Clock | None = None) -> None:
+    """Wrong passwords; with a clock, each after the previous one's wait (within the window, for them all to count)."""
+    for _ in range(times):
+        with pytest.raises(ServiceError, match="Wrong email or password"):
+            accounts.log_in(session, email=email, password=WRONG, ip=ip)
+        if clock is not None:
+            clock.advance(timedelta(minutes=2))
+
+
+def refusal(attempt: Callable[[], object]) -> str:
+    with pytest.raises(ServiceError) as refused:
+        attempt()
+    return str(refused.value)
+
+
+def mailed_link(address: str, path: str) -> str:
+    """The token of the link in the newest email to `address`, read where the developer reads it: the console."""
+    body = console_copy(address)
+    assert body is not None
+    found = re.search(rf"/{path}/([A-Za-z0-9_-]+)", body)
+    assert found is not None
+    return found.group(1)
+
+
+def mails_to(session: Session, address: str) -> int:
+    return session.exec(select(func.count()).select_from(OutboundEmail).where(OutboundEmail.to == address)).one()
 
 
 def test_sign_up_creates_user_organization_and_owner_membership(session: Session) -> None:
@@ -102,13 +165,112 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(session: Session) 
     assert str(wrong_password.value) == str(unknown.value) == "Wrong email or password."
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(session: Session) -> None:
+def test_failures_from_another_address_do_not_lock_the_owner_out(session: Session, clock: Clock) -> None:
+    """The flaw found: five wrong passwords by anyone blocked the account for 15 minutes, right password or not."""
     sign_up(session, email="ana@example.com")
-    for _ in range(MAX_FAILURES_PER_ACCOUNT):
-        with pytest.raises(ServiceError):
-            accounts.log_in(session, email="ana@example.com", password="guess-guess-guess", ip="203.0.113.9")
-    with pytest.raises(ServiceError, match="Too many failed attempts"):
-        accounts.log_in(session, email="ana@example.com", password=PASSWORD, ip="198.51.100.7")
+    fail(session, "ana@example.com", ATTACKER_ADDRESS, times=throttle.FREE_FAILURES_PER_ACCOUNT - 1, clock=clock)
+    assert accounts.log_in(session, email="ana@example.com", password=PASSWORD, ip=OWNER_ADDRESS)
+
+
+def test_a_guesser_waits_longer_after_each_failure_and_the_right_password_waits_too(
+    session: Session, clock: Clock
+) -> None:
+    sign_up(session, email="ana@example.com")
+    fail(session, "ana@example.com", ATTACKER_ADDRESS, times=throttle.FREE_FAILURES_PER_PAIR)
+    right = lambda: accounts.log_in(session, email="ana@example.com", password=PASSWORD, ip=ATTACKER_ADDRESS)  # noqa: E731
+    assert refusal(right) == "Too many failed attempts. Try again in 1 s."
+    clock.advance(timedelta(seconds=1))
+    fail(session, "ana@example.com", ATTACKER_ADDRESS)
+    assert refusal(right) == "Too many failed attempts. Try again in 2 s."
+    clock.advance(timedelta(seconds=2))
+    fail(session, "ana@example.com", ATTACKER_ADDRESS)
+    assert refusal(right) == "Too many failed attempts. Try again in 4 s."
+    clock.advance(timedelta(seconds=4))
+    assert right(), "once the wait is over, the right password signs in"
+    fail(session, "ana@example.com", ATTACKER_ADDRESS)  # a success wiped this pair's slate
+    assert right()
+
+
+def test_an_address_guessing_many_accounts_is_slowed_but_not_for_accounts_that_signed_in_from_it(
+    session: Session, clock: Clock
+) -> None:
+    """The flaw found: twenty failures from one address blocked every account behind it."""
+    sign_up(session, email="ana@example.com")
+    sign_up(session, email="bruno@example.com")
+    assert accounts.log_in(session, email="ana@example.com", password=PASSWORD, ip=OWNER_ADDRESS)
+    session.commit()
+    for n in range(throttle.FREE_FAILURES_PER_ADDRESS):
+        fail(session, f"guess{n}@example.com", OWNER_ADDRESS)
+    assert "Too many failed attempts" in refusal(
+        lambda: accounts.log_in(session, email="bruno@example.com", password=PASSWORD, ip=OWNER_ADDRESS)
+    )
+    assert accounts.log_in(session, email="ana@example.com", password=PASSWORD, ip=OWNER_ADDRESS)
+    assert accounts.log_in(session, email="bruno@example.com", password=PASSWORD, ip=ATTACKER_ADDRESS)
+
+
+def test_an_account_guessed_from_many_addresses_mails_its_owner_a_one_time_unlock_link(
+    session: Session, clock: Clock
+) -> None:
+    sign_up(session, email="ana@example.com")
+    for n in range(throttle.FREE_FAILURES_PER_ACCOUNT):
+        fail(session, "ana@example.com", f"10.0.0.{n}")
+    message = refusal(lambda: accounts.log_in(session, email="ana@example.com", password=PASSWORD, ip=OWNER_ADDRESS))
+    assert "we have emailed its owner a link to sign in" in message
+    token = mailed_link("ana@example.com", "unlock")
+    stored = latest_email_to(session, "ana@example.com")
+    assert stored is not None
+    assert token not in stored.body
+    assert f"/unlock/{WITHHELD}" in stored.body
+    refusal(lambda: accounts.log_in(session, email="ana@example.com", password=PASSWORD, ip=OWNER_ADDRESS))
+    assert mails_to(session, "ana@example.com") == 1, "a refusal a moment later mails nobody again"
+
+    assert accounts.unlock_link_email(session, token) == "ana@example.com"
+    assert refusal(
+        lambda: accounts.log_in_with_unlock_link(session, token=token, password=WRONG, ip=OWNER_ADDRESS)
+    ) == ("Wrong password.")
+    ticket = accounts.log_in_with_unlock_link(session, token=token, password=PASSWORD, ip=OWNER_ADDRESS)
+    session.commit()
+    identity = accounts.resolve_session(session, session_token(session, ticket))
+    assert identity is not None
+    assert identity.email == "ana@example.com"
+    assert "already used" in refusal(
+        lambda: accounts.log_in_with_unlock_link(session, token=token, password=PASSWORD, ip=OWNER_ADDRESS)
+    )
+
+
+def test_an_account_under_attack_is_refused_in_the_same_words_whether_it_exists_or_not(
+    session: Session, clock: Clock
+) -> None:
+    sign_up(session, email="ana@example.com")
+    for email in ("ana@example.com", "nobody@example.com"):
+        for n in range(throttle.FREE_FAILURES_PER_ACCOUNT):
+            fail(session, email, f"10.0.1.{n}")
+    exists = refusal(lambda: accounts.log_in(session, email="ana@example.com", password=WRONG, ip=OWNER_ADDRESS))
+    unknown = refusal(lambda: accounts.log_in(session, email="nobody@example.com", password=WRONG, ip=OWNER_ADDRESS))
+    assert exists == unknown
+    assert mails_to(session, "nobody@example.com") == 0
+
+
+def test_an_unlock_link_is_used_up_by_wrong_passwords_and_expires(session: Session, clock: Clock) -> None:
+    sign_up(session, email="ana@example.com")
+    for n in range(throttle.FREE_FAILURES_PER_ACCOUNT):
+        fail(session, "ana@example.com", f"10.0.2.{n}")
+    refusal(lambda: accounts.log_in(session, email="ana@example.com", password=PASSWORD, ip=OWNER_ADDRESS))
+    guessed = mailed_link("ana@example.com", "unlock")
+    for _ in range(accounts.UNLOCK_TRIES):
+        refusal(lambda: accounts.log_in_with_unlock_link(session, token=guessed, password=WRONG))
+    assert "already used" in refusal(
+        lambda: accounts.log_in_with_unlock_link(session, token=guessed, password=PASSWORD)
+    )
+
+    clock.advance(throttle.WINDOW)  # the first attack is forgotten; a second one mails a new link
+    for n in range(throttle.FREE_FAILURES_PER_ACCOUNT):
+        fail(session, "ana@example.com", f"10.0.3.{n}")
+    refusal(lambda: accounts.log_in(session, email="ana@example.com", password=PASSWORD, ip=OWNER_ADDRESS))
+    late = mailed_link("ana@example.com", "unlock")
+    assert late != guessed
+    clock.advance(accounts.UNLOCK_LIFETIME)
+    assert "expired" in refusal(lambda: accounts.unlock_link_email(session, late))
 
 
 def test_log_out_ends_the_session(session: Session) -> None:
@@ -132,9 +294,7 @@ def test_password_reset_by_emailed_link(session: Session) -> None:
     sign_up(session, email="ana@example.com")
     old = session_token(session, accounts.log_in(session, email="ana@example.com", password=PASSWORD))
     accounts.request_password_reset(session, email="ana@example.com")
-    email = latest_email_to(session, "ana@example.com")
-    assert email is not None
-    token = email.body.split("/reset-password/")[1].split()[0]
+    token = mailed_link("ana@example.com", "reset-password")
     accounts.reset_password(session, token=token, password="a brand new password")
     session.commit()
     assert accounts.resolve_session(session, old) is None, "a new password ends the old sessions"
@@ -177,3 +337,73 @@ def test_oidc_never_links_an_unverified_email_to_an_existing_account(session: Se
         accounts.sign_in_with_oidc(
             session, provider="corp", subject="x", email="ana@example.com", email_verified=False, name="Eve"
         )
+
+
+def test_a_stored_reset_email_does_not_hold_the_live_link(session: Session) -> None:
+    """The flaw found: the outboundemail table held every reset link in clear."""
+    sign_up(session, email="ana@example.com")
+    accounts.request_password_reset(session, email="ana@example.com")
+    session.commit()
+    token = mailed_link("ana@example.com", "reset-password")
+    stored = latest_email_to(session, "ana@example.com")
+    assert stored is not None
+    assert token not in stored.body
+    assert f"/reset-password/{WITHHELD}" in stored.body
+    assert session.exec(select(PasswordReset.token_hash)).all() == [hash_token(token)]
+
+
+def test_a_reset_link_expires_after_its_lifetime(session: Session, clock: Clock) -> None:
+    sign_up(session, email="ana@example.com")
+    accounts.request_password_reset(session, email="ana@example.com")
+    token = mailed_link("ana@example.com", "reset-password")
+    clock.advance(accounts.RESET_LIFETIME)
+    assert "invalid or has expired" in refusal(
+        lambda: accounts.reset_password(session, token=token, password="a brand new password")
+    )
+
+
+def test_using_one_reset_link_ends_every_other_one(session: Session) -> None:
+    sign_up(session, email="ana@example.com")
+    accounts.request_password_reset(session, email="ana@example.com")
+    first = mailed_link("ana@example.com", "reset-password")
+    accounts.request_password_reset(session, email="ana@example.com")
+    second = mailed_link("ana@example.com", "reset-password")
+    accounts.reset_password(session, token=second, password="a brand new password")
+    session.commit()
+    assert "invalid or has expired" in refusal(
+        lambda: accounts.reset_password(session, token=first, password="yet another password")
+    )
+    assert accounts.log_in(session, email="ana@example.com", password="a brand new password")
+
+
+def test_reset_requests_are_limited_per_account_whatever_the_address(session: Session, clock: Clock) -> None:
+    """The flaw found: ten requests in seven seconds made ten live tokens."""
+    sign_up(session, email="ana@example.com")
+    for n in range(10):
+        assert accounts.request_password_reset(session, email="ana@example.com", ip=f"10.0.4.{n}") is None
+    session.commit()
+    assert mails_to(session, "ana@example.com") == throttle.RESETS_PER_ACCOUNT
+    assert len(session.exec(select(PasswordReset)).all()) == throttle.RESETS_PER_ACCOUNT
+    clock.advance(throttle.RESET_WINDOW)
+    accounts.request_password_reset(session, email="ana@example.com", ip=OWNER_ADDRESS)
+    assert mails_to(session, "ana@example.com") == throttle.RESETS_PER_ACCOUNT + 1, "an hour later it may ask again"
+
+
+def test_reset_requests_are_limited_per_address_whatever_the_account(session: Session) -> None:
+    emails = [f"user{n}@example.com" for n in range(throttle.RESETS_PER_ADDRESS + 2)]
+    for email in emails:
+        sign_up(session, email=email)
+    for email in emails:
+        accounts.request_password_reset(session, email=email, ip=ATTACKER_ADDRESS)
+    session.commit()
+    assert len(session.exec(select(PasswordReset)).all()) == throttle.RESETS_PER_ADDRESS
+    accounts.request_password_reset(session, email=emails[-1], ip=OWNER_ADDRESS)
+    assert mails_to(session, emails[-1]) == 1, "the owner, from their own address, still gets a link"
+
+
+def test_requests_for_an_unknown_email_count_alike_so_the_limit_reveals_nothing(session: Session) -> None:
+    for n in range(throttle.RESETS_PER_ADDRESS):
+        accounts.request_password_reset(session, email=f"nobody{n}@example.com", ip=ATTACKER_ADDRESS)
+    sign_up(session, email="ana@example.com")
+    accounts.request_password_reset(session, email="ana@example.com", ip=ATTACKER_ADDRESS)
+    assert mails_to(session, "ana@example.com") == 0

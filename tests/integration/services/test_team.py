@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 from saas_app.models import AuditLog, Membership
 from saas_app.services import accounts, team
 from saas_app.services.errors import NotFound, PermissionDenied, ServiceError
-from saas_app.services.mail import latest_email_to
+from saas_app.services.mail import WITHHELD, console_copy, latest_email_to
 from tests.factories import PASSWORD, add_member, sign_up
 
 
@@ -19,7 +19,9 @@ def test_an_invitation_is_emailed_and_joins_the_invited_user_with_its_role(sessi
     link = team.invite(session, owner, email="Bea@Example.com", role="collector")
     email = latest_email_to(session, "bea@example.com")
     assert email is not None
-    assert link in email.body
+    assert _token(link) not in email.body, "the stored copy must not hold a live invitation"
+    assert f"/invite/{WITHHELD}" in email.body
+    assert link in (console_copy("bea@example.com") or ""), "the mail itself carries the link"
     preview = team.preview_invitation(session, _token(link))
     assert (preview.org_name, preview.email, preview.role, preview.has_account) == (
         "Acme",
