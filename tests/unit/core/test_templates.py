@@ -1,6 +1,22 @@
-import pytest
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from saas_app.core.templates import PLACEHOLDERS, RenderError, Variant, check_variant, placeholders_in, render
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from saas_app.core.templates import (
+    MAX_PARAMETER,
+    PLACEHOLDERS,
+    RenderError,
+    Variant,
+    check_variant,
+    missing_values,
+    placeholders_in,
+    render,
+)
+from tests.properties import examples
 
 VALUES = {name: f"<{name}>" for name in PLACEHOLDERS}
 GOOD = Variant(
@@ -81,3 +97,57 @@ def test_an_organizations_payment_link_is_filled_in_for_machines() -> None:
     assert payment_link(template, "A-1", 5_000, "JPY") == "https://pay.example.com/A-1?amount=5000"
     assert payment_link("", "A-1", 100, "EUR") == ""
     assert unknown_link_fields("https://x.example/{invoice_number}/{customer}") == ["customer"]
+
+
+@contextmanager
+def within(seconds: int) -> Iterator[None]:
+    """Fail the test, not wait for it, if the block runs longer: a guard a thousand times the time it takes."""
+
+    def stop(_signal: int, _frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("body", ["Pay {{" + " " * 20_000, "Pay {{" + " " * 10_000 + "x" + " " * 10_000 + "}"])
+def test_an_unclosed_placeholder_is_refused_at_once_however_long_the_body(body: str) -> None:
+    """Three parts of the placeholder pattern shared the spaces every way: a 1,000-space body took half a
+    second to check, 5,000 four minutes; the editor checks the body as it is typed."""
+    with within(10), pytest.raises(RenderError) as raised:
+        render(Variant(body=body), VALUES)
+    assert {p.message for p in raised.value.problems} >= {"a placeholder is not closed: write {{name}}"}
+
+
+parts = st.text(st.sampled_from("{} _\n\tab") | st.characters(), max_size=120) | st.sampled_from(
+    ["{{amount}}", "{{ customer_name }}", "{{{amount}}}", "{{}}", "{{ }}", "}}{{", "{{amount", "amount}}"]
+)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    body=st.lists(parts, max_size=6).map("".join),
+    header=st.lists(parts, max_size=2).map("".join),
+    footer=st.text(max_size=70),
+    buttons=st.lists(st.text(max_size=30), max_size=4).map(tuple),
+    values=st.dictionaries(st.sampled_from([*PLACEHOLDERS, "x", " amount "]), st.text(max_size=1100), max_size=12),
+)
+@example(body="Pay {{" + " " * 3000, header="", footer="", buttons=(), values={})
+def test_any_template_renders_or_is_refused_with_its_problems(
+    body: str, header: str, footer: str, buttons: tuple[str, ...], values: dict[str, str]
+) -> None:
+    """What a collector can type (and what Meta sends back) gives the message, or RenderError: nothing else."""
+    variant = Variant(body=body, header=header, footer=footer, buttons=buttons)
+    try:
+        rendered = render(variant, values)
+    except RenderError:
+        assert check_variant(variant) or missing_values(variant, values), "a refusal names its problems"
+        return
+    assert check_variant(variant) == []
+    assert [p["parameter_name"] for p in rendered.parameters] == placeholders_in(body)
+    assert all(0 < len(p["text"]) <= MAX_PARAMETER for p in rendered.parameters + rendered.header_parameters)
