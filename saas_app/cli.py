@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from saas_app import migrations
+from saas_app.core.imports import FIELDS
 from saas_app.core.roles import Role
 from saas_app.db import session_scope
 from saas_app.models import Debtor
@@ -116,27 +117,36 @@ def cmd_import(args: argparse.Namespace) -> None:
     path = Path(args.file)
     if not path.is_file():
         raise ServiceError(f"no file at {path}")
-    mapping = dict(item.split("=", 1) for item in args.map) if args.map else None
+    mapping = _mapping(args.map or [])
+
+    def checked(done: int) -> None:
+        print(f"\r{done:,} rows checked", end="", file=sys.stderr, flush=True)
 
     def progress(done: int, total: int) -> None:
         print(f"\r{done:,}/{total:,} rows written", end="", file=sys.stderr, flush=True)
 
-    with session_scope() as session:
-        operator = _operator(session, args.org)
-        report = imports.import_file(
-            session,
-            operator,
-            path.name,
-            path.read_bytes(),
-            mapping=mapping,
-            accept_valid_rows=args.accept_valid,
-            progress=progress,
-        )
-    if report.written:
-        print(file=sys.stderr)
+    try:
+        with session_scope() as session, path.open("rb") as stream:
+            operator = _operator(session, args.org)
+            report = imports.import_file(
+                session,
+                operator,
+                path.name,
+                stream,  # read as a stream: a file past a limit is refused without reading the rest
+                mapping=mapping,
+                accept_valid_rows=args.accept_valid,
+                progress=progress,
+                checked=checked,
+            )
+    except OSError as error:
+        raise ServiceError(f"cannot read {path}: {error.strerror or error}") from None
+    finally:
+        print(file=sys.stderr)  # the progress line ends, whether the file was refused or not
     print(f"{report.total_rows} rows read, {report.valid_rows} valid.")
-    for error in report.errors:
-        print(f"  row {error.row}, column {error.column}: {error.reason}")
+    for problem in report.errors:
+        print(f"  row {problem.row}, column {problem.column}: {problem.reason}")
+    if report.problems > len(report.errors):
+        print(f"  … and {report.problems - len(report.errors):,} more problems; {report.bad_rows:,} rows have one.")
     if report.written:
         print(
             f"Imported {report.invoices_created} invoices; {report.debtors_created} new debtors, "
@@ -147,6 +157,19 @@ def cmd_import(args: argparse.Namespace) -> None:
             "Nothing was written. Fix the rows above, or run again with --accept-valid to import only the valid rows."
         )
         raise SystemExit(1)
+
+
+def _mapping(pairs: list[str]) -> dict[str, str] | None:
+    """`phone=Celular due_date=Vence` -> {field: header}; None lets the headers be recognised."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        name, _, header = pair.partition("=")
+        if not name.strip() or not header.strip():
+            raise ServiceError(f"write each mapping as FIELD=HEADER, not '{pair}'")
+        if name.strip() not in FIELDS:
+            raise ServiceError(f"unknown field '{name.strip()}' in --map: use one of {', '.join(FIELDS)}")
+        mapping[name.strip()] = header.strip()
+    return mapping or None
 
 
 def cmd_campaign(args: argparse.Namespace) -> None:

@@ -1,22 +1,32 @@
 """Reading debtor and invoice spreadsheets: columns mapped to fields, every row checked, every problem told.
 
-Pure: bytes and plain settings in, validated rows and row-numbered errors out. Nothing is written here.
+Pure: a file (bytes or a binary stream) and plain settings in, validated rows and row-numbered errors out.
+Nothing is written here. A file is read as a stream, one row at a time, and every limit is checked as it
+is read: a file past one is refused at that point, without reading the rest.
 """
 
+import codecs
 import csv
 import io
 import re
+import tempfile
 import unicodedata
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from decimal import Decimal
+from itertools import islice
+from typing import Any, BinaryIO, TextIO, TypeVar, cast
 
 from saas_app.core.languages import SUPPORTED_LOCALES, normalize_locale
 from saas_app.core.money import AmountError, is_currency, parse_amount
 from saas_app.core.phones import PhoneError, normalize_phone
 from saas_app.core.schedule import is_time_zone
 from saas_app.core.text import is_valid_email, normalize_email
+from saas_app.i18n import N_
+
+T = TypeVar("T")
 
 # Field -> header names people use for it, in our five languages (compared without accents and case).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -130,7 +140,19 @@ FIELDS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("name", "phone", "invoice_number", "amount", "due_date")
 YES = {"yes", "y", "true", "1", "sim", "si", "sí", "oui", "x"}
 NO = {"", "no", "n", "false", "0", "nao", "não", "non"}
+
+# Limits on what a file may be, checked as it is read, so that a file past one is refused without reading
+# the rest and memory stays bounded whatever is uploaded.
+MAX_FILE_BYTES = 50 * 1024 * 1024  # 200,000 rows of a spreadsheet's usual columns take about 15 MB as CSV
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # an .xlsx is a zip: what it unpacks to, so a small bomb cannot grow
 MAX_ROWS = 200_000
+MAX_COLUMNS = 1000
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell: a longer one is a broken file, not a spreadsheet's
+MAX_LINE_CHARS = 1_000_000  # one line of a CSV file; a row this long is a broken file too
+MAX_NUMBER_CHARS = 60  # the invoice number's column: cut, two long numbers would become one
+MAX_LINK_CHARS = 500  # the payment link's column: cut, a link would lead nowhere
+MAX_AMOUNT_MINOR = 10**15  # far above any invoice, far below the database's 64-bit integers (as the API)
+SAMPLE_BYTES = 64 * 1024  # what is looked at to tell the text's encoding and separator
 
 
 @dataclass(frozen=True)
@@ -168,14 +190,43 @@ class ImportRow:
     payment_link: str = ""
 
 
+Cells = list[Any]
+
+
 @dataclass
 class Table:
+    """A file's headers, and its rows read one at a time as they are asked for."""
+
     headers: list[str]
-    rows: list[list[Any]]
+    # (row number as the spreadsheet numbers it, cells); blank rows are left out. Reading past
+    # MAX_ROWS rows, or a broken part of the file, raises FileError there.
+    rows: Iterator[tuple[int, Cells]]
 
 
 class FileError(ValueError):
-    """The file as a whole cannot be read."""
+    """The file as a whole cannot be read: an untranslated message (marked with N_) and its parameters."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        super().__init__(msgid.format(**params) if params else msgid)
+        self.msgid = msgid
+        self.params = params
+
+
+NOT_TEXT = N_(
+    "This file cannot be imported: row {row} is not text in UTF-8 or Windows-1252. "
+    "Save the file as CSV UTF-8, or as an .xlsx workbook."
+)
+NOT_A_WORKBOOK = N_("This file cannot be imported: it is not a valid Excel workbook.")
+EMPTY = N_("This file cannot be imported: it is empty.")
+
+
+class _CellTooLong(Exception):
+    """A cell longer than MAX_CELL_CHARS, by its 0-based column: named once the headers are known."""
+
+    def __init__(self, row: int, index: int) -> None:
+        super().__init__(row, index)
+        self.row = row
+        self.index = index
 
 
 def _fold(text: str) -> str:
@@ -183,49 +234,304 @@ def _fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", plain.lower()).strip()
 
 
-def read_table(filename: str, content: bytes) -> Table:
-    """A CSV (comma, semicolon or tab; UTF-8 or Latin-1) or an XLSX file, first sheet, first row as headers."""
+def seekable(source: bytes | BinaryIO) -> BinaryIO:
+    """The file as a stream that can be read again from where it starts, refused at once if too large.
+
+    A stream that cannot go back (a pipe, an upload read once) is copied to a temporary file first,
+    at most MAX_FILE_BYTES of it.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        stream: BinaryIO = io.BytesIO(source)
+    elif source.seekable():
+        stream = source
+    else:
+        stream = _copy(source)
+    start = stream.tell()
+    size = stream.seek(0, io.SEEK_END) - start
+    stream.seek(start)
+    if size > MAX_FILE_BYTES:
+        raise FileError(
+            N_("This file cannot be imported: it is larger than {limit} MB. Split it into smaller files."),
+            limit=MAX_FILE_BYTES // (1024 * 1024),
+        )
+    if size == 0:
+        raise FileError(EMPTY)
+    return stream
+
+
+def _copy(source: BinaryIO) -> BinaryIO:
+    copy = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed by whoever reads it
+    while chunk := source.read(1024 * 1024):
+        copy.write(chunk)
+        if copy.tell() > MAX_FILE_BYTES:
+            break  # enough to know it is too large: the rest is not read
+    copy.seek(0)
+    return cast(BinaryIO, copy)
+
+
+def read_table(filename: str, source: bytes | BinaryIO) -> Table:
+    """A CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or an XLSX file's first sheet, read as a
+    stream: the first row that is not blank gives the headers, the others come one at a time."""
     name = filename.lower()
     if name.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if name.endswith((".csv", ".txt", ".tsv")):
-        return _read_csv(content)
-    raise FileError("use a .csv or .xlsx file")
+        read_records = _xlsx_records
+    elif name.endswith((".csv", ".txt", ".tsv")):
+        read_records = _csv_records
+    else:
+        raise FileError(N_("This file cannot be imported: use a .csv or .xlsx file."))
+    records = read_records(seekable(source))
+    headers: list[str] = []
 
-
-def _read_csv(content: bytes) -> Table:
-    for encoding in ("utf-8-sig", "cp1252"):
+    def named_columns() -> Iterator[tuple[int, Cells]]:
         try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes nearly anything
-        raise FileError("the file is not text")
-    sample = text[:20_000]
+            yield from records
+        except _CellTooLong as too_long:
+            raise FileError(
+                N_(
+                    "This file cannot be imported: row {row}, column {column} has more than {limit} characters "
+                    "(a quote left open joins the rows after it into one cell)."
+                ),
+                row=too_long.row,
+                column=_column_name(headers, too_long.index),
+                limit=MAX_CELL_CHARS,
+            ) from None
+
+    rows = named_columns()
+    first = next(rows, None)
+    if first is None:
+        raise FileError(EMPTY)
+    headers.extend("" if cell is None else str(cell).strip() for cell in first[1])
+    return Table(headers, _at_most(rows, MAX_ROWS))
+
+
+def _column_name(headers: list[str], index: int) -> str:
+    """The column's header, or its letter as spreadsheets show it when it has none."""
+    if index < len(headers) and headers[index]:
+        return headers[index]
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _at_most(rows: Iterator[tuple[int, Cells]], limit: int) -> Iterator[tuple[int, Cells]]:
+    """The rows, refused at the first one past the limit: the rest of the file is never read."""
+    for count, row in enumerate(rows, start=1):
+        if count > limit:
+            raise FileError(
+                N_("This file cannot be imported: it has more than {limit} rows. Split it into smaller files."),
+                limit=limit,
+            )
+        yield row
+
+
+def _csv_records(stream: BinaryIO) -> Iterator[tuple[int, Cells]]:
+    """Each row that is not blank, with its number; the file is decoded and split as it is read."""
+    start = stream.tell()
+    sample = stream.read(SAMPLE_BYTES)
+    stream.seek(start)
+    encoding = _text_encoding(sample)
+    delimiter = _delimiter(sample.decode(encoding, errors="replace"))
+    text = io.TextIOWrapper(stream, encoding=encoding, errors=_UNDECODABLE, newline="")
+    lines = _Lines(text)
+    csv.field_size_limit(MAX_CELL_CHARS)  # the csv module refuses a longer cell instead of growing it
+    reader = csv.reader(lines, delimiter=delimiter)
+    number = 0
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(cell.strip() for cell in row)]
-    if not rows:
-        raise FileError("the file is empty")
-    return Table([h.strip() for h in rows[0]], rows[1:])
+        while True:
+            lines.record.clear()
+            try:
+                cells = next(reader, None)
+            except csv.Error:
+                index = _long_cell_index("".join(lines.record), delimiter)
+                if index is None:  # pragma: no cover - lenient and fed whole lines, the reader knows no other error
+                    raise FileError(
+                        N_("This file cannot be imported: row {row} is not valid CSV."), row=number + 1
+                    ) from None
+                raise _CellTooLong(number + 1, index) from None
+            except _LineTooLong:
+                raise FileError(
+                    N_("This file cannot be imported: row {row} is longer than {limit} characters."),
+                    row=number + 1,
+                    limit=MAX_LINE_CHARS,
+                ) from None
+            except _NotText:
+                raise FileError(NOT_TEXT, row=number + 1) from None
+            if cells is None:
+                return
+            number += 1
+            if len(cells) > MAX_COLUMNS:
+                raise _too_many_columns(number)
+            if any(cell.strip() for cell in cells):
+                yield number, cells
+    finally:
+        text.detach()  # the caller's stream stays open, to be read again
 
 
-def _read_xlsx(content: bytes) -> Table:
+def _too_many_columns(row: int) -> FileError:
+    return FileError(
+        N_("This file cannot be imported: row {row} has more than {limit} columns."), row=row, limit=MAX_COLUMNS
+    )
+
+
+class _LineTooLong(Exception):
+    """A line longer than MAX_LINE_CHARS."""
+
+
+class _NotText(Exception):
+    """A NUL character, or bytes the encoding cannot read: binary data, which no database column may hold."""
+
+
+def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
+    """Bytes the encoding cannot read become a NUL, which the row's check then refuses with its number."""
+    assert isinstance(error, UnicodeDecodeError)
+    return "\x00", error.end
+
+
+_UNDECODABLE = "cobro-import-undecodable"
+codecs.register_error(_UNDECODABLE, _mark_undecodable)
+
+
+class _Lines:
+    """The text's lines for the csv module, each at most MAX_LINE_CHARS, keeping those of the row being read."""
+
+    def __init__(self, text: TextIO) -> None:
+        self.text = text
+        self.record: list[str] = []
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            raise StopIteration
+        if len(line) > MAX_LINE_CHARS:
+            raise _LineTooLong
+        if "\x00" in line:
+            raise _NotText
+        self.record.append(line)
+        return line
+
+
+def _text_encoding(sample: bytes) -> str:
+    """UTF-16 or UTF-8 when the file says so (a byte order mark) or reads as such, else Windows-1252.
+
+    Binary data (a workbook, a PDF, an image renamed .csv) has NUL bytes: it is refused, by the row they are on."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # what Excel's "Unicode Text" saves
+    if b"\x00" in sample:  # before the headers are read: a PNG renamed .csv is "not text", not "no column phone"
+        raise FileError(NOT_TEXT, row=sample[: sample.index(b"\x00")].count(b"\n") + 1)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def _delimiter(sample: str) -> str:
+    """The separator the header row uses most: comma, semicolon or tab (comma when it has none)."""
+    header = next((line for line in sample.splitlines() if line.strip()), "")
+    counts = {delimiter: header.count(delimiter) for delimiter in ",;\t"}
+    return max(counts, key=lambda delimiter: counts[delimiter]) if any(counts.values()) else ","
+
+
+def _long_cell_index(record: str, delimiter: str) -> int | None:
+    """Which cell (0-based) of the row the csv module gave up on outgrew MAX_CELL_CHARS; None if none did.
+
+    The row's text is read again as the csv module reads it: quotes open a cell only at its start, and a
+    doubled quote inside them is one character."""
+    index = length = 0
+    quoted = False
+    position = 0
+    while position < len(record):
+        char = record[position]
+        position += 1
+        if quoted and char == '"':
+            if record[position : position + 1] == '"':
+                position += 1  # "" inside quotes is one quote
+            else:
+                quoted = False
+                continue
+        elif not quoted and char == '"' and length == 0:
+            quoted = True
+            continue
+        elif not quoted and char == delimiter:
+            index, length = index + 1, 0
+            continue
+        length += 1
+        if length > MAX_CELL_CHARS:
+            return index
+    return None
+
+
+def _xlsx_records(stream: BinaryIO) -> Iterator[tuple[int, Cells]]:
+    """The first sheet's rows that are not blank, with their numbers, read from the workbook as a stream."""
     from openpyxl import load_workbook
 
+    _check_unpacked_size(stream)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds; all mean "not a workbook"
-        raise FileError("the file is not a valid Excel workbook") from None
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True) if any(c not in (None, "") for c in row)]
-    workbook.close()
-    if not rows:
-        raise FileError("the first sheet is empty")
-    return Table([str(h or "").strip() for h in rows[0]], rows[1:])
+        raise FileError(NOT_A_WORKBOOK) from None
+    try:
+        if not workbook.worksheets:
+            raise FileError(EMPTY)
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # the size a file declares is not trusted: a row is as wide as its cells
+        # One column more than allowed, to tell a header row too wide; openpyxl pads each row to the width.
+        header = next(_sheet_rows(sheet, 1, MAX_COLUMNS + 1), None)
+        if header is None:
+            return
+        header_row, headers = header
+        width = max(i for i, cell in enumerate(headers) if cell not in (None, "")) + 1
+        if width > MAX_COLUMNS:
+            raise _too_many_columns(header_row)
+        yield header_row, list(headers[:width])
+        # Cells past the last header have no name to map them by, and are not read.
+        for number, cells in _sheet_rows(sheet, header_row + 1, width):
+            yield number, list(cells)
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet: Any, start: int, width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The rows from `start` with a cell that is not blank, with their numbers, `width` cells each."""
+    rows = sheet.iter_rows(min_row=start, max_col=width, values_only=True)
+    number = start - 1
+    while True:
+        try:
+            cells = next(rows, None)
+        except Exception:  # noqa: BLE001 - a damaged part of the workbook; openpyxl raises many kinds
+            raise FileError(NOT_A_WORKBOOK) from None
+        if cells is None:
+            return
+        number += 1
+        if cells.count(None) + cells.count("") == len(cells):
+            continue
+        for index, cell in enumerate(cells):
+            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                raise _CellTooLong(number, index)
+        yield number, cells
+
+
+def _check_unpacked_size(stream: BinaryIO) -> None:
+    """Refuse a workbook that unpacks to more than MAX_UNPACKED_BYTES, before unpacking any of it.
+
+    The sizes are those the zip declares; reading a part stops at its declared size, so they cannot lie.
+    """
+    start = stream.tell()
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except Exception:  # noqa: BLE001 - zipfile raises many kinds on a damaged archive; all mean "not a workbook"
+        raise FileError(NOT_A_WORKBOOK) from None
+    finally:
+        stream.seek(start)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileError(
+            N_("This file cannot be imported: the workbook unpacks to more than {limit} MB."),
+            limit=MAX_UNPACKED_BYTES // (1024 * 1024),
+        )
 
 
 def suggest_mapping(headers: list[str]) -> dict[str, str]:
@@ -261,10 +567,15 @@ def parse_date(value: Any, day_first: bool) -> date:
             return date(year, month, day)
     except ValueError:
         pass  # 31/02: the shape of a date, but no such day
-    raise ValueError(f"'{text}' is not a date (use 2026-12-31 or 31/12/2026)")
+    raise ValueError(f"'{_shown(text)}' is not a date (use 2026-12-31 or 31/12/2026)")
 
 
-def _cell(row: list[Any], index: int | None) -> Any:
+def _shown(text: str) -> str:
+    """A cell's text quoted in a message: a long one is cut, so that a report stays readable."""
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _cell(row: Cells, index: int | None) -> Any:
     if index is None or index >= len(row):
         return ""
     value = row[index]
@@ -277,53 +588,91 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def validate(table: Table, mapping: dict[str, str], defaults: ImportDefaults) -> tuple[list[ImportRow], list[RowError]]:
-    """Check every row; a row with any problem is left out and each of its problems reported."""
-    missing = [f for f in REQUIRED if f not in mapping]
-    if missing:
-        raise FileError("map a column to each of: " + ", ".join(missing))
-    unknown = [header for header in mapping.values() if header not in table.headers]
-    if unknown:
-        raise FileError("no column named " + ", ".join(unknown))
-    if len(table.rows) > MAX_ROWS:
-        raise FileError(f"at most {MAX_ROWS:,} rows per file")
-    index = {name: table.headers.index(header) for name, header in mapping.items()}
-    valid: list[ImportRow] = []
-    errors: list[RowError] = []
-    seen_numbers: dict[str, int] = {}
-    for offset, raw in enumerate(table.rows):
-        row_number = offset + 2
-        row_errors: list[RowError] = []
-        parsed = _parse_row(raw, index, mapping, defaults, row_number, row_errors)
-        if parsed is not None and parsed.invoice_number in seen_numbers:
-            row_errors.append(
+def _amount_text(value: Any) -> str:
+    """An amount cell as text: a number from a workbook in plain digits, never as 1e+16."""
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    return str(value) if isinstance(value, int) else _text(value)
+
+
+def _is_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.lstrip().startswith("=")
+
+
+class RowChecker:
+    """Checks a file's rows one at a time, remembering invoice numbers so that one used twice is reported."""
+
+    def __init__(self, headers: list[str], mapping: dict[str, str], defaults: ImportDefaults) -> None:
+        missing = [f for f in REQUIRED if f not in mapping]
+        if missing:
+            raise FileError(
+                N_("This file cannot be imported: map a column to each of: {fields}."), fields=", ".join(missing)
+            )
+        unknown = [header for header in mapping.values() if header not in headers]
+        if unknown:
+            raise FileError(
+                N_("This file cannot be imported: it has no column named {columns}."), columns=", ".join(unknown)
+            )
+        self.mapping = mapping
+        self.defaults = defaults
+        self.index = {name: headers.index(header) for name, header in mapping.items()}
+        self.seen_numbers: dict[str, int] = {}
+
+    def check(self, row_number: int, cells: Cells) -> tuple[ImportRow | None, list[RowError]]:
+        """The row read into an ImportRow, or None and each of its problems."""
+        errors: list[RowError] = []
+        parsed = _parse_row(cells, self.index, self.mapping, self.defaults, row_number, errors)
+        if parsed is not None and parsed.invoice_number in self.seen_numbers:
+            errors.append(
                 RowError(
                     row_number,
-                    mapping["invoice_number"],
-                    f"invoice {parsed.invoice_number} is also on row {seen_numbers[parsed.invoice_number]}",
+                    self.mapping["invoice_number"],
+                    f"invoice {parsed.invoice_number} is also on row {self.seen_numbers[parsed.invoice_number]}",
                 )
             )
-        if row_errors or parsed is None:
-            errors.extend(row_errors)
-            continue
-        seen_numbers[parsed.invoice_number] = row_number
-        valid.append(parsed)
+        if errors or parsed is None:
+            return None, errors
+        self.seen_numbers[parsed.invoice_number] = row_number
+        return parsed, []
+
+
+def validate(table: Table, mapping: dict[str, str], defaults: ImportDefaults) -> tuple[list[ImportRow], list[RowError]]:
+    """Check every row; a row with any problem is left out and each of its problems reported.
+
+    Holds every valid row: for a small file, or a test. An import checks and writes batch by batch."""
+    checker = RowChecker(table.headers, mapping, defaults)
+    valid: list[ImportRow] = []
+    errors: list[RowError] = []
+    for row_number, cells in table.rows:
+        parsed, row_errors = checker.check(row_number, cells)
+        errors.extend(row_errors)
+        if parsed is not None:
+            valid.append(parsed)
     return valid, errors
 
 
 def _parse_row(
-    raw: list[Any],
+    raw: Cells,
     index: dict[str, int],
     mapping: dict[str, str],
     defaults: ImportDefaults,
     row: int,
     errors: list[RowError],
 ) -> ImportRow | None:
-    def get(name: str) -> Any:
-        return _cell(raw, index.get(name))
+    failed: set[str] = set()
 
     def fail(name: str, reason: str) -> None:
-        errors.append(RowError(row, mapping.get(name, name), reason))
+        if name not in failed:  # one problem per cell: a formula is not also "empty"
+            failed.add(name)
+            errors.append(RowError(row, mapping.get(name, name), reason))
+
+    def get(name: str) -> Any:
+        value = _cell(raw, index.get(name))
+        if _is_formula(value):
+            # Nothing computes it here, and a formula kept as text runs when the file is opened again.
+            fail(name, f"'{_shown(value.strip())}' is a formula: save the file with its values, not its formulas")
+            return ""
+        return value
 
     name = _text(get("name"))
     if not name:
@@ -336,19 +685,20 @@ def _parse_row(
     number = _text(get("invoice_number"))
     if not number:
         fail("invoice_number", "the invoice number is empty")
+    elif len(number) > MAX_NUMBER_CHARS:
+        fail("invoice_number", f"the invoice number has {len(number)} characters; at most {MAX_NUMBER_CHARS}")
     currency = (_text(get("currency")) or defaults.currency).upper()
     if not is_currency(currency):
-        fail("currency", f"unknown currency '{currency}'")
+        fail("currency", f"unknown currency '{_shown(currency)}'")
         currency = ""
     amount = 0
     if currency:
-        value = get("amount")
         try:
-            amount = parse_amount(
-                str(value) if isinstance(value, int | float) else _text(value), currency, defaults.locale
-            )
+            amount = parse_amount(_amount_text(get("amount")), currency, defaults.locale)
         except AmountError as error:
             fail("amount", str(error))
+        if amount > MAX_AMOUNT_MINOR:
+            fail("amount", "the amount is too large")
     due: date | None = None
     try:
         due = parse_date(get("due_date"), defaults.day_first)
@@ -362,19 +712,22 @@ def _parse_row(
             fail("issued_date", str(error))
     consent_text = _fold(_text(get("consent")))
     if consent_text not in YES and consent_text not in NO:
-        fail("consent", f"write yes or no, not '{_text(get('consent'))}'")
+        fail("consent", f"write yes or no, not '{_shown(_text(get('consent')))}'")
     locale = _text(get("locale"))
     if locale and normalize_locale(locale) is None:
-        fail("locale", f"unsupported language '{locale}': use one of {', '.join(SUPPORTED_LOCALES)}")
+        fail("locale", f"unsupported language '{_shown(locale)}': use one of {', '.join(SUPPORTED_LOCALES)}")
     zone = _text(get("timezone"))
     if zone and not is_time_zone(zone):
-        fail("timezone", f"unknown time zone '{zone}': write it like America/Sao_Paulo")
+        fail("timezone", f"unknown time zone '{_shown(zone)}': write it like America/Sao_Paulo")
     email = normalize_email(_text(get("email")))
     if email and not is_valid_email(email):
-        fail("email", f"'{email}' is not an email address")
+        fail("email", f"'{_shown(email)}' is not an email address")
     link = _text(get("payment_link"))
     if link and not link.startswith(("https://", "http://")):
         fail("payment_link", "the link must start with https://")
+    elif len(link) > MAX_LINK_CHARS:
+        fail("payment_link", f"the link has {len(link)} characters; at most {MAX_LINK_CHARS}")
+    external_ref, tags, service = _text(get("external_ref")), _text(get("tags")), _text(get("service"))
     if errors or due is None:
         return None
     return ImportRow(
@@ -388,16 +741,19 @@ def _parse_row(
         email=email,
         locale=normalize_locale(locale) or "" if locale else "",
         timezone=zone,
-        external_ref=_text(get("external_ref")),
-        tags=[t.strip() for t in re.split(r"[;,]", _text(get("tags"))) if t.strip()],
+        external_ref=external_ref,
+        tags=[t.strip() for t in re.split(r"[;,]", tags) if t.strip()],
         consent=consent_text in YES,
         issued_on=issued,
-        service=_text(get("service")),
+        service=service,
         payment_link=link,
     )
 
 
-def batches(items: list[ImportRow], size: int) -> Iterator[list[ImportRow]]:
-    """The rows in consecutive slices of at most `size`: one bulk write each, with progress reported between them."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """The items in consecutive lists of at most `size`: one bulk write each, with progress reported between them.
+
+    Takes a stream of rows as well as a list, holding one batch at a time."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -1,21 +1,29 @@
-"""Importing debtors and their invoices from a spreadsheet: check everything first, then write in one pass."""
+"""Importing debtors and their invoices from a spreadsheet: check everything first, then write in one pass.
 
-from collections.abc import Callable
+The file is read as a stream twice, a batch of rows at a time: once to check every row (nothing is written
+while a row is bad), once to write. Memory holds a batch, the invoice numbers seen, and the first problems.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import BinaryIO
 
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from saas_app.core.imports import (
     FileError,
     ImportDefaults,
     ImportRow,
+    RowChecker,
     RowError,
     batches,
     read_table,
+    seekable,
     suggest_mapping,
-    validate,
 )
 from saas_app.core.phones import region_of
 from saas_app.core.roles import Action
@@ -28,19 +36,27 @@ from saas_app.services.debtors import refresh_behaviour
 from saas_app.services.errors import ServiceError
 
 BATCH = 1000
+MAX_REPORTED_ERRORS = 1000  # a file of bad rows could have a million problems; the first ones show the pattern
 Progress = Callable[[int, int], None]  # rows written, rows to write
+Checked = Callable[[int], None]  # rows checked so far
+CHANGED = N_(
+    "This file cannot be imported: it, or the organization's invoices, changed while it was being imported. "
+    "Nothing was written; import it again."
+)
 
 
 @dataclass
 class ImportReport:
-    total_rows: int
-    valid_rows: int
-    errors: list[RowError] = field(default_factory=list)
+    total_rows: int = 0
+    valid_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_REPORTED_ERRORS, by row and column
     mapping: dict[str, str] = field(default_factory=dict)
     written: bool = False
     debtors_created: int = 0
     debtors_updated: int = 0
     invoices_created: int = 0
+    bad_rows: int = 0  # every row with a problem, reported or not
+    problems: int = 0  # every problem, reported or not
 
 
 def _defaults(org: Organization) -> ImportDefaults:
@@ -50,61 +66,166 @@ def _defaults(org: Organization) -> ImportDefaults:
 
 
 def check_file(
-    session: Session, ctx: OrgContext, filename: str, content: bytes, mapping: dict[str, str] | None = None
-) -> tuple[ImportReport, list[ImportRow]]:
-    """Validate the whole file, including invoice numbers the organization already has. Writes nothing."""
+    session: Session,
+    ctx: OrgContext,
+    filename: str,
+    source: bytes | BinaryIO,
+    mapping: dict[str, str] | None = None,
+    *,
+    checked: Checked | None = None,
+) -> ImportReport:
+    """Read and check the whole file, including invoice numbers the organization already has. Writes nothing.
+
+    `source` is the file's bytes or a binary stream (read from where it stands); `checked` is told the rows
+    checked so far after each batch. A file that cannot be read as a whole raises ServiceError.
+    """
     ctx.require(Action.COLLECT)
+    with _opened(source) as stream:
+        return _check(session, ctx, filename, stream, mapping, checked)
+
+
+def _check(
+    session: Session,
+    ctx: OrgContext,
+    filename: str,
+    stream: BinaryIO,
+    mapping: dict[str, str] | None,
+    checked: Checked | None,
+) -> ImportReport:
+    report = ImportReport()
+    for _ in _checked_batches(session, ctx, filename, stream, mapping, report, checked):
+        pass
+    return report
+
+
+@contextmanager
+def _opened(source: bytes | BinaryIO) -> Iterator[BinaryIO]:
+    """The file as a stream that can be read twice, refused with ServiceError if it is too large or empty.
+
+    A copy made for it (of bytes, or of a stream that cannot go back) is closed after; the caller's stream is not.
+    """
+    try:
+        stream = seekable(source)
+    except FileError as error:
+        raise _refusal(error) from None
+    try:
+        yield stream
+    finally:
+        if stream is not source:
+            stream.close()
+
+
+def _refusal(error: FileError) -> ServiceError:
+    return ServiceError(error.msgid, field="file", **error.params)
+
+
+def _checked_batches(
+    session: Session,
+    ctx: OrgContext,
+    filename: str,
+    stream: BinaryIO,
+    mapping: dict[str, str] | None,
+    report: ImportReport,
+    checked: Checked | None,
+) -> Iterator[list[ImportRow]]:
+    """The file's valid rows, a batch at a time, as the report counts every row and problem."""
     org = session.get(Organization, ctx.org_id)
     assert org is not None
     try:
-        table = read_table(filename, content)
-        mapping = mapping or suggest_mapping(table.headers)
-        valid, errors = validate(table, mapping, _defaults(org))
+        table = read_table(filename, stream)
+        report.mapping = mapping or suggest_mapping(table.headers)
+        checker = RowChecker(table.headers, report.mapping, _defaults(org))
+        for chunk in batches(table.rows, BATCH):
+            valid: list[ImportRow] = []
+            errors: list[RowError] = []
+            for row_number, cells in chunk:
+                row, row_errors = checker.check(row_number, cells)
+                errors += row_errors
+                if row is not None:
+                    valid.append(row)
+            existing = _existing_numbers(session, ctx.org_id, [row.invoice_number for row in valid])
+            if existing:
+                column = report.mapping["invoice_number"]
+                errors += [
+                    RowError(row.row, column, f"invoice {row.invoice_number} already exists")
+                    for row in valid
+                    if row.invoice_number in existing
+                ]
+                valid = [row for row in valid if row.invoice_number not in existing]
+            _count(report, len(chunk), valid, errors)
+            if checked:
+                checked(report.total_rows)
+            yield valid
     except FileError as error:
-        raise ServiceError(N_("This file cannot be imported: {reason}."), field="file", reason=str(error)) from None
-    existing = _existing_numbers(session, ctx.org_id, [row.invoice_number for row in valid])
-    if existing:
-        column = mapping["invoice_number"]
-        errors += [
-            RowError(row.row, column, f"invoice {row.invoice_number} already exists")
-            for row in valid
-            if row.invoice_number in existing
-        ]
-        valid = [row for row in valid if row.invoice_number not in existing]
+        raise _refusal(error) from None
+    if report.total_rows == 0:
+        raise ServiceError(N_("This file cannot be imported: it has no rows below its headers."), field="file")
+
+
+def _count(report: ImportReport, rows: int, valid: list[ImportRow], errors: list[RowError]) -> None:
     errors.sort(key=lambda e: (e.row, e.column))
-    return ImportReport(len(table.rows), len(valid), errors, mapping), valid
+    report.total_rows += rows
+    report.valid_rows += len(valid)
+    report.bad_rows += len({e.row for e in errors})
+    report.problems += len(errors)
+    report.errors += errors[: MAX_REPORTED_ERRORS - len(report.errors)]
 
 
 def _existing_numbers(session: Session, org_id: int, numbers: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(numbers), BATCH):
-        chunk = numbers[start : start + BATCH]
-        found.update(
-            session.exec(select(Invoice.number).where(Invoice.org_id == org_id, col(Invoice.number).in_(chunk)))
-        )
-    return found
+    if not numbers:
+        return set()
+    return set(session.exec(select(Invoice.number).where(Invoice.org_id == org_id, col(Invoice.number).in_(numbers))))
 
 
 def import_file(
     session: Session,
     ctx: OrgContext,
     filename: str,
-    content: bytes,
+    source: bytes | BinaryIO,
     *,
     mapping: dict[str, str] | None = None,
     accept_valid_rows: bool = False,
     progress: Progress | None = None,
+    checked: Checked | None = None,
 ) -> ImportReport:
     """Write the file's debtors and invoices. With bad rows, nothing is written unless the caller
-    accepts importing only the valid ones."""
-    report, rows = check_file(session, ctx, filename, content, mapping)
-    if report.errors and not accept_valid_rows:
-        return report
+    accepts importing only the valid ones.
+
+    The whole file is checked first (`checked` hears the rows checked), then read again and written a batch
+    at a time (`progress` hears the rows written). A refusal while writing (the file or the invoices changed
+    in between) rolls the session back, so that no row of the file stays.
+    """
+    ctx.require(Action.COLLECT)
+    with _opened(source) as stream:
+        start = stream.tell()
+        report = _check(session, ctx, filename, stream, mapping, checked)
+        if report.bad_rows and not accept_valid_rows:
+            return report
+        stream.seek(start)
+        try:
+            _write(session, ctx, filename, stream, report, progress)
+        except IntegrityError:
+            session.rollback()
+            raise ServiceError(CHANGED, field="file") from None
+        except BaseException:
+            session.rollback()
+            raise
+    return report
+
+
+def _write(
+    session: Session, ctx: OrgContext, filename: str, stream: BinaryIO, report: ImportReport, progress: Progress | None
+) -> None:
+    """Read the file again and write its valid rows; a row that reads differently now refuses the whole file."""
     org = session.get(Organization, ctx.org_id)
     assert org is not None
     now = utcnow()
-    done = 0
-    for chunk in batches(rows, BATCH):
+    again = ImportReport()
+    for chunk in _checked_batches(session, ctx, filename, stream, report.mapping, again, None):
+        if again.bad_rows > report.bad_rows or again.valid_rows > report.valid_rows:
+            raise ServiceError(CHANGED, field="file")
+        if not chunk:
+            continue
         debtor_ids, created, updated = _upsert_debtors(session, ctx.org_id, org, chunk, now)
         session.execute(
             insert(Invoice), [_invoice_values(ctx.org_id, row, debtor_ids[row.phone], now) for row in chunk]
@@ -113,9 +234,10 @@ def import_file(
         report.debtors_created += created
         report.debtors_updated += updated
         report.invoices_created += len(chunk)
-        done += len(chunk)
         if progress:
-            progress(done, len(rows))
+            progress(report.invoices_created, report.valid_rows)
+    if (again.total_rows, again.valid_rows, again.bad_rows) != (report.total_rows, report.valid_rows, report.bad_rows):
+        raise ServiceError(CHANGED, field="file")
     report.written = True
     audit.record_for(
         ctx,
@@ -125,9 +247,8 @@ def import_file(
         target_id=filename[:64],
         invoices=report.invoices_created,
         debtors_created=report.debtors_created,
-        skipped_rows=len({e.row for e in report.errors}),
+        skipped_rows=report.bad_rows,
     )
-    return report
 
 
 def _debtor_values(row: ImportRow, org: Organization, now: datetime) -> dict[str, object]:

@@ -245,3 +245,46 @@ def test_the_demo_campaign_moves_by_itself_with_the_worker_and_the_simulator(
 
     ctx = OrgContext(user_id=None, org_id=org.id or 0, role="owner")
     assert len(inbox.conversations(session, ctx)) == 10, "every demo customer answered in their language"
+
+
+def test_import_refuses_a_broken_file_with_one_clear_line_not_a_traceback(
+    session: Session, capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    """Finding 10: a CSV cell over 128 kB ended `cobro import` with the csv module's traceback."""
+    from sqlmodel import func, select
+
+    from saas_app.models import Invoice
+    from tests.spreadsheets import csv_bytes, good_row
+
+    cli.main(["create-org", "--name", "Loja Azul", "--owner-email", "dono@loja.com.br", "--password", "senha-boa-123"])
+    big_cell = tmp_path / "big.csv"
+    big_cell.write_bytes(csv_bytes([good_row(1), ["A" * 140_000, *good_row(2)[1:]]]))
+    capsys.readouterr()
+    assert cli.main(["import", str(big_cell), "--org", "loja-azul"]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: This file cannot be imported: row 3, column name has more than 32767 characters "
+        "(a quote left open joins the rows after it into one cell)."
+    )
+    assert cli.main(["import", str(DATA / "invoices_pt_BR.csv"), "--org", "loja-azul", "--map", "phone"]) == 1
+    assert "error: write each mapping as FIELD=HEADER, not 'phone'" in capsys.readouterr().err
+    assert cli.main(["import", str(DATA / "invoices_pt_BR.csv"), "--org", "loja-azul", "--map", "fone=Telefone"]) == 1
+    assert "error: unknown field 'fone' in --map" in capsys.readouterr().err
+    assert session.exec(select(func.count()).select_from(Invoice)).one() == 0
+
+
+def test_import_lists_the_first_problems_of_a_file_of_bad_rows_and_counts_the_rest(
+    session: Session, capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    from tests.spreadsheets import csv_bytes
+
+    cli.main(["create-org", "--name", "Loja Azul", "--owner-email", "dono@loja.com.br", "--password", "senha-boa-123"])
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([["", "12345", f"A-{n}", "ten", "soon"] for n in range(1200)]))
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli.main(["import", str(bad), "--org", "loja-azul"])
+    captured = capsys.readouterr()
+    assert "1,200 rows checked" in captured.err
+    assert "1200 rows read, 0 valid." in captured.out
+    assert "  … and 3,800 more problems; 1,200 rows have one." in captured.out
+    assert captured.out.count("\n  row ") == 1000
