@@ -364,7 +364,10 @@ def _csv_records(stream: BinaryIO) -> Iterator[tuple[int, Cells]]:
             if any(cell.strip() for cell in cells):
                 yield number, cells
     finally:
-        text.detach()  # the caller's stream stays open, to be read again
+        # The caller's stream stays open, to be read again; if the caller closed it before letting go of
+        # this reader (a refused file), there is nothing left to hand back.
+        if not text.buffer.closed:
+            text.detach()
 
 
 def _too_many_columns(row: int) -> FileError:

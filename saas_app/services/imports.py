@@ -133,7 +133,8 @@ def _checked_batches(
     assert org is not None
     try:
         table = read_table(filename, stream)
-        report.mapping = mapping or suggest_mapping(table.headers)
+        # The person's choices on top of the columns we recognised: naming one column keeps the others.
+        report.mapping = _with_choices(suggest_mapping(table.headers), mapping or {})
         checker = RowChecker(table.headers, report.mapping, _defaults(org))
         for chunk in batches(table.rows, BATCH):
             valid: list[ImportRow] = []
@@ -328,3 +329,9 @@ def _invoice_values(org_id: int, row: ImportRow, debtor_id: int, now: datetime) 
         "created_at": now,
         "updated_at": now,
     }
+
+
+def _with_choices(suggested: dict[str, str], chosen: dict[str, str]) -> dict[str, str]:
+    """The suggested mapping with the chosen fields overriding it; a column chosen for a field leaves the other."""
+    taken = set(chosen.values())
+    return {**{name: header for name, header in suggested.items() if header not in taken}, **chosen}

@@ -242,3 +242,15 @@ def attempt(session: Session, ctx: OrgContext, content: bytes, accept: bool) -> 
         return imports.import_file(session, ctx, "x.csv", content, accept_valid_rows=accept)
     except ServiceError as refusal:
         return refusal
+
+
+def test_naming_one_column_keeps_the_columns_recognised_by_their_headers(session: Session) -> None:
+    """`cobro import --map phone="Col B"`: the phone is read from Col B, the rest by their usual names."""
+    ctx = brazilian(session)
+    rows = [good_row(n) for n in range(3)]
+    file = csv_bytes(rows, headers=["name", "Col B", "invoice", "amount", "due"])
+    with pytest.raises(ServiceError):
+        imports.import_file(session, ctx, "clients.csv", file)  # no column is recognised as the phone
+    report = imports.import_file(session, ctx, "clients.csv", file, mapping={"phone": "Col B"})
+    assert (report.mapping["phone"], report.mapping["invoice_number"]) == ("Col B", "invoice")
+    assert written(session, ctx) == (3, 3)
