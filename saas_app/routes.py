@@ -19,6 +19,8 @@ LOGOUT = "/auth/logout"
 
 DASHBOARD = "/dashboard"
 DEBTORS = "/debtors"
+DEBTOR = "/debtors/[debtor_id]"  # the debtor's file
+DEBTOR_PRINT = "/debtors/[debtor_id]/print"  # the file as a document to print or save as PDF
 INVOICES = "/invoices"
 TEMPLATES = "/templates"
 CADENCES = "/cadences"

@@ -10,7 +10,7 @@ from saas_app.models.campaigns import (
     Template,
     TemplateVariant,
 )
-from saas_app.models.collections import Debtor, Invoice, Payment
+from saas_app.models.collections import Debtor, DebtorNote, Invoice, Payment
 from saas_app.models.integrations import (
     IdempotencyRecord,
     PaymentEndpoint,
@@ -42,6 +42,7 @@ __all__ = [
     "CadenceStep",
     "Campaign",
     "Debtor",
+    "DebtorNote",
     "Enrollment",
     "IdempotencyRecord",
     "InboundMessage",

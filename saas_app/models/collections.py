@@ -1,4 +1,4 @@
-"""Debtors, their invoices, and the payments against them."""
+"""Debtors, their notes, their invoices, and the payments against them."""
 
 from datetime import date, datetime
 from typing import Any
@@ -34,8 +34,24 @@ class Debtor(SQLModel, table=True):
     opt_in_source: str = Field(default="", max_length=40)
     opted_in_at: datetime | None = utc_field(nullable=True)
     opted_out_at: datetime | None = utc_field(nullable=True)
+    # The team member who follows this debtor up; None while nobody is.
+    assigned_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)
+
+
+class DebtorNote(SQLModel, table=True):
+    """A team member's internal note on a debtor: never sent, never changed, kept with the file as evidence."""
+
+    # A file lists its debtor's notes newest first; org_id leads, so SQLite (no statistics) picks this index.
+    __table_args__ = (Index("ix_debtornote_org_debtor_created", "org_id", "debtor_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id")
+    debtor_id: int = Field(foreign_key="debtor.id")
+    author_user_id: int | None = Field(default=None, foreign_key="user.id")
+    text: str = Field(max_length=2000)
+    created_at: datetime = utc_field(default_now=True)
 
 
 class Invoice(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from saas_app.models.base import utc_field
@@ -100,6 +100,9 @@ class ApiKey(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
+    # A debtor's file lists what was done to the debtor and to each of their invoices.
+    __table_args__ = (Index("ix_auditlog_org_target", "org_id", "target_type", "target_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     actor_user_id: int | None = Field(default=None, foreign_key="user.id")

@@ -1,59 +1,63 @@
-"""Debtors: the organization's customers, with the consent WhatsApp asks for before Cobro writes first."""
+"""Debtors: what each customer owes and how late, how they pay, the consent WhatsApp asks for before
+Cobro writes first, and when we last spoke; each row opens the debtor's file."""
 
 import reflex as rx
 
 from saas_app import routes, styles
+from saas_app.components.debtor import behaviour_badge, consent_mark
 from saas_app.components.forms import form_error
 from saas_app.components.layout import app_page, empty_state
-from saas_app.components.table import Column, data_table, pager, table_row
+from saas_app.components.table import Column, data_table, figure_cell, pager, table_row
 from saas_app.i18n import N_
+from saas_app.pages import debtor_file
 from saas_app.state.base import t
 from saas_app.state.debtors import DebtorRow, DebtorsState
 
 FILTERS = [("all", N_("All")), ("missing", N_("Without opt-in")), ("opted_out", N_("Opted out"))]
-CONSENT_LOOK = {"in": ("circle-check", "green"), "missing": ("circle-alert", "amber"), "out": ("circle-x", "red")}
 COLUMNS = [
-    Column(N_("Name")),
-    Column(N_("Phone")),
-    Column(N_("Language")),
-    Column(N_("Time zone")),
+    Column(N_("Debtor")),
+    Column(N_("Outstanding"), align="right"),
+    Column(N_("Overdue"), align="right"),
+    Column(N_("Days overdue"), align="right"),
+    Column(N_("Behaviour")),
     Column(N_("Consent")),
+    Column(N_("Last contact")),
 ]
 
 
 def consent_cell(row: DebtorRow) -> rx.Component:
     """A debtor's consent as an icon and words in its colour: opted in, opted out, or none recorded."""
-    return rx.hstack(
-        rx.match(
-            row["consent"],
-            *[
-                (kind, rx.icon(icon, size=16, color=styles.tone(color, 10)))
-                for kind, (icon, color) in CONSENT_LOOK.items()
-            ],
-            rx.icon("circle", size=16),
-        ),
-        rx.text(
-            row["consent_text"],
-            size="2",
-            color=rx.match(
-                row["consent"],
-                *[(kind, styles.tone(color, 11)) for kind, (_, color) in CONSENT_LOOK.items()],
-                "inherit",
-            ),
-        ),
-        align="center",
-        spacing="2",
-    )
+    return consent_mark(row["consent"], row["consent_text"])
 
 
 def debtor_row(row: DebtorRow) -> rx.Component:
-    """A debtor in the list: name, phone, language, time zone and consent."""
+    """A debtor in the list, opening their file: who, what they owe and how late, behaviour, consent, last contact."""
+    href = routes.DEBTORS + "/" + row["debtor_id"]
     return table_row(
-        rx.table.row_header_cell(rx.text(row["name"], weight="medium")),
-        rx.table.cell(rx.text(row["phone"], white_space="nowrap")),
-        rx.table.cell(row["language"]),
-        rx.table.cell(row["timezone"]),
+        rx.table.row_header_cell(
+            rx.vstack(
+                rx.link(row["name"], href=href, weight="medium", class_name="debtor-link"),
+                rx.text(row["phone"], size="1", color=styles.MUTED, white_space="nowrap"),
+                spacing="0",
+            )
+        ),
+        figure_cell(rx.text(row["outstanding"], white_space="nowrap"), class_name="debtor-outstanding"),
+        figure_cell(
+            rx.text(row["overdue"], white_space="nowrap", color=styles.DANGER, weight="medium"),
+            class_name="debtor-overdue",
+        ),
+        figure_cell(row["days_overdue"], class_name="debtor-days-overdue"),
+        rx.table.cell(behaviour_badge(row["behaviour"], row["behaviour_label"]), class_name="debtor-behaviour"),
         rx.table.cell(consent_cell(row)),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(row["last_contact"], size="2", white_space="nowrap"),
+                rx.text(row["last_contact_way"], size="1", color=styles.MUTED),
+                spacing="0",
+            ),
+            class_name="debtor-last-contact",
+        ),
+        on_click=rx.redirect(href),
         class_name="debtor-row",
     )
 
@@ -145,5 +149,6 @@ def debtors_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    """Adds the debtors page, which reads its rows (and the consent filter in its URL) as it opens."""
+    """Adds the debtors page, which reads its rows (and the consent filter in its URL) as it opens, and each file."""
     app.add_page(debtors_page, route=routes.DEBTORS, title="Debtors · Cobro", on_load=DebtorsState.load)
+    debtor_file.register(app)

@@ -5,23 +5,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import phonenumbers
 from sqlalchemy import bindparam, update
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, or_, select
 
+from saas_app.core.behaviour import assess
 from saas_app.core.consent import opt_out_confirmation
-from saas_app.core.invoices import InvoiceHistory, Status, classify_behaviour
 from saas_app.core.languages import normalize_locale
 from saas_app.core.messages import MessageKind
 from saas_app.core.phones import PhoneError, normalize_phone, region_of
 from saas_app.core.reminders import StopReason
-from saas_app.core.roles import Action
+from saas_app.core.roles import Action, can
 from saas_app.core.schedule import is_time_zone
 from saas_app.core.text import is_valid_email, normalize_email
 from saas_app.i18n import N_
-from saas_app.models import Debtor, Invoice, Organization, Payment
+from saas_app.models import Debtor, DebtorNote, Membership, Organization, User
 from saas_app.models.base import utcnow
 from saas_app.services import audit, outbound, reminders
+from saas_app.services.balances import payment_histories
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import Conflict, ServiceError
 from saas_app.services.inbox import window_closes_at
@@ -29,6 +30,9 @@ from saas_app.services.organizations import get_organization
 from saas_app.services.paging import MAX_PAGE, Page, Slice, keyset
 
 OPT_IN_SOURCES = ("import", "api", "checkout_form", "replied_first", "manual")
+MAX_NOTE = 2000
+# What a person edits on the debtor's file; the audit names those that changed.
+PROFILE_FIELDS = ("name", "phone", "email", "locale", "timezone", "external_ref")
 
 
 @dataclass
@@ -50,10 +54,7 @@ def clean_debtor(data: DebtorInput, org: Organization) -> dict[str, Any]:
     name = data.name.strip()
     if not name:
         raise ServiceError(N_("Enter the debtor's name."), field="name")
-    try:
-        phone = normalize_phone(data.phone, org.country)
-    except PhoneError as error:
-        raise ServiceError(N_("Invalid phone number: {reason}."), field="phone", reason=str(error)) from None
+    phone = _phone(data.phone, org.country)
     email = normalize_email(data.email)
     if email and not is_valid_email(email):
         raise ServiceError(N_("Enter a valid email address."), field="email")
@@ -79,6 +80,32 @@ def clean_debtor(data: DebtorInput, org: Organization) -> dict[str, Any]:
         "opt_in_source": source,
         "opted_in_at": (data.opted_in_at or utcnow()) if source else None,
     }
+
+
+def _phone(raw: str, region: str) -> str:
+    """The number in E.164, or a refusal a person can act on, in their language (not phonenumbers' English)."""
+    try:
+        return normalize_phone(raw, region)
+    except PhoneError:
+        pass
+    if not str(raw).strip():
+        raise ServiceError(N_("Enter the debtor's phone number."), field="phone")
+    raise ServiceError(
+        N_("{phone} is not a valid phone number. Write it with its country code, like {example}."),
+        field="phone",
+        phone=str(raw).strip()[:40],
+        example=example_phone(region),
+    )
+
+
+def example_phone(region: str) -> str:
+    """A mobile number of the region as people write it (+39 312 345 6789), to show the expected form."""
+    mobile = phonenumbers.PhoneNumberType.MOBILE
+    # A region phonenumbers does not know (or none set) has no example: Britain's stands in.
+    number = phonenumbers.example_number_for_type(region.upper() or "GB", mobile)
+    number = number or phonenumbers.example_number_for_type("GB", mobile)
+    assert number is not None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def create_debtor(session: Session, ctx: OrgContext, data: DebtorInput) -> Debtor:
@@ -146,11 +173,12 @@ def update_debtor(session: Session, ctx: OrgContext, debtor_id: int, data: Debto
     if not values["opt_in_source"]:  # keep an earlier consent record unless a new one is given
         values.pop("opt_in_source")
         values.pop("opted_in_at")
+    changed = [key for key in PROFILE_FIELDS if getattr(debtor, key) != values[key]]
     for key, value in values.items():
         setattr(debtor, key, value)
     debtor.updated_at = utcnow()
     session.add(debtor)
-    audit.record_for(ctx, session, "debtor.updated", target_type="debtor", target_id=debtor.id)
+    audit.record_for(ctx, session, "debtor.updated", target_type="debtor", target_id=debtor.id, changed=changed)
     return debtor
 
 
@@ -267,34 +295,20 @@ def _confirm_opt_out(session: Session, org_id: int, debtor: Debtor) -> bool:
 def refresh_behaviour(session: Session, org_id: int, debtor_ids: Iterable[int], today: date) -> int:
     """Re-derive punctual / late / chronic from each debtor's invoices and payments; returns rows changed.
 
-    A paid invoice counts as settled on its last payment; disputed ones say nothing about the payer.
+    Reads only these debtors' invoices and their payments (core.behaviour says how they are judged).
     """
     changed = 0
     ids = sorted(set(debtor_ids))
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
-        last_payment = (
-            select(Payment.invoice_id, func.max(Payment.paid_on).label("paid_on"))
-            .where(Payment.org_id == org_id)
-            .group_by(col(Payment.invoice_id))
-            .subquery()
-        )
-        rows = session.execute(
-            sa_select(col(Invoice.debtor_id), col(Invoice.due_on), col(Invoice.status), last_payment.c.paid_on)
-            .outerjoin(last_payment, last_payment.c.invoice_id == Invoice.id)
-            .where(
-                col(Invoice.org_id) == org_id, col(Invoice.debtor_id).in_(chunk), col(Invoice.status) != Status.DISPUTED
-            )
-        ).all()
-        history: dict[int, list[InvoiceHistory]] = {debtor_id: [] for debtor_id in chunk}
-        for debtor_id, due_on, status, paid_on in rows:
-            history[debtor_id].append(InvoiceHistory(due_on, paid_on if status == Status.PAID else None))
+        history = payment_histories(session, org_id, chunk)
         query = select(Debtor.id, Debtor.behaviour).where(Debtor.org_id == org_id, col(Debtor.id).in_(chunk))
         current = {row[0]: row[1] for row in session.exec(query).all()}
         updates = [
             {"debtor": debtor_id, "behaviour": behaviour}
-            for debtor_id, items in history.items()
-            if debtor_id in current and (behaviour := classify_behaviour(items, today).value) != current[debtor_id]
+            for debtor_id in chunk
+            if debtor_id in current
+            and (behaviour := assess(history.get(debtor_id, []), today).behaviour.value) != current[debtor_id]
         ]
         if updates:
             table = Debtor.__table__  # type: ignore[attr-defined]
@@ -304,3 +318,70 @@ def refresh_behaviour(session: Session, org_id: int, debtor_ids: Iterable[int], 
             )
         changed += len(updates)
     return changed
+
+
+@dataclass(frozen=True)
+class Collector:
+    user_id: int
+    name: str
+
+
+def collectors(session: Session, ctx: OrgContext) -> list[Collector]:
+    """The members a debtor may be assigned to (those whose role lets them collect), by name."""
+    ctx.require(Action.VIEW)
+    rows = session.exec(
+        select(User.id, User.name, User.email, Membership.role)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.org_id == ctx.org_id)
+        .order_by(User.name, User.email)
+    ).all()
+    return [Collector(user_id or 0, name or email) for user_id, name, email, role in rows if can(role, Action.COLLECT)]
+
+
+def assign(session: Session, ctx: OrgContext, debtor_id: int, user_id: int | None) -> Debtor:
+    """Give the debtor to a member who collects (None: to nobody); audited with whom."""
+    ctx.require(Action.COLLECT)
+    debtor = get_debtor(session, ctx, debtor_id)
+    if user_id is not None and user_id not in {c.user_id for c in collectors(session, ctx)}:
+        raise ServiceError(N_("Choose a member of the team who collects."), field="assigned_user_id")
+    if debtor.assigned_user_id != user_id:
+        previous, debtor.assigned_user_id = debtor.assigned_user_id, user_id
+        debtor.updated_at = utcnow()
+        session.add(debtor)
+        audit.record_for(
+            ctx, session, "debtor.assigned", target_type="debtor", target_id=debtor.id, to=user_id, previous=previous
+        )
+    return debtor
+
+
+def add_note(session: Session, ctx: OrgContext, debtor_id: int, text: str) -> DebtorNote:
+    """An internal note on the debtor's file, signed by its author; notes are never edited nor removed."""
+    ctx.require(Action.COLLECT)
+    debtor = get_debtor(session, ctx, debtor_id)
+    text = text.strip()
+    if not text:
+        raise ServiceError(N_("Write the note first."), field="note")
+    if len(text) > MAX_NOTE:
+        raise ServiceError(N_("A note holds at most 2,000 characters."), field="note")
+    note = DebtorNote(org_id=ctx.org_id, debtor_id=debtor.id or 0, author_user_id=ctx.user_id, text=text)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def record_opt_in(session: Session, ctx: OrgContext, debtor_id: int) -> Debtor:
+    """A person records the debtor's consent, given to them (by phone, in the shop); audited.
+
+    Only for a debtor with no consent record: after an opt-out, the debtor alone can start again
+    (by writing to the business), not a person on their behalf.
+    """
+    ctx.require(Action.COLLECT)
+    debtor = get_debtor(session, ctx, debtor_id)
+    if debtor.opted_out_at is not None:
+        raise ServiceError(N_("This debtor opted out: only they can start again, by writing to you."))
+    if debtor.opted_in_at is None:
+        debtor.opt_in_source, debtor.opted_in_at = "manual", utcnow()
+        debtor.updated_at = debtor.opted_in_at
+        session.add(debtor)
+        audit.record_for(ctx, session, "debtor.opted_in", target_type="debtor", target_id=debtor.id, source="manual")
+    return debtor

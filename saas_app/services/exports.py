@@ -35,6 +35,8 @@ INVOICE_COLUMNS = (
     "opted out",
 )
 PAGE = 2000
+# What a spreadsheet reads as the start of a formula (OWASP's list: tab and carriage return too).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _invoice_rows(session: Session, ctx: OrgContext) -> Iterator[list[str]]:
@@ -83,18 +85,15 @@ def export_invoices(session: Session, ctx: OrgContext, out: TextIO) -> int:
     writer.writerow(INVOICE_COLUMNS)
     written = 0
     for row in _invoice_rows(session, ctx):
-        writer.writerow(_safe(cell) for cell in row)
+        writer.writerow(safe_cell(cell) for cell in row)
         written += 1
     return written
 
 
-# What spreadsheets read as the start of a formula (OWASP's CSV injection list: tab and CR too).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(cell: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: a debtor's name must stay text."""
-    return f"'{cell}" if cell[:1] in FORMULA_STARTS and not _is_number_or_phone(cell) else cell
+def safe_cell(cell: str) -> str:
+    """Spreadsheets run cells that start with = + - @ (or a tab or carriage return before one) as formulas:
+    a debtor's name or reply must stay text."""
+    return f"'{cell}" if cell[:1] in _FORMULA_STARTS and not _is_number_or_phone(cell) else cell
 
 
 def _is_number_or_phone(cell: str) -> bool:

@@ -22,6 +22,7 @@ DEMO_PASSWORD = "demo-password-2026"
 PAGES = [
     "/dashboard",
     "/debtors",
+    "/debtors/1",
     "/invoices",
     "/templates",
     "/cadences",

@@ -2,15 +2,17 @@
 
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
 from alembic import command
 from saas_app import db
 from saas_app.migrations import alembic_config
-from saas_app.models import Organization, OutboundEmail, WhatsAppAccount
+from saas_app.models import Organization, OutboundEmail, User, WhatsAppAccount
 from tests.conftest import BACKENDS
 from tests.databases import postgres_database
 
@@ -67,3 +69,47 @@ def test_0013_withholds_the_tokens_of_links_already_stored_in_emails(empty_datab
         bodies[2],
     ]
     command.downgrade(config, "0012")
+
+
+def test_0014_adds_assignment_and_notes_to_debtors_others_reference_and_takes_them_away(empty_database: str) -> None:
+    """On SQLite the debtor table is changed in place: rebuilding it would break the invoices that reference it."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0013")
+    engine = db.engine_for(empty_database)
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    with Session(engine) as session:  # the rows as 0013 knew them: an organization, its owner, a debtor, an invoice
+        org = Organization(name="Alpha", slug="alpha")
+        user = User(email="ana@example.com", name="Ana", password_hash="x")
+        session.add_all([org, user])
+        session.flush()
+        debtor = text(
+            "INSERT INTO debtor (org_id, external_ref, name, phone, email, locale, timezone, country, tags, attributes,"
+            " behaviour, opt_in_source, created_at, updated_at) VALUES (:org, '', 'Debtor', '+393331111111', '',"
+            " 'en', 'UTC', 'IT', '[]', '{}', 'unknown', '', :now, :now)"
+        )
+        session.execute(debtor, {"org": org.id, "now": now})
+        invoice = text(
+            "INSERT INTO invoice (org_id, debtor_id, number, service, amount_minor, paid_minor, currency, due_on,"
+            " status, payment_link, document_url, created_at, updated_at) SELECT :org, id, 'A-1', '', 100, 0, 'EUR',"
+            " :due, 'open', '', '', :now, :now FROM debtor"
+        )
+        session.execute(invoice, {"org": org.id, "due": date(2026, 12, 1), "now": now})
+        session.commit()
+        org_id, user_id = org.id, user.id
+    command.upgrade(config, "head")
+    with Session(engine) as session:
+        session.execute(text("UPDATE debtor SET assigned_user_id = :user"), {"user": user_id})
+        note = text(
+            "INSERT INTO debtornote (org_id, debtor_id, author_user_id, text, created_at)"
+            " SELECT :org, id, :user, 'Called', :now FROM debtor"
+        )
+        session.execute(note, {"org": org_id, "user": user_id, "now": now})
+        session.commit()
+        assert session.execute(text("SELECT assigned_user_id FROM debtor")).scalar_one() == user_id
+    command.downgrade(config, "0013")
+    with Session(engine) as session:
+        joined = text("SELECT COUNT(*) FROM invoice JOIN debtor ON debtor.id = invoice.debtor_id")
+        assert session.execute(joined).scalar_one() == 1  # the debtor and its invoice are still together
+    assert "assigned_user_id" not in {column["name"] for column in inspect(engine).get_columns("debtor")}
+    assert "debtornote" not in inspect(engine).get_table_names()
+    command.upgrade(config, "head")

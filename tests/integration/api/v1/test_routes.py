@@ -147,7 +147,7 @@ def test_debtor_refusals_name_the_field(api: Api) -> None:
 
 def test_errors_speak_the_callers_language(api: Api) -> None:
     answer = api("POST", "/debtors", json={"name": "Ana", "phone": "12"}, headers={"Accept-Language": "pt-BR"})
-    assert answer.json()["error"]["message"].startswith("Telefone inválido")
+    assert answer.json()["error"]["message"].startswith("12 não é um número de telefone válido.")
 
 
 def test_upsert_by_external_reference_creates_then_updates(api: Api) -> None:
