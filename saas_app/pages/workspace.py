@@ -7,6 +7,7 @@ import reflex as rx
 from saas_app import routes, styles
 from saas_app.components.layout import app_page, empty_state
 from saas_app.i18n import N_
+from saas_app.pages import invoices
 from saas_app.state.base import SessionState, t
 
 FIRST_STEPS = [
@@ -32,13 +33,6 @@ FIRST_STEPS = [
 
 # route, sidebar title, icon, empty-state heading, empty-state text
 SECTIONS = [
-    (
-        routes.INVOICES,
-        N_("Invoices"),
-        "file-text",
-        N_("No invoices yet"),
-        N_("Open, promised, disputed and paid invoices will be listed here, with their amounts and due dates."),
-    ),
     (
         routes.TEMPLATES,
         N_("Templates"),
@@ -85,8 +79,9 @@ def _section_page(title: str, icon: str, heading: str, body: str) -> rx.Componen
 
 
 def register(app: rx.App) -> None:
-    """Adds the dashboard, and for invoices, templates and cadences a page saying what will be listed there."""
+    """Adds the dashboard, the invoices, and for templates and cadences a page saying what will be listed there."""
     app.add_page(dashboard, route=routes.DASHBOARD, title="Dashboard · Cobro", on_load=SessionState.require_member)
+    invoices.register(app)
     for route, title, icon, heading, body in SECTIONS:
         app.add_page(
             functools.partial(_section_page, title, icon, heading, body),

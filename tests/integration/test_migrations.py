@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from alembic import command
@@ -44,3 +45,30 @@ def test_0012_keeps_a_shared_waba_with_the_organization_that_saved_it_first(empt
         kept = session.exec(select(WhatsAppAccount.phone_number_id, WhatsAppAccount.waba_id)).all()
     assert sorted(kept) == [("1098765431", "2098765432"), ("1098765432", ""), ("1098765433", "2098765499")]
     command.downgrade(config, "0011")
+
+
+def test_0013_adds_the_invoice_list_indexes_and_takes_them_back(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "head")
+    wanted = {
+        "invoice": {"ix_invoice_org_due", "ix_invoice_org_debtor_due", "ix_invoice_org_outstanding"},
+        "enrollment": {"ix_enrollment_org_invoice"},
+    }
+
+    def indexes() -> dict[str, set[str]]:
+        # Read from the catalogue: SQLAlchemy's reflection skips SQLite's index on an expression.
+        engine = db.engine_for(empty_database)
+        listing = (
+            "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'"
+            if engine.dialect.name == "sqlite"
+            else "SELECT tablename, indexname FROM pg_indexes"
+        )
+        with engine.connect() as connection:
+            found = connection.execute(text(listing)).all()
+        return {table: {name for on, name in found if on == table} & names for table, names in wanted.items()}
+
+    assert indexes() == wanted
+    command.downgrade(config, "0012")
+    assert indexes() == {"invoice": set(), "enrollment": set()}
+    command.upgrade(config, "head")
+    assert indexes() == wanted
