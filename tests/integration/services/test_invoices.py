@@ -187,7 +187,8 @@ def enrollment_state(session: Session, invoice_id: int) -> tuple[str, str, date 
 
 
 def audited(session: Session, action: str) -> list[dict]:
-    return [entry.details for entry in session.exec(select(AuditLog).where(AuditLog.action == action))]
+    entries = session.exec(select(AuditLog).where(AuditLog.action == action).order_by(col(AuditLog.id)))
+    return [entry.details for entry in entries]
 
 
 def test_a_partial_payment_lowers_the_balance_and_a_full_one_stops_the_reminders(session: Session) -> None:
