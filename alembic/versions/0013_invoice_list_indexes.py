@@ -1,6 +1,6 @@
 """The invoice list stays fast at 100,000 invoices: due-date order at any depth, one debtor's invoices,
-the largest debts first, and each listed invoice's campaign found by its own enrollments rather than
-among all of the organization's.
+the largest debts first, the totals per currency from an index alone, and each listed invoice's
+campaign found by its own enrollments rather than among all of the organization's.
 
 Revision ID: 0013
 Revises: 0012
@@ -25,11 +25,18 @@ def upgrade() -> None:
     op.create_index(
         'ix_invoice_org_outstanding', 'invoice', ['org_id', sa.text('(amount_minor - paid_minor)')], unique=False
     )
+    op.create_index(
+        'ix_invoice_org_totals',
+        'invoice',
+        ['org_id', 'currency', 'status', 'due_on', 'debtor_id', 'amount_minor', 'paid_minor'],
+        unique=False,
+    )
     op.create_index('ix_enrollment_org_invoice', 'enrollment', ['org_id', 'invoice_id'], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index('ix_enrollment_org_invoice', table_name='enrollment')
+    op.drop_index('ix_invoice_org_totals', table_name='invoice')
     op.drop_index('ix_invoice_org_outstanding', table_name='invoice')
     op.drop_index('ix_invoice_org_debtor_due', table_name='invoice')
     op.drop_index('ix_invoice_org_due', table_name='invoice')

@@ -47,6 +47,11 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoice_org_due", "org_id", "due_on"),
         Index("ix_invoice_org_debtor_due", "org_id", "debtor_id", "due_on"),
         Index("ix_invoice_org_outstanding", "org_id", text("(amount_minor - paid_minor)")),  # largest debts first
+        # The totals per currency read from this alone, never from the rows: SQLite otherwise walks
+        # another org_id index and reads the rows in its order, five times slower at 100,000 invoices.
+        Index(
+            "ix_invoice_org_totals", "org_id", "currency", "status", "due_on", "debtor_id", "amount_minor", "paid_minor"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -51,7 +51,12 @@ def test_0013_adds_the_invoice_list_indexes_and_takes_them_back(empty_database: 
     config = alembic_config(empty_database)
     command.upgrade(config, "head")
     wanted = {
-        "invoice": {"ix_invoice_org_due", "ix_invoice_org_debtor_due", "ix_invoice_org_outstanding"},
+        "invoice": {
+            "ix_invoice_org_due",
+            "ix_invoice_org_debtor_due",
+            "ix_invoice_org_outstanding",
+            "ix_invoice_org_totals",
+        },
         "enrollment": {"ix_enrollment_org_invoice"},
     }
 
