@@ -7,19 +7,59 @@ from typing import Any
 import reflex as rx
 
 from saas_app import styles
-from saas_app.state.base import KeysetPages, t
+from saas_app.state.base import t
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column: its heading (a message id, "" for none) and its alignment."""
+    """A column: its heading (a message id, "" for none), its alignment, and the server's sort key, if any.
+
+    `header` replaces the heading with a component (a select-all checkbox, say).
+    """
 
     label: str
     align: str = "left"  # figures are right-aligned
+    sort: str = ""  # with a `sorting` state, the heading sorts the list by this key
+    header: Any = None
 
 
-def _header(column: Column) -> rx.Component:
-    return rx.table.column_header_cell(t(column.label) if column.label else "", text_align=column.align)
+def _header(column: Column, sorting: Any) -> rx.Component:
+    if column.header is not None:
+        return rx.table.column_header_cell(column.header, width="1%")
+    label = t(column.label) if column.label else ""
+    if not column.sort or sorting is None:
+        return rx.table.column_header_cell(label, text_align=column.align)
+    return sortable_header(label, column.sort, sorting, align=column.align)
+
+
+def sortable_header(label: Any, key: str, sorting: Any, *, align: str = "left") -> rx.Component:
+    """A heading that sorts the list on the server by `key`; clicked again, the order turns round.
+
+    `sorting` is a state with `sort_key`, `sort_descending` and a `sort_by(key)` event. The arrow and
+    `aria-sort` say which way the list runs now.
+    """
+    active = sorting.sort_key == key
+    return rx.table.column_header_cell(
+        rx.button(
+            label,
+            rx.cond(
+                active,
+                rx.cond(sorting.sort_descending, rx.icon("arrow-down", size=14), rx.icon("arrow-up", size=14)),
+                rx.icon("arrow-down-up", size=14, color=styles.FAINT),
+            ),
+            variant="ghost",
+            size="1",
+            color_scheme="gray",
+            high_contrast=active,
+            on_click=sorting.sort_by(key),
+            class_name="sort-button",
+            id=f"sort-{key}",
+            # As big and bold as the headings that do not sort, and flush with the column's edge.
+            style={"font_weight": "bold", "font_size": "inherit", "white_space": "nowrap", "margin": "0"},
+        ),
+        text_align=align,
+        aria_sort=rx.cond(active, rx.cond(sorting.sort_descending, "descending", "ascending"), "none"),
+    )
 
 
 def data_table(
@@ -28,16 +68,18 @@ def data_table(
     row: Callable[[Any], rx.Component],
     *,
     empty: rx.Component | None = None,
-    pages: type[KeysetPages] | None = None,
+    pages: Any = None,
+    sorting: Any = None,
     **props: Any,
 ) -> rx.Component:
     """A list read a page at a time: `rows` is the state's current page, `row` draws one (a `table_row`).
 
-    With `empty`, that is shown instead while there is no row on the first page; with `pages`, a pager
-    under the table.
+    With `empty`, that is shown instead while there is no row on the first page; with `pages` (a
+    `KeysetPages` state or one with the same vars and events), a pager under the table; with `sorting`,
+    the columns that have a sort key sort the list on the server (`sortable_header`).
     """
     table = rx.table.root(
-        rx.table.header(rx.table.row(*[_header(column) for column in columns])),
+        rx.table.header(rx.table.row(*[_header(column, sorting) for column in columns])),
         rx.table.body(rx.foreach(rows, row)),
         width="100%",
         variant="surface",
@@ -64,8 +106,12 @@ def figure_cell(value: Any, **props: Any) -> rx.Component:
     return rx.table.cell(value, text_align="right", **props)
 
 
-def pager(state: type[KeysetPages]) -> rx.Component:
-    """Previous and next for a keyset listing; hidden while everything fits on one page."""
+def pager(state: Any) -> rx.Component:
+    """Previous and next for a listing read a page at a time; hidden while everything fits on one page.
+
+    `state` has `page`, `has_next`, `page_label` and the `previous_page` and `next_page` events, as
+    `KeysetPages` gives them.
+    """
     return rx.cond(
         (state.page > 1) | state.has_next,
         rx.hstack(

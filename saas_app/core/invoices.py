@@ -27,7 +27,11 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 # Reminders stop for good on these; "promised" only pauses them.
 STOPPING = frozenset({Status.PAID, Status.DISPUTED, Status.WRITTEN_OFF})
+# Still owed, and so counted in what is outstanding: a dispute is contested, not settled.
+OUTSTANDING = frozenset({Status.OPEN, Status.PARTIALLY_PAID, Status.PROMISED, Status.DISPUTED})
 LATE_TOLERANCE = timedelta(days=3)
+# How a person says they were paid; what the API and payment webhooks send is kept as they send it.
+PAYMENT_METHODS = ("bank_transfer", "card", "cash", "pix", "boleto", "cheque", "other")
 
 
 def can_move(current: str, target: str) -> bool:
@@ -49,6 +53,15 @@ def days_overdue(due: date, today: date) -> int:
     return max(0, (today - due).days)
 
 
+# The buckets collections teams work by, each as the days overdue it spans (None: no bound).
+AGE_BUCKETS: dict[str, tuple[int | None, int | None]] = {
+    "not_due": (None, 0),
+    "1-30": (1, 30),
+    "31-90": (31, 90),
+    "90+": (91, None),
+}
+
+
 def age_bucket(due: date, today: date) -> str:
     """The buckets collections teams work by: not yet due, 1-30, 31-90 and 90+ days overdue."""
     days = (today - due).days
@@ -59,6 +72,17 @@ def age_bucket(due: date, today: date) -> str:
     if days <= 90:
         return "31-90"
     return "90+"
+
+
+def bucket_due_range(bucket: str, today: date) -> tuple[date | None, date | None]:
+    """The due dates (earliest, latest; None for no bound) of the invoices in an ageing bucket today.
+
+    The same meaning as `age_bucket`, turned around so that a list can filter on the due date's index.
+    """
+    fewest, most = AGE_BUCKETS[bucket]
+    earliest = today - timedelta(days=most) if most is not None else None
+    latest = today - timedelta(days=fewest) if fewest is not None else None
+    return earliest, latest
 
 
 class Behaviour(StrEnum):

@@ -3,10 +3,6 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from saas_app.core.invoices import Status
-
-# Still owed: a promise or a dispute does not pay an invoice. Written-off and paid ones are not.
-OWED = (Status.OPEN, Status.PARTIALLY_PAID, Status.PROMISED, Status.DISPUTED)
 # The ageing buckets of core.invoices.age_bucket, oldest last, as a chart reads them left to right.
 BUCKETS = ("not_due", "1-30", "31-90", "90+")
 DSO_PERIOD_DAYS = 90

@@ -101,6 +101,8 @@ class Enrollment(SQLModel, table=True):
             postgresql_where=text("state = 'active'"),
         ),
         Index("ix_enrollment_state_id", "state", "id"),  # the planner walks running enrollments by id
+        # An invoice's enrollments: stopping its reminders on a payment, the campaign the invoice list shows.
+        Index("ix_enrollment_org_invoice", "org_id", "invoice_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from saas_app.models.base import utc_field
@@ -58,6 +58,16 @@ class Invoice(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("org_id", "number"),
         Index("ix_invoice_org_status_due", "org_id", "status", "due_on"),
+        # The invoice list: in due-date order however deep the page, and one debtor's invoices. SQLite
+        # (no ANALYZE statistics) picks the index with the most equal columns, so both lead with org_id.
+        Index("ix_invoice_org_due", "org_id", "due_on"),
+        Index("ix_invoice_org_debtor_due", "org_id", "debtor_id", "due_on"),
+        Index("ix_invoice_org_outstanding", "org_id", text("(amount_minor - paid_minor)")),  # largest debts first
+        # The totals per currency read from this alone, never from the rows: SQLite otherwise walks
+        # another org_id index and reads the rows in its order, five times slower at 100,000 invoices.
+        Index(
+            "ix_invoice_org_totals", "org_id", "currency", "status", "due_on", "debtor_id", "amount_minor", "paid_minor"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

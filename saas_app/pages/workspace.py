@@ -12,13 +12,6 @@ from saas_app.state.base import SessionState
 # route, sidebar title, icon, empty-state heading, empty-state text
 SECTIONS = [
     (
-        routes.INVOICES,
-        N_("Invoices"),
-        "file-text",
-        N_("No invoices yet"),
-        N_("Open, promised, disputed and paid invoices will be listed here, with their amounts and due dates."),
-    ),
-    (
         routes.TEMPLATES,
         N_("Templates"),
         "message-square-text",
@@ -40,7 +33,7 @@ def _section_page(title: str, icon: str, heading: str, body: str) -> rx.Componen
 
 
 def register(app: rx.App) -> None:
-    """For invoices, templates and cadences, a page saying what will be listed there."""
+    """For templates and cadences, a page saying what will be listed there."""
     for route, title, icon, heading, body in SECTIONS:
         app.add_page(
             functools.partial(_section_page, title, icon, heading, body),

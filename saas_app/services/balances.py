@@ -19,13 +19,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from saas_app.core.behaviour import Assessment, assess
-from saas_app.core.invoices import InvoiceHistory, Status, days_overdue
+from saas_app.core.invoices import OUTSTANDING, InvoiceHistory, Status, days_overdue
 from saas_app.core.roles import Action
 from saas_app.models import Debtor, InboundMessage, Invoice, Message, Payment
 from saas_app.services.context import OrgContext
-
-# Still owed: a promise is not money, and a dispute is contested, not settled.
-OWED = (Status.OPEN, Status.PARTIALLY_PAID, Status.PROMISED, Status.DISPUTED)
 
 
 @dataclass(frozen=True)
@@ -89,7 +86,7 @@ def _balances(
             func.sum(case((past_due, owed), else_=0)),
             func.min(case((past_due, col(Invoice.due_on)), else_=None)),
         )
-        .where(col(Invoice.debtor_id).in_(owned(org_id, ids)), col(Invoice.status).in_(OWED))
+        .where(col(Invoice.debtor_id).in_(owned(org_id, ids)), col(Invoice.status).in_(sorted(OUTSTANDING)))
         .group_by(col(Invoice.debtor_id), col(Invoice.currency))
         .order_by(col(Invoice.debtor_id), col(Invoice.currency))
     ).all()

@@ -12,6 +12,7 @@ from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
 from saas_app.core import receivables
+from saas_app.core.invoices import OUTSTANDING
 from saas_app.core.roles import Action
 from saas_app.models import Campaign, Debtor, InboundMessage, Invoice, Payment, WhatsAppAccount
 from saas_app.services import cadences, campaigns, whatsapp
@@ -43,7 +44,7 @@ def receivables_by_currency(session: Session, ctx: OrgContext, today: date) -> l
     )
     rows = session.exec(
         select(Invoice.currency, bucket, func.count(), func.sum(col(Invoice.amount_minor) - col(Invoice.paid_minor)))
-        .where(Invoice.org_id == ctx.org_id, col(Invoice.status).in_(receivables.OWED))
+        .where(Invoice.org_id == ctx.org_id, col(Invoice.status).in_(sorted(OUTSTANDING)))
         .group_by(col(Invoice.currency), bucket)
     ).all()
     found: dict[str, dict[str, tuple[int, int]]] = {}

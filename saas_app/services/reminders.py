@@ -115,12 +115,15 @@ def _pause(session: Session, enrollments: list[tuple[int, date]]) -> int:
 
 
 def _active_with(session: Session, setting: Any, condition: Any) -> list[tuple[int, int]]:
-    """The active enrollments matching `condition`, each with one setting of its campaign's cadence."""
+    """The live enrollments matching `condition`, each with one setting of its campaign's cadence.
+
+    Paused ones too: a pause a person lifts later must still respect a promise or a reply made meanwhile.
+    """
     rows = session.exec(
         select(Enrollment.id, setting)
         .join(Campaign, col(Campaign.id) == Enrollment.campaign_id)
         .join(Cadence, col(Cadence.id) == Campaign.cadence_id)
-        .where(condition, Enrollment.state == EnrollmentState.ACTIVE)
+        .where(condition, col(Enrollment.state).in_(LIVE))
     ).all()
     return [(enrollment_id, value) for enrollment_id, value in rows if enrollment_id is not None]
 
@@ -139,21 +142,54 @@ def pause_for_promise(session: Session, org_id: int, invoice_id: int, promised_o
     return _pause(session, [(e, promised_on + timedelta(days=days + 1)) for e, days in rows])
 
 
-def _active_enrollments_of(session: Session, org_id: int, invoice_id: int) -> list[int]:
+def _enrollments_of(session: Session, org_id: int, invoice_id: int, states: tuple[str, ...]) -> list[int]:
     ids = session.exec(
         select(Enrollment.id).where(
-            Enrollment.org_id == org_id, Enrollment.invoice_id == invoice_id, Enrollment.state == EnrollmentState.ACTIVE
+            Enrollment.org_id == org_id, Enrollment.invoice_id == invoice_id, col(Enrollment.state).in_(states)
         )
     )
     return [i for i in ids if i is not None]
 
 
+def _active_enrollments_of(session: Session, org_id: int, invoice_id: int) -> list[int]:
+    return _enrollments_of(session, org_id, invoice_id, (EnrollmentState.ACTIVE,))
+
+
 def resume_invoice(session: Session, org_id: int, invoice_id: int) -> int:
-    """A promise withdrawn (the invoice reopened): its reminders take up again from now."""
-    known = _active_enrollments_of(session, org_id, invoice_id)
+    """A promise withdrawn (the invoice reopened): its reminders take up again from now.
+
+    A pause a person set stays: only they lift it (`unpause_invoice`).
+    """
+    known = _enrollments_of(session, org_id, invoice_id, LIVE)
     if known:
         session.execute(update(Enrollment).where(col(Enrollment.id).in_(known)).values(paused_until=None))
     return unplan(session, known)
+
+
+def pause_invoice(session: Session, org_id: int, invoice_id: int) -> int:
+    """A person holds this invoice's reminders until they resume them; returns the messages taken back.
+
+    What a worker already claimed may still go; the rest is planned again once resumed.
+    """
+    active = _active_enrollments_of(session, org_id, invoice_id)
+    if active:
+        session.execute(update(Enrollment).where(col(Enrollment.id).in_(active)).values(state=EnrollmentState.PAUSED))
+    return unplan(session, active)
+
+
+def unpause_invoice(session: Session, org_id: int, invoice_id: int) -> int:
+    """The person's pause lifted: the planner takes the invoice's reminders up again at their due step.
+
+    Returns the enrollments resumed: none when no pause was set, or when another campaign has begun
+    chasing the invoice meanwhile (an invoice is chased by one campaign at a time).
+    """
+    chased = _active_enrollments_of(session, org_id, invoice_id)
+    paused = _enrollments_of(session, org_id, invoice_id, (EnrollmentState.PAUSED,))
+    if chased or not paused:
+        return 0
+    latest = max(paused)  # one at a time can be active: the newest pause is the one to lift
+    session.execute(update(Enrollment).where(col(Enrollment.id) == latest).values(state=EnrollmentState.ACTIVE))
+    return 1
 
 
 def replan_invoice(session: Session, org_id: int, invoice_id: int) -> int:

@@ -15,7 +15,7 @@ from babel.numbers import format_decimal
 from sqlmodel import Session
 
 from saas_app.core.behaviour import Assessment
-from saas_app.core.invoices import Status, days_overdue
+from saas_app.core.invoices import OUTSTANDING, Status, days_overdue
 from saas_app.core.money import format_money
 from saas_app.core.roles import Action
 from saas_app.core.text import neutralized
@@ -610,7 +610,7 @@ def invoice_lines(
     found = invoices.list_invoices(session, context, debtor_id=debtor_id, limit=INVOICE_LIMIT)
     lines = []
     for invoice in found.items:
-        owed = invoice.status in balances.OWED
+        owed = invoice.status in OUTSTANDING
         late = days_overdue(invoice.due_on, today) if owed else 0
         lines.append(
             InvoiceLine(

@@ -113,3 +113,35 @@ def test_0014_adds_assignment_and_notes_to_debtors_others_reference_and_takes_th
     assert "assigned_user_id" not in {column["name"] for column in inspect(engine).get_columns("debtor")}
     assert "debtornote" not in inspect(engine).get_table_names()
     command.upgrade(config, "head")
+
+
+def test_0015_adds_the_invoice_list_indexes_and_takes_them_back(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "head")
+    wanted = {
+        "invoice": {
+            "ix_invoice_org_due",
+            "ix_invoice_org_debtor_due",
+            "ix_invoice_org_outstanding",
+            "ix_invoice_org_totals",
+        },
+        "enrollment": {"ix_enrollment_org_invoice"},
+    }
+
+    def indexes() -> dict[str, set[str]]:
+        # Read from the catalogue: SQLAlchemy's reflection skips SQLite's index on an expression.
+        engine = db.engine_for(empty_database)
+        listing = (
+            "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'"
+            if engine.dialect.name == "sqlite"
+            else "SELECT tablename, indexname FROM pg_indexes"
+        )
+        with engine.connect() as connection:
+            found = connection.execute(text(listing)).all()
+        return {table: {name for on, name in found if on == table} & names for table, names in wanted.items()}
+
+    assert indexes() == wanted
+    command.downgrade(config, "0014")
+    assert indexes() == {"invoice": set(), "enrollment": set()}
+    command.upgrade(config, "head")
+    assert indexes() == wanted

@@ -1,17 +1,22 @@
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from saas_app.core.invoices import (
+    AGE_BUCKETS,
     Behaviour,
     InvoiceHistory,
     Status,
     age_bucket,
+    bucket_due_range,
     can_move,
     classify_behaviour,
     days_overdue,
     status_after_payment,
 )
+from tests.properties import examples
 
 TODAY = date(2026, 11, 23)
 
@@ -46,6 +51,17 @@ def test_status_after_a_payment(current: str, paid: int, expected: str) -> None:
 )
 def test_age_buckets(days: int, bucket: str) -> None:
     assert age_bucket(TODAY - timedelta(days=days), TODAY) == bucket
+
+
+@settings(max_examples=examples(200))
+@given(days=st.integers(min_value=-400, max_value=400), today=st.dates(date(2000, 1, 1), date(2099, 12, 31)))
+def test_a_bucket_s_due_dates_are_exactly_the_invoices_it_holds(days: int, today: date) -> None:
+    """The list filters on due dates: each bucket's range holds an invoice exactly when age_bucket puts it there."""
+    due = today - timedelta(days=days)
+    for bucket in AGE_BUCKETS:
+        earliest, latest = bucket_due_range(bucket, today)
+        inside = (earliest is None or due >= earliest) and (latest is None or due <= latest)
+        assert inside == (age_bucket(due, today) == bucket), (bucket, days)
 
 
 def test_days_overdue_is_never_negative() -> None:

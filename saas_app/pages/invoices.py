@@ -1,0 +1,679 @@
+"""Invoices: what is owed, how late and by whom, and what a collector does about each one."""
+
+from typing import Any
+
+import reflex as rx
+
+from saas_app import routes, styles
+from saas_app.components.badges import status_badge
+from saas_app.components.forms import error_for, field, field_error, form_error, form_error_except
+from saas_app.components.layout import app_page, empty_state
+from saas_app.components.table import Column, data_table, figure_cell, table_row
+from saas_app.i18n import N_
+from saas_app.state.base import t
+from saas_app.state.invoices import (
+    ANY,
+    BUCKET_LABELS,
+    METHOD_LABELS,
+    OWED,
+    STATUS_LABELS,
+    InvoiceRow,
+    InvoicesState,
+    TotalRow,
+)
+
+# Each action a row's menu and the bulk bar offer: its key, its words, and its icon.
+ACTIONS = [
+    ("pay", N_("Record a payment"), "banknote"),
+    ("promise", N_("Record a promise to pay"), "calendar-check"),
+    ("dispute", N_("Mark disputed"), "message-square-warning"),
+    ("write_off", N_("Write off"), "archive-x"),
+    ("pause", N_("Pause reminders"), "pause"),
+    ("resume", N_("Resume reminders"), "play"),
+    ("send", N_("Send the invoice in the chat"), "file-text"),
+    ("campaign", N_("Add to a campaign"), "send"),
+]
+# The dialog each action opens; the others are taken at once.
+DIALOG_OF = {
+    "pay": "payment",
+    "promise": "promise",
+    "dispute": "dispute",
+    "write_off": "write_off",
+    "campaign": "campaign",
+}
+CONFIRM = {
+    "payment": N_("Record payment"),
+    "promise": N_("Record promise"),
+    "dispute": N_("Mark disputed"),
+    "write_off": N_("Write off"),
+    "campaign": N_("Add to campaign"),
+}
+
+
+def _event(kind: str, invoice_id: Any) -> Any:
+    """What choosing an action does: open its dialog, or take it at once."""
+    state = InvoicesState
+    return state.open_dialog(DIALOG_OF[kind], invoice_id) if kind in DIALOG_OF else state.run(kind, invoice_id)
+
+
+def actions_menu(row: InvoiceRow) -> rx.Component:
+    """A row's actions, only those its status allows, behind one button."""
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(
+                rx.icon("ellipsis", size=16), variant="ghost", aria_label="Actions", class_name="row-actions"
+            )
+        ),
+        rx.menu.content(
+            *[
+                rx.cond(
+                    row["actions"].contains(kind),
+                    rx.menu.item(
+                        rx.hstack(rx.icon(icon, size=14), t(label), spacing="2", align="center"),
+                        on_click=_event(kind, row["invoice_id"]),
+                        class_name=f"action-{kind}",
+                    ),
+                )
+                for kind, label, icon in ACTIONS
+            ],
+        ),
+    )
+
+
+def _selection_box(row: InvoiceRow) -> rx.Component:
+    return rx.checkbox(
+        checked=InvoicesState.selected.contains(row["invoice_id"]),
+        on_change=lambda _: InvoicesState.toggle(row["invoice_id"]),
+        aria_label="Select",
+        class_name="row-select",
+    )
+
+
+def _cells(row: InvoiceRow) -> list[rx.Component]:
+    late_colour = rx.cond(row["late"], styles.DANGER, styles.MUTED)
+    return [
+        rx.table.row_header_cell(
+            rx.vstack(
+                rx.text(row["number"], weight="medium", white_space="nowrap", class_name="invoice-number"),
+                rx.text(row["service"], size="1", color=styles.MUTED),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(
+            rx.link(
+                row["debtor"],
+                on_click=InvoicesState.show_debtor(row["debtor_id"]),
+                cursor="pointer",
+                title=t("Show only this debtor's invoices"),
+                class_name="invoice-debtor",
+            )
+        ),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(row["due"], white_space="nowrap"),
+                rx.text(row["age"], size="1", color=late_colour, white_space="nowrap", class_name="invoice-age"),
+                spacing="0",
+            )
+        ),
+        figure_cell(rx.text(row["amount"], white_space="nowrap"), class_name="invoice-amount"),
+        figure_cell(
+            rx.text(row["outstanding"], white_space="nowrap", weight="medium"), class_name="invoice-outstanding"
+        ),
+        rx.table.cell(
+            rx.vstack(
+                status_badge(row["status"], row["status_label"], class_name="invoice-status"),
+                rx.text(row["reminders"], size="1", color=styles.MUTED, class_name="invoice-reminders"),
+                spacing="1",
+            )
+        ),
+    ]
+
+
+def collector_row(row: InvoiceRow) -> rx.Component:
+    """An invoice for someone who may act on it: a box to select it, its figures, and its actions."""
+    return table_row(
+        rx.table.cell(_selection_box(row)),
+        *_cells(row),
+        rx.table.cell(actions_menu(row)),
+        class_name="invoice-row",
+    )
+
+
+def reader_row(row: InvoiceRow) -> rx.Component:
+    """An invoice for a viewer: its figures, nothing to change."""
+    return table_row(*_cells(row), class_name="invoice-row")
+
+
+FIGURE_COLUMNS = [
+    Column(N_("Invoice"), sort="number"),
+    Column(N_("Debtor"), sort="debtor"),
+    Column(N_("Due"), sort="due_on"),
+    Column(N_("Amount"), align="right", sort="amount"),
+    Column(N_("Outstanding"), align="right", sort="outstanding"),
+    Column(N_("Status")),
+]
+
+
+def invoices_table() -> rx.Component:
+    """The page of invoices with sortable headings; collectors also get selection boxes and actions."""
+    state = InvoicesState
+    select_all = rx.checkbox(
+        checked=state.all_selected, on_change=lambda _: state.toggle_page(), aria_label="Select all", id="select-page"
+    )
+    return rx.cond(
+        state.can_collect,
+        data_table(
+            [Column("", header=select_all), *FIGURE_COLUMNS, Column("")],
+            state.invoices,
+            collector_row,
+            sorting=state,
+            id="invoices",
+        ),
+        data_table(FIGURE_COLUMNS, state.invoices, reader_row, sorting=state, id="invoices"),
+    )
+
+
+def _total_line(label: str, value: Any, **props: Any) -> rx.Component:
+    """A label and its figure on one line; a figure too long for the card goes under its label, never cut."""
+    return rx.flex(
+        rx.text(t(label), size="2", color=styles.MUTED, white_space="nowrap"),
+        rx.text(value, size="4", weight="bold", white_space="nowrap", **props),
+        justify="between",
+        align="baseline",
+        wrap="wrap",
+        column_gap="3",
+        width="100%",
+    )
+
+
+def total_card(row: TotalRow) -> rx.Component:
+    """One currency's figures for the filtered invoices: how many, what is owed, and how much of it is overdue."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(row["currency"], variant="surface", size="2"),
+                rx.text(row["invoices"], size="2", color=styles.MUTED),
+                align="center",
+                spacing="2",
+            ),
+            _total_line(N_("Outstanding"), row["outstanding"], class_name="total-outstanding"),
+            _total_line(
+                N_("Overdue"),
+                row["overdue"],
+                color=rx.cond(row["has_overdue"], styles.DANGER, styles.TEXT),
+                class_name="total-overdue",
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        class_name="currency-total",
+    )
+
+
+def _filter_select(name: str, everything: str, options: list[rx.Component], *dynamic: Any) -> rx.Component:
+    """A filter's menu: "any" first, then its options; picking one applies it at once."""
+    state = InvoicesState
+    return rx.select.root(
+        rx.select.trigger(aria_label=name, id=f"filter-{name}", min_width="9em"),
+        rx.select.content(rx.select.item(t(everything), value=ANY), *options, *dynamic),
+        value=getattr(state, name),
+        on_change=lambda value: state.set_filter(name, value),
+        size="2",
+    )
+
+
+def _labelled(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(t(label), size="1", color=styles.MUTED), control, spacing="1")
+
+
+def filter_bar() -> rx.Component:
+    """Search, amounts and menus narrowing the list; the totals above follow them."""
+    state = InvoicesState
+    search = rx.form(
+        rx.hstack(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                name="search",
+                default_value=state.search,
+                placeholder=t("Invoice number or debtor"),
+                id="filter-search",
+                min_width="16em",
+                flex="2",
+            ),
+            rx.input(
+                name="min_amount",
+                default_value=state.min_amount,
+                placeholder=t("Owed at least"),
+                aria_label="Owed at least",
+                id="filter-min-amount",
+                input_mode="decimal",
+                flex="1",
+                min_width="8em",
+            ),
+            rx.input(
+                name="max_amount",
+                default_value=state.max_amount,
+                placeholder=t("Owed at most"),
+                aria_label="Owed at most",
+                id="filter-max-amount",
+                input_mode="decimal",
+                flex="1",
+                min_width="8em",
+            ),
+            rx.button(t("Filter"), type="submit", variant="soft", id="filter-apply"),
+            width="100%",
+            wrap="wrap",
+        ),
+        on_submit=state.apply_search,
+        width="100%",
+        id="filter-form",
+        key=state.typed_filters,  # shows the values the server set (from the address, or cleared)
+    )
+    menus = rx.hstack(
+        _labelled(
+            N_("Status"),
+            _filter_select(
+                "status",
+                N_("All statuses"),
+                [
+                    rx.select.item(t("Still owed"), value=OWED),
+                    *[rx.select.item(t(label), value=value) for value, label in STATUS_LABELS.items()],
+                ],
+            ),
+        ),
+        _labelled(
+            N_("Age"),
+            _filter_select(
+                "bucket",
+                N_("Any age"),
+                [rx.select.item(t(label), value=value) for value, label in BUCKET_LABELS.items()],
+            ),
+        ),
+        _labelled(
+            N_("Currency"),
+            _filter_select(
+                "currency", N_("All currencies"), [], rx.foreach(state.currencies, lambda c: rx.select.item(c, value=c))
+            ),
+        ),
+        rx.cond(
+            state.campaigns.length() > 0,
+            _labelled(
+                N_("Campaign"),
+                _filter_select(
+                    "campaign",
+                    N_("All campaigns"),
+                    [],
+                    rx.foreach(state.campaigns, lambda c: rx.select.item(c["label"], value=c["value"])),
+                ),
+            ),
+        ),
+        rx.cond(
+            state.tags.length() > 0,
+            _labelled(
+                N_("Debtor tag"),
+                _filter_select(
+                    "tag", N_("All tags"), [], rx.foreach(state.tags, lambda tag: rx.select.item(tag, value=tag))
+                ),
+            ),
+        ),
+        _labelled(
+            N_("Due from"),
+            rx.input(
+                type="date",
+                default_value=state.due_from,
+                on_change=lambda value: state.set_filter("due_from", value),
+                id="filter-due-from",
+                key=state.typed_filters,  # not bound to the state (a bound input would bring a debounce library)
+            ),
+        ),
+        _labelled(
+            N_("Due until"),
+            rx.input(
+                type="date",
+                default_value=state.due_to,
+                on_change=lambda value: state.set_filter("due_to", value),
+                id="filter-due-to",
+                key=state.typed_filters,  # not bound to the state (a bound input would bring a debounce library)
+            ),
+        ),
+        rx.cond(
+            state.filtering,
+            rx.button(
+                rx.icon("x", size=14),
+                t("Clear filters"),
+                variant="ghost",
+                on_click=state.clear_filters,
+                id="filter-clear",
+                align_self="end",
+            ),
+        ),
+        spacing="3",
+        wrap="wrap",
+        align="end",
+        width="100%",
+    )
+    return rx.card(
+        rx.vstack(
+            search,
+            menus,
+            rx.cond(
+                state.debtor_id != "",
+                rx.badge(
+                    t("Debtor:"),
+                    " ",
+                    state.debtor_name,
+                    rx.icon("x", size=12, cursor="pointer", on_click=state.clear_debtor, aria_label="Remove"),
+                    size="2",
+                    variant="soft",
+                    id="filter-debtor",
+                ),
+            ),
+            field_error(state.filter_error, "filter"),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="invoice-filters",
+    )
+
+
+def bulk_bar() -> rx.Component:
+    """What a collector can do to the invoices they ticked, all at once."""
+    state = InvoicesState
+    return rx.cond(
+        state.can_collect & (state.selected.length() > 0),
+        rx.hstack(
+            rx.text(t("Selected:"), " ", rx.text.strong(state.selected.length(), id="selected-count"), size="2"),
+            *[
+                rx.button(
+                    rx.icon(icon, size=14),
+                    t(BULK_LABELS.get(kind, label)),
+                    variant="soft",
+                    size="1",
+                    on_click=_event(kind, ""),
+                    class_name=f"bulk-{kind}",
+                )
+                for kind, label, icon in ACTIONS
+            ],
+            rx.button(t("Clear selection"), variant="ghost", size="1", on_click=state.clear_selection),
+            spacing="2",
+            wrap="wrap",
+            align="center",
+            padding="0.6em 0.8em",
+            border_radius=styles.RADIUS,
+            background=styles.SELECTED,
+            width="100%",
+            id="bulk-bar",
+        ),
+    )
+
+
+BULK_LABELS = {"pay": N_("Record as paid in full"), "send": N_("Send the invoices in the chat")}
+
+
+def _payment_fields() -> rx.Component:
+    state = InvoicesState
+    return rx.vstack(
+        rx.cond(
+            state.dialog_count == 1,
+            rx.vstack(
+                rx.text(state.dialog_note, size="2", weight="medium", id="dialog-note"),
+                field(
+                    N_("Amount received"),
+                    "amount",
+                    error=error_for(state, "amount"),
+                    default_value=state.dialog_amount,
+                    input_mode="decimal",
+                    required=True,
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            rx.text(t("Each invoice is recorded as paid for what it still owes."), size="2", color=styles.MUTED),
+        ),
+        field(
+            N_("Paid on"),
+            "paid_on",
+            "date",
+            error=error_for(state, "paid_on"),
+            default_value=state.today,
+            max=state.today,
+        ),
+        rx.vstack(
+            rx.text(t("How it was paid"), as_="label", size="2", weight="medium"),
+            rx.select.root(
+                rx.select.trigger(aria_label="How it was paid", id="method", width="100%"),
+                rx.select.content(*[rx.select.item(t(label), value=value) for value, label in METHOD_LABELS.items()]),
+                name="method",
+                default_value="bank_transfer",
+                size="3",
+            ),
+            field_error(error_for(state, "method"), "method"),
+            spacing="1",
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _promise_fields() -> rx.Component:
+    state = InvoicesState
+    return rx.vstack(
+        rx.text(
+            t("Reminders wait until the promised date and the cadence's grace days have passed."),
+            size="2",
+            color=styles.MUTED,
+        ),
+        field(
+            N_("Promised payment date"),
+            "promised_on",
+            "date",
+            error=error_for(state, "promised_on"),
+            min=state.today,
+            required=True,
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _reason_field(label: str, hint: str, *, required: bool) -> rx.Component:
+    state = InvoicesState
+    return rx.vstack(
+        rx.text(t(label), as_="label", size="2", weight="medium", html_for="reason"),
+        rx.text_area(name="reason", id="reason", max_length=500, rows="3", width="100%", required=required),
+        rx.text(t(hint), size="1", color=styles.MUTED),
+        field_error(error_for(state, "reason"), "reason"),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _campaign_fields() -> rx.Component:
+    state = InvoicesState
+    return rx.cond(
+        state.open_campaigns.length() > 0,
+        rx.vstack(
+            rx.text(
+                t(
+                    "Each invoice starts at the step its age calls for. Paid, disputed and written-off invoices, "
+                    "and those another campaign chases, are left out."
+                ),
+                size="2",
+                color=styles.MUTED,
+            ),
+            rx.select.root(
+                rx.select.trigger(aria_label="Campaign", id="campaign", width="100%"),
+                rx.select.content(
+                    rx.foreach(state.open_campaigns, lambda c: rx.select.item(c["label"], value=c["value"]))
+                ),
+                name="campaign",
+                default_value=state.open_campaigns[0]["value"],
+                size="3",
+            ),
+            field_error(error_for(state, "campaign"), "campaign"),
+            spacing="2",
+            width="100%",
+        ),
+        rx.text(t("No campaign is running: launch one first."), color=styles.MUTED),
+    )
+
+
+def action_dialog() -> rx.Component:
+    """The details an action needs (amount, date, reason, campaign), then its confirmation."""
+    state = InvoicesState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(state.dialog_title, id="dialog-title"),
+            rx.form(
+                rx.vstack(
+                    rx.match(
+                        state.dialog,
+                        ("payment", _payment_fields()),
+                        ("promise", _promise_fields()),
+                        (
+                            "dispute",
+                            _reason_field(
+                                N_("What the debtor disputes"),
+                                N_("Its reminders stop. The reason is kept in the audit trail."),
+                                required=True,
+                            ),
+                        ),
+                        (
+                            "write_off",
+                            _reason_field(
+                                N_("Why it is written off (optional)"),
+                                N_(
+                                    "Its reminders stop and it no longer counts as owed. "
+                                    "A payment can still be recorded."
+                                ),
+                                required=False,
+                            ),
+                        ),
+                        ("campaign", _campaign_fields()),
+                        rx.fragment(),
+                    ),
+                    form_error_except(state, ["amount", "paid_on", "method", "promised_on", "reason", "campaign"]),
+                    rx.hstack(
+                        rx.button(
+                            t("Cancel"), type="button", variant="soft", color_scheme="gray", on_click=state.close_dialog
+                        ),
+                        rx.button(
+                            rx.match(state.dialog, *[(kind, t(label)) for kind, label in CONFIRM.items()], ""),
+                            type="submit",
+                            color_scheme=rx.cond(state.dialog == "write_off", "red", styles.ACCENT),
+                            disabled=(state.dialog == "campaign") & (state.open_campaigns.length() == 0),
+                            id="dialog-confirm",
+                        ),
+                        justify="end",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=state.submit,
+                width="100%",
+            ),
+            max_width="480px",
+            id="invoice-dialog",
+        ),
+        open=state.dialog != "",
+        on_open_change=state.dialog_opened,
+    )
+
+
+def invoices_list() -> rx.Component:
+    """The totals, filters, selection and page of invoices; or, when the filters leave none, how to widen them."""
+    state = InvoicesState
+    return rx.vstack(
+        rx.cond(
+            state.totals.length() > 0,
+            rx.grid(
+                rx.foreach(state.totals, total_card),
+                # As many cards a row as fit with their figures whole: R$ 1.234.567,89 and its label.
+                grid_template_columns="repeat(auto-fill, minmax(17rem, 1fr))",
+                spacing="3",
+                width="100%",
+                id="invoice-totals",
+            ),
+        ),
+        filter_bar(),
+        bulk_bar(),
+        rx.cond(
+            state.invoices.length() > 0,
+            rx.vstack(
+                invoices_table(),
+                rx.hstack(
+                    rx.text(state.page_label, size="2", color=styles.MUTED, id="page-label"),
+                    rx.spacer(),
+                    rx.button(
+                        rx.icon("chevron-left", size=16),
+                        t("Previous"),
+                        variant="soft",
+                        disabled=state.page <= 1,
+                        on_click=state.previous_page,
+                        id="page-previous",
+                    ),
+                    rx.button(
+                        t("Next"),
+                        rx.icon("chevron-right", size=16),
+                        variant="soft",
+                        disabled=~state.has_next,
+                        on_click=state.next_page,
+                        id="page-next",
+                    ),
+                    align="center",
+                    spacing="3",
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            rx.card(
+                rx.hstack(
+                    rx.text(t("No invoice matches these filters."), color=styles.MUTED),
+                    rx.button(t("Clear filters"), variant="soft", on_click=state.clear_filters),
+                    align="center",
+                    spacing="3",
+                ),
+                width="100%",
+                id="invoices-none",
+            ),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def invoices_page() -> rx.Component:
+    """The organization's invoices with what they owe, filtered and sorted; or how to bring the first in."""
+    state = InvoicesState
+    return app_page(
+        N_("Invoices"),
+        rx.cond(state.dialog == "", form_error(state.error)),
+        rx.cond(
+            state.any_invoice,
+            invoices_list(),
+            rx.cond(
+                state.error == "",
+                empty_state(
+                    "file-text",
+                    N_("No invoices yet"),
+                    N_(
+                        "Import a spreadsheet of your customers and their open invoices, or send them from your "
+                        "billing system through the API. Each invoice then shows what is owed, how late, and "
+                        "its reminders."
+                    ),
+                    rx.link(t("Read the API reference"), href=routes.API_DOCS, is_external=True, size="2"),
+                ),
+            ),
+        ),
+        action_dialog(),
+    )
+
+
+def register(app: rx.App) -> None:
+    """Adds the invoices page, which reads its filters from the address and its first page as it opens."""
+    app.add_page(invoices_page, route=routes.INVOICES, title="Invoices · Cobro", on_load=InvoicesState.load)
