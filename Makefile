@@ -66,9 +66,11 @@ migrate: install
 seed: migrate
 	$(BIN)/cobro seed-demo
 
-# The app, the sending worker and the WhatsApp simulator; Ctrl-C stops all three.
+# The app, the sending worker and the WhatsApp simulator; Ctrl-C stops all three. The port goes in the
+# environment too: the settings (links, allowed origins) are read before --frontend-port reaches it.
 run: seed
 	@trap 'kill 0' EXIT; \
+	export REFLEX_FRONTEND_PORT=$(PORT); \
 	$(BIN)/cobro simulator --webhook-url http://127.0.0.1:$(PORT)/webhooks/whatsapp & \
 	$(BIN)/cobro worker & \
 	$(BIN)/reflex run --env prod --frontend-port $(PORT)

@@ -10,7 +10,7 @@ config = rx.Config(
     redis_url=settings.redis_url or None,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    cors_allowed_origins=settings.cors_origins,
+    cors_allowed_origins=settings.allowed_origins,
     disable_plugins=[rx.plugins.SitemapPlugin],
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="teal", gray_color="slate", radius="large"))],
 )

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Development secrets live here, not in .states/: Reflex empties .states/ when it starts.
@@ -36,6 +37,36 @@ def _fernet_key() -> str:
 
 def _list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of an address, as a browser writes it in its Origin header.
+
+    Raises RuntimeError for anything that is not an http(s) address with a host: a "*" here would
+    let every site act with the signed-in user's cookie.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise RuntimeError(f"{url!r} is not an http:// or https:// address")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    port = parts.port
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != DEFAULT_PORTS[parts.scheme] else "")
+
+
+def _allowed_origins(env: dict[str, str], environment: str, public_url: str, port: str) -> list[str]:
+    """The app's own origin, the configured ones, and in development this machine's frontend and backend ports.
+
+    `reflex run --env prod` (what `make run` uses) serves everything on the frontend port; `--env dev`
+    serves pages there and the API and websocket on the backend port, so both are the app's own.
+    """
+    origins = [origin_of(public_url), *(origin_of(url) for url in _list(env.get("COBRO_ALLOWED_ORIGINS", "")))]
+    if environment != "production":
+        backend_port = env.get("REFLEX_BACKEND_PORT", "8000")
+        origins += [f"http://{host}:{p}" for p in (port, backend_port) for host in ("localhost", "127.0.0.1")]
+    return list(dict.fromkeys(origins))
 
 
 @dataclass(frozen=True)
@@ -120,6 +151,8 @@ class Settings:
     # The WhatsApp simulator new organizations send to until they connect Meta ("" in production).
     simulator_url: str = ""
     simulator_secret: str = ""
+    # Origins whose pages may act with a signed-in user's cookie: HTTP writes, CORS and the websocket.
+    allowed_origins: list[str] = field(default_factory=list)
 
     @property
     def is_production(self) -> bool:
@@ -127,9 +160,9 @@ class Settings:
         return self.environment == "production"
 
     @property
-    def cors_origins(self) -> list[str]:
-        """Production answers only its own address; development any origin."""
-        return [self.public_url] if self.is_production else ["*"]
+    def is_https(self) -> bool:
+        """Whether users reach the app over https (so browsers are told to keep to it)."""
+        return self.public_url.startswith("https://")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -142,15 +175,17 @@ class Settings:
                 raise RuntimeError("SECRET_KEY must be set when COBRO_ENV=production")
             secret_key = _local_secret()
         port = env.get("REFLEX_FRONTEND_PORT", "3000")
+        public_url = env.get("COBRO_PUBLIC_URL", f"http://localhost:{port}").rstrip("/")
         return cls(
             environment=environment,
             database_url=env.get("DATABASE_URL") or env.get("REFLEX_DB_URL") or _default_database_url(),
             redis_url=env.get("REDIS_URL") or env.get("REFLEX_REDIS_URL", ""),
             secret_key=secret_key,
-            public_url=env.get("COBRO_PUBLIC_URL", f"http://localhost:{port}").rstrip("/"),
+            public_url=public_url,
             smtp_url=env.get("COBRO_SMTP_URL", ""),
             oidc_providers=_oidc_providers(env),
             encryption_keys=_encryption_keys(env, environment),
+            allowed_origins=_allowed_origins(env, environment, public_url, port),
             **_simulator(env, environment),
         )
 

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from saas_app.api import auth_routes, payment_routes, webhook_routes
 from saas_app.api.limits import BodyLimit
+from saas_app.api.security import BrowserGuard
 from saas_app.api.v1 import calls, docs, routes
 from saas_app.db import get_engine
 from saas_app.services.errors import ServiceError
@@ -37,11 +38,17 @@ class _Api(FastAPI):
 
     Starlette keeps its error middleware outermost and FastAPI adds two more around ours; for a
     POST that is one status, passing through them cost 6% of the process's time (py-spy,
-    bench/webhooks.py). `events` answers its own errors.
+    bench/webhooks.py). `events` answers its own errors. Outside both, `BrowserGuard` refuses what
+    other sites' pages send and adds the security headers to every answer, pages included (Reflex
+    mounts itself inside this app).
     """
 
     def build_middleware_stack(self) -> ASGIApp:
-        return webhook_routes.EventsFirst(super().build_middleware_stack())
+        return BrowserGuard(
+            webhook_routes.EventsFirst(super().build_middleware_stack()),
+            allowed_origins=settings.allowed_origins,
+            https=settings.is_https,
+        )
 
 
 def create_api() -> FastAPI:
@@ -62,7 +69,7 @@ def create_api() -> FastAPI:
         session_cookie="cobro_oidc",
         max_age=600,
         same_site="lax",
-        https_only=settings.public_url.startswith("https://"),
+        https_only=settings.is_https,
     )
     api.add_api_route("/api/health", health, methods=["GET"])
     api.include_router(auth_routes.router)

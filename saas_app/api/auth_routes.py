@@ -2,12 +2,17 @@
 
 The session cookie is HttpOnly, so it is set and cleared here, in HTTP responses, never by the
 browser's JavaScript. Reflex event handlers read it from the websocket's request headers.
+Signing in and out change the session, so they are POSTs that only our own pages can send (the
+origin check is api.security.BrowserGuard's): a link or an image on another site does neither.
 """
 
+from typing import Annotated
+
 from authlib.integrations.starlette_client import OAuth, OAuthError
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from saas_app import routes
 from saas_app.auth.cookies import SESSION_COOKIE
 from saas_app.db import session_scope
 from saas_app.i18n import from_accept_language
@@ -36,26 +41,38 @@ def _signed_in(ticket: str, next_path: str) -> Response:
         max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=settings.public_url.startswith("https://"),
+        secure=settings.is_https,
         path="/",
     )
     return response
 
 
-@router.get("/auth/activate")
-async def activate(ticket: str = "", next: str = "/dashboard") -> Response:  # noqa: A002
+@router.post(routes.ACTIVATE)
+async def activate(ticket: Annotated[str, Form()] = "", next: Annotated[str, Form()] = routes.DASHBOARD) -> Response:  # noqa: A002
     """A sign-in ticket swapped for the HttpOnly session cookie, which only an HTTP response can set."""
     return _signed_in(ticket, next)
 
 
-@router.get("/auth/logout")
+@router.get(routes.ACTIVATE)
+async def activate_link() -> Response:
+    """A sign-in by link (an old bookmark, another site's page) signs no one in: on to the login page."""
+    return RedirectResponse(routes.LOGIN, status_code=303)
+
+
+@router.post(routes.LOGOUT)
 async def logout(request: Request) -> Response:
     """Ends the session in the database as well as in the browser, then back to the login page."""
     with session_scope() as session:
         accounts.log_out(session, request.cookies.get(SESSION_COOKIE, ""))
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse(routes.LOGIN, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.get(routes.LOGOUT)
+async def logout_link() -> Response:
+    """Following a link logs no one out (an image on another site could be that link): back to the app."""
+    return RedirectResponse(routes.DASHBOARD, status_code=303)
 
 
 def _oauth() -> OAuth:

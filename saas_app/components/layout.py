@@ -7,7 +7,9 @@ import reflex as rx
 
 from saas_app import i18n, routes, styles
 from saas_app.components.badges import role_badge
-from saas_app.state.base import SessionState, load_page, t
+from saas_app.state.base import SessionState, t
+
+LOGOUT_FORM = "logout-form"
 
 
 def logo() -> rx.Component:
@@ -92,6 +94,39 @@ def org_switcher() -> rx.Component:
     )
 
 
+def logout_form() -> rx.Component:
+    """The hidden form the Log out items submit: a POST, which a link or an image on another site cannot send."""
+    return rx.el.form(id=LOGOUT_FORM, method="post", action=routes.LOGOUT, on_submit=None, hidden=True)
+
+
+def logout_item(**props: Any) -> rx.Component:
+    """A menu's Log out: the item is the submit button of `logout_form`, so it works without JavaScript."""
+    return rx.menu.item(
+        rx.el.button(
+            t("Log out"),
+            type="submit",
+            form=LOGOUT_FORM,
+            background="none",
+            border="none",
+            font="inherit",
+            width="100%",
+            cursor="pointer",
+        ),
+        as_child=True,
+        **props,
+    )
+
+
+def logout_button() -> rx.Component:
+    """Log out where there is no menu (onboarding): a form of its own with a link-like button."""
+    return rx.el.form(
+        rx.button(t("Log out"), type="submit", variant="ghost", size="2", id="logout"),
+        method="post",
+        action=routes.LOGOUT,
+        on_submit=None,
+    )
+
+
 def user_menu() -> rx.Component:
     """The signed-in user's name, opening to their email and Log out."""
     return rx.menu.root(
@@ -101,7 +136,7 @@ def user_menu() -> rx.Component:
         rx.menu.content(
             rx.menu.item(SessionState.user_email, disabled=True),
             rx.menu.separator(),
-            rx.menu.item(t("Log out"), on_click=load_page(routes.LOGOUT), id="logout"),
+            logout_item(id="logout"),
         ),
     )
 
@@ -148,7 +183,7 @@ def mobile_bar() -> rx.Component:
                         ]
                     ),
                 ),
-                rx.menu.item(t("Log out"), on_click=load_page(routes.LOGOUT)),
+                logout_item(),
             ),
         ),
         align="center",
@@ -193,6 +228,7 @@ def app_page(title: str, *children: rx.Component, intro: str | None = None) -> r
                 width="100%",
             ),
             _sending_paused_banner(),
+            logout_form(),
             *children,
             spacing="5",
             padding=rx.breakpoints(initial="1em", md="2em"),

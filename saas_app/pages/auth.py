@@ -5,7 +5,7 @@ import reflex as rx
 from saas_app import routes, styles
 from saas_app.components.badges import role_badge
 from saas_app.components.forms import field, form_error
-from saas_app.components.layout import centered_card
+from saas_app.components.layout import centered_card, logout_button
 from saas_app.i18n import N_
 from saas_app.settings import settings
 from saas_app.state.auth import (
@@ -17,7 +17,7 @@ from saas_app.state.auth import (
     SignUpState,
     UnlockState,
 )
-from saas_app.state.base import SessionState, load_page, t
+from saas_app.state.base import SessionState, t
 
 
 def first_party_checkbox() -> rx.Component:
@@ -273,7 +273,7 @@ def onboarding() -> rx.Component:
             on_submit=OnboardingState.submit,
             reset_on_submit=False,
         ),
-        rx.link(t("Log out"), on_click=load_page(routes.LOGOUT), size="2", href="#"),
+        logout_button(),
     )
 
 

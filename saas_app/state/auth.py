@@ -1,7 +1,6 @@
 """Sign-up, log-in, password reset, invitations and the first organization."""
 
 from typing import Any
-from urllib.parse import quote
 
 import reflex as rx
 
@@ -11,7 +10,7 @@ from saas_app.i18n import N_
 from saas_app.routes import safe_next
 from saas_app.services import accounts, organizations, team
 from saas_app.services.errors import ServiceError
-from saas_app.state.base import SessionState, load_page
+from saas_app.state.base import SessionState, load_page, post_page
 
 LOGIN_ERRORS = {
     "expired": N_("That sign-in link has expired. Log in again."),
@@ -21,8 +20,8 @@ LOGIN_ERRORS = {
 
 
 def _activate(ticket: str, next_path: str) -> Any:
-    """Hand the browser to the route that turns the ticket into an HttpOnly session cookie."""
-    return load_page(f"{routes.ACTIVATE}?ticket={quote(ticket)}&next={quote(safe_next(next_path))}")
+    """Hand the browser to the route that turns the ticket into an HttpOnly session cookie (a POST from our page)."""
+    return post_page(routes.ACTIVATE, {"ticket": ticket, "next": safe_next(next_path)})
 
 
 class FormState(SessionState):

@@ -265,6 +265,25 @@ def load_page(path: str) -> Any:
     return rx.call_script(f"window.location.assign({json.dumps(path)})")
 
 
+def post_page(path: str, fields: dict[str, str]) -> Any:
+    """A full page load by a form POST, for server routes that change the session (they refuse GET)."""
+    script = """(() => {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = %s;
+  for (const [name, value] of Object.entries(%s)) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.appendChild(input);
+  }
+  document.body.appendChild(form);
+  form.submit();
+})()""" % (json.dumps(path), json.dumps(fields))  # noqa: UP031 - a JavaScript body: braces everywhere
+    return rx.call_script(script)
+
+
 def t(message: str) -> Any:
     """The message in the signed-in user's language (a Var the page renders)."""
     MESSAGE_IDS.add(message)
