@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 PORT ?= 3000
+# `make run` listens on this machine only; HOST=0.0.0.0 opens it to the network (then list the address
+# you open it at in COBRO_ALLOWED_ORIGINS).
+HOST ?= 127.0.0.1
 VENV := .venv
 BIN := $(VENV)/bin
 TOOLS := .tools/node_modules/.bin
@@ -73,7 +76,7 @@ run: seed
 	export REFLEX_FRONTEND_PORT=$(PORT); \
 	$(BIN)/cobro simulator --webhook-url http://127.0.0.1:$(PORT)/webhooks/whatsapp & \
 	$(BIN)/cobro worker & \
-	$(BIN)/reflex run --env prod --frontend-port $(PORT)
+	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-host $(HOST)
 
 # Every page of the demo organization, in English and Italian and at a phone's width, into docs/screenshots/
 # (the English desktop ones are committed). The simulator answers at once, so the Inbox has replies to show.
