@@ -117,3 +117,29 @@ def guess_country(accept_language: str, time_zone: str = "") -> str:
         if country := normalize_country(likely.split("_")[-1]):
             return country
     return FALLBACK_COUNTRY
+
+
+@cache
+def currencies_in_use() -> tuple[str, ...]:
+    """The ISO 4217 codes some country pays in today, sorted: the currency picker's list."""
+    return tuple(sorted({code for country in known_countries() for code in get_territory_currencies(country)}))
+
+
+@cache
+def currency_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    """Each currency in use as (code, 'BRL · Brazilian Real'), named in the locale's language."""
+    names = babel_locale(locale).currencies
+    return tuple((code, f"{code} · {names.get(code, code)}") for code in currencies_in_use())
+
+
+@cache
+def time_zones_for(country: str) -> tuple[str, ...]:
+    """Every country's IANA zone, the country's own first (its main one leading), then UTC: the zone picker's list.
+
+    Only the canonical names a country claims (America/Sao_Paulo, not Brazil/East nor Etc/GMT+3).
+    """
+    canonical = sorted(zone for zone in get_global("zone_territories") if is_time_zone(zone))
+    own = [zone for zone in canonical if zone in get_global("territory_zones").get(country, [])]
+    if country in MAIN_TIME_ZONES:
+        own.insert(0, MAIN_TIME_ZONES[country])
+    return tuple(dict.fromkeys([*own, *canonical, "UTC"]))

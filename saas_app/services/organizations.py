@@ -118,6 +118,8 @@ class OrganizationSettings:
     payment_link_template: str = ""
     # The languages tried in order when a template has no variant in the debtor's: "pt_BR, en".
     language_fallback: str = "en"
+    # Where local phone numbers (written without +code) belong; "" asks for the +code on every number.
+    country: str = ""
 
 
 def settings_of(session: Session, ctx: OrgContext) -> OrganizationSettings:
@@ -133,6 +135,7 @@ def settings_of(session: Session, ctx: OrgContext) -> OrganizationSettings:
         org.contact,
         org.payment_link_template,
         ", ".join(org.language_fallback),
+        org.country,
     )
 
 
@@ -146,6 +149,7 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
         raise ServiceError(N_("{currency} is not an ISO 4217 currency code."), field="currency", currency=currency)
     if not is_time_zone(values.timezone):
         raise ServiceError(N_("{timezone} is not a known time zone."), field="timezone", timezone=values.timezone)
+    country = checked_country(values.country) if values.country.strip() else ""
     if values.default_locale not in SUPPORTED_LOCALES:
         raise ServiceError(N_("Choose one of the supported languages."), field="default_locale")
     link = values.payment_link_template.strip()
@@ -176,6 +180,7 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
         contact=values.contact.strip()[:200],
         payment_link_template=link[:500],
         language_fallback=", ".join(chain),
+        country=country,
     )
 
 

@@ -1,11 +1,13 @@
 """The country given at sign-up sets up the organization: its currency, time zone, languages and phone region."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, func, select
 
-from saas_app.models import Debtor, Organization, User
+from saas_app.core.countries import countries_for, currencies_in_use, time_zones_for
+from saas_app.models import AuditLog, Debtor, Organization, User
 from saas_app.services import accounts, imports, organizations
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
@@ -70,3 +72,41 @@ def test_what_a_country_proposes_can_be_changed_when_creating_the_organization(s
         session, name="Filiale", owner=owner, country="IT", currency="USD", first_party_confirmed=True
     )
     assert (org.country, org.currency, org.timezone, org.default_locale) == ("IT", "USD", "Europe/Rome", "it")
+
+
+def owner_of(signed_up: accounts.SignUp) -> OrgContext:
+    assert signed_up.user.id is not None
+    assert signed_up.organization.id is not None
+    return OrgContext(user_id=signed_up.user.id, org_id=signed_up.organization.id, role="owner")
+
+
+def test_the_country_is_changed_in_settings_and_audited(session: Session) -> None:
+    owner = owner_of(sign_up_in(session, None))
+    current = organizations.settings_of(session, owner)
+    saved = organizations.update_settings(session, owner, replace(current, country="br"))
+    assert saved.country == "BR"
+    assert organizations.settings_of(session, owner).country == "BR"
+    entry = session.exec(select(AuditLog).where(AuditLog.action == "organization.settings_changed")).one()
+    assert entry.details["changes"]["country"] == {"from": "", "to": "BR"}
+
+
+@pytest.mark.parametrize("country", ["XX", "Brasil", "<script>"])
+def test_a_forged_country_in_settings_is_refused_and_changes_nothing(session: Session, country: str) -> None:
+    owner = owner_of(sign_up_in(session, "BR"))
+    before = organizations.settings_of(session, owner)
+    with pytest.raises(ServiceError) as refused:
+        organizations.update_settings(session, owner, replace(before, country=country))
+    assert refused.value.field == "country"
+    session.rollback()
+    assert organizations.settings_of(session, owner) == before
+
+
+def test_every_country_currency_and_zone_offered_in_settings_is_accepted(session: Session) -> None:
+    owner = owner_of(sign_up_in(session, "BR"))
+    current = organizations.settings_of(session, owner)
+    for currency in currencies_in_use():
+        organizations.validate_settings(replace(current, currency=currency))
+    for zone in time_zones_for("BR"):
+        organizations.validate_settings(replace(current, timezone=zone))
+    for country, _ in countries_for("pt"):
+        organizations.validate_settings(replace(current, country=country))

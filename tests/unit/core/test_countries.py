@@ -1,11 +1,21 @@
 """A country proposes the organization's currency, time zone, language and phone region."""
 
 import pytest
+from babel.core import get_global
 from babel.numbers import list_currencies
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saas_app.core.countries import countries_for, defaults_for, guess_country, known_countries, normalize_country
+from saas_app.core.countries import (
+    countries_for,
+    currencies_in_use,
+    currency_choices,
+    defaults_for,
+    guess_country,
+    known_countries,
+    normalize_country,
+    time_zones_for,
+)
 from saas_app.core.languages import SUPPORTED_LOCALES
 from saas_app.core.phones import normalize_phone
 from saas_app.core.schedule import is_time_zone
@@ -95,3 +105,20 @@ def test_the_browser_proposes_a_country(accept_language: str, time_zone: str, co
 @given(st.text(max_size=60), st.text(max_size=40))
 def test_any_browser_gets_a_country_the_sign_up_form_accepts(accept_language: str, time_zone: str) -> None:
     assert normalize_country(guess_country(accept_language, time_zone)) is not None
+
+
+def test_the_time_zone_list_starts_with_the_countrys_own_zones_and_holds_only_real_ones() -> None:
+    brazil = time_zones_for("BR")
+    assert brazil[0] == "America/Sao_Paulo"
+    own = set(get_global("territory_zones")["BR"])
+    assert set(brazil[: len(own)]) == own  # every Brazilian zone before any other country's
+    assert "UTC" in brazil
+    assert "Brazil/East" not in brazil  # a legacy alias, not a choice
+    assert all(is_time_zone(zone) for zone in brazil)
+    assert set(time_zones_for("")) == set(brazil)
+
+
+def test_the_currency_list_holds_currencies_in_use_named_in_the_readers_language() -> None:
+    assert {"BRL", "EUR", "USD", "MXN"} <= set(currencies_in_use())
+    assert "DEM" not in currencies_in_use()  # the Deutsche Mark is history
+    assert dict(currency_choices("pt"))["BRL"] == "BRL · Real brasileiro"
