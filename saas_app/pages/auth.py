@@ -4,7 +4,7 @@ import reflex as rx
 
 from saas_app import routes, styles
 from saas_app.components.badges import role_badge
-from saas_app.components.forms import field, form_error
+from saas_app.components.forms import error_for, field, field_error, form_error
 from saas_app.components.layout import centered_card, logout_button
 from saas_app.i18n import N_
 from saas_app.settings import settings
@@ -35,6 +35,30 @@ def first_party_checkbox() -> rx.Component:
     )
 
 
+def country_select() -> rx.Component:
+    """The business's country, proposed from the browser; it sets the currency, time zone and phone numbers' region."""
+    return rx.vstack(
+        rx.text(t("Country"), as_="label", size="2", weight="medium", html_for="country"),
+        rx.el.select(
+            rx.foreach(SignUpState.country_choices, lambda c: rx.el.option(c[1], value=c[0])),
+            name="country",
+            id="country",
+            value=SignUpState.country,
+            on_change=SignUpState.choose_country,
+            required=True,
+            style={"width": "100%", "height": "var(--space-7)", "padding": "0 var(--space-2)"},
+        ),
+        rx.text(
+            t("Sets your currency, time zone and phone numbers' country; you can change them later."),
+            size="1",
+            color=styles.MUTED,
+        ),
+        field_error(error_for(SignUpState, "country"), "country"),
+        spacing="1",
+        width="100%",
+    )
+
+
 def signup() -> rx.Component:
     """The sign-up form: name, email, password and company, creating the account and its workspace in one step."""
     return centered_card(
@@ -52,8 +76,9 @@ def signup() -> rx.Component:
                     required=True,
                 ),
                 field(N_("Company name"), "org_name", auto_complete="organization", required=True),
+                country_select(),
                 first_party_checkbox(),
-                form_error(SignUpState.error),
+                form_error(rx.cond(SignUpState.error_field == "country", "", SignUpState.error)),
                 rx.button(t("Create account"), type="submit", size="3", width="100%", id="signup-submit"),
                 spacing="3",
             ),
@@ -279,7 +304,7 @@ def onboarding() -> rx.Component:
 
 def register(app: rx.App) -> None:
     """Adds the pages for getting in: sign-up, log-in, password reset, invitations and the first organization."""
-    app.add_page(signup, route=routes.SIGNUP, title="Sign up · Cobro", on_load=SessionState.load_public)
+    app.add_page(signup, route=routes.SIGNUP, title="Sign up · Cobro", on_load=SignUpState.load)
     app.add_page(login, route=routes.LOGIN, title="Log in · Cobro", on_load=LoginState.load)
     app.add_page(
         forgot_password, route=routes.FORGOT_PASSWORD, title="Forgot password · Cobro", on_load=SessionState.load_public

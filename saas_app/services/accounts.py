@@ -126,12 +126,19 @@ def sign_up(
     org_name: str,
     first_party_confirmed: bool,
     locale: str = "en",
+    country: str | None = None,
     ip: str = "",
     user_agent: str = "",
 ) -> SignUp:
-    """Create the user and their organization in one step; the user becomes its owner."""
+    """Create the user and their organization in one step; the user becomes its owner.
+
+    With a country, the organization takes its currency, time zone, language and phone region; without one
+    (the demo), euros, UTC and the person's own language.
+    """
     if not org_name.strip():
         raise ServiceError(N_("Enter your company's name."), field="org_name")
+    if country is not None:
+        organizations.checked_country(country)  # before the user exists, so that a refusal leaves nothing
     if not first_party_confirmed:
         raise ServiceError(
             N_("Cobro is only for reminding your own customers of your own invoices. Please confirm this."),
@@ -139,7 +146,13 @@ def sign_up(
         )
     user = create_user(session, email=email, name=name, password=password, locale=locale)
     org = organizations.create_organization(
-        session, name=org_name, owner=user, default_locale=pick(locale), first_party_confirmed=True, ip=ip
+        session,
+        name=org_name,
+        owner=user,
+        country=country,
+        default_locale=None if country is not None else pick(locale),
+        first_party_confirmed=True,
+        ip=ip,
     )
     ticket = start_session(session, user=user, org_id=org.id, ip=ip, user_agent=user_agent)
     return SignUp(user=user, organization=org, ticket=ticket)

@@ -5,6 +5,7 @@ from dataclasses import asdict, astuple, dataclass
 from babel.numbers import list_currencies
 from sqlmodel import Session, select
 
+from saas_app.core.countries import defaults_for, normalize_country
 from saas_app.core.languages import SUPPORTED_LOCALES, parse_chain
 from saas_app.core.message_values import unknown_link_fields
 from saas_app.core.roles import Action, Role
@@ -32,23 +33,31 @@ def create_organization(
     *,
     name: str,
     owner: User,
-    default_locale: str = "en",
-    currency: str = "EUR",
-    timezone: str = "UTC",
+    country: str | None = None,
+    default_locale: str | None = None,
+    currency: str | None = None,
+    timezone: str | None = None,
     first_party_confirmed: bool,
     ip: str = "",
 ) -> Organization:
-    """A new organization with its owner, the template library and the sandbox; the first-party promise is audited."""
+    """A new organization with its owner, the template library and the sandbox; the first-party promise is audited.
+
+    With a country, its currency, time zone, languages and phone region are the defaults of what is not given.
+    """
     name = name.strip()
     if not name:
         raise ServiceError(N_("Enter your company's name."), field="org_name")
+    code = checked_country(country) if country is not None else ""
+    defaults = defaults_for(code) if code else None
     assert owner.id is not None
     org = Organization(
         name=name[:120],
         slug=_free_slug(session, name),
-        default_locale=default_locale,
-        currency=currency,
-        timezone=timezone,
+        country=code,
+        default_locale=default_locale or (defaults.default_locale if defaults else "en"),
+        currency=currency or (defaults.currency if defaults else "EUR"),
+        timezone=timezone or (defaults.timezone if defaults else "UTC"),
+        language_fallback=list(defaults.language_fallback) if defaults else ["en"],
         sender_name=name[:120],
         contact=owner.email,
         first_party_confirmed_by_id=owner.id if first_party_confirmed else None,
@@ -72,6 +81,14 @@ def create_organization(
     )
     session.flush()
     return org
+
+
+def checked_country(text: str) -> str:
+    """The ISO 3166 code of a country we know ('br' -> 'BR'); a ServiceError on the country field otherwise."""
+    code = normalize_country(text)
+    if code is None:
+        raise ServiceError(N_("Choose your country from the list."), field="country")
+    return code
 
 
 def get_organization(session: Session, ctx: OrgContext) -> Organization:
@@ -101,6 +118,8 @@ class OrganizationSettings:
     payment_link_template: str = ""
     # The languages tried in order when a template has no variant in the debtor's: "pt_BR, en".
     language_fallback: str = "en"
+    # Where local phone numbers (written without +code) belong; "" asks for the +code on every number.
+    country: str = ""
 
 
 def settings_of(session: Session, ctx: OrgContext) -> OrganizationSettings:
@@ -116,6 +135,7 @@ def settings_of(session: Session, ctx: OrgContext) -> OrganizationSettings:
         org.contact,
         org.payment_link_template,
         ", ".join(org.language_fallback),
+        org.country,
     )
 
 
@@ -129,6 +149,7 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
         raise ServiceError(N_("{currency} is not an ISO 4217 currency code."), field="currency", currency=currency)
     if not is_time_zone(values.timezone):
         raise ServiceError(N_("{timezone} is not a known time zone."), field="timezone", timezone=values.timezone)
+    country = checked_country(values.country) if values.country.strip() else ""
     if values.default_locale not in SUPPORTED_LOCALES:
         raise ServiceError(N_("Choose one of the supported languages."), field="default_locale")
     link = values.payment_link_template.strip()
@@ -159,6 +180,7 @@ def validate_settings(values: OrganizationSettings) -> OrganizationSettings:
         contact=values.contact.strip()[:200],
         payment_link_template=link[:500],
         language_fallback=", ".join(chain),
+        country=country,
     )
 
 

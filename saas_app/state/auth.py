@@ -5,6 +5,7 @@ from typing import Any
 import reflex as rx
 
 from saas_app import routes
+from saas_app.core.countries import countries_for, guess_country, normalize_country
 from saas_app.db import session_scope
 from saas_app.i18n import N_
 from saas_app.routes import safe_next
@@ -40,7 +41,39 @@ class FormState(SessionState):
         self.done = False
 
 
+# The browser's IANA time zone, read where it is cheap: the page itself, once, after it loads.
+BROWSER_TIME_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone || ''"
+
+
 class SignUpState(FormState):
+    country: str = ""  # the one shown selected; the server checks the submitted one again
+    _country_chosen: bool = False  # the person picked it: the browser's time zone no longer re-proposes
+
+    @rx.var
+    def country_choices(self) -> list[list[str]]:
+        """Every country as [code, name], named and sorted in the page's language."""
+        return [[code, name] for code, name in countries_for(self.locale)]
+
+    @rx.event
+    def load(self) -> Any:
+        """Opening sign-up: the visitor's language, a country proposed from it, then asks for the time zone."""
+        self._load_public()
+        self._country_chosen = False
+        self.country = guess_country(self.router.headers.accept_language)
+        return rx.call_script(BROWSER_TIME_ZONE, callback=SignUpState.propose_country)
+
+    @rx.event
+    def propose_country(self, time_zone: Any) -> None:
+        """The browser's time zone arrived: propose its country unless the person already chose one."""
+        if not self._country_chosen:
+            self.country = guess_country(self.router.headers.accept_language, str(time_zone or "")[:64])
+
+    @rx.event
+    def choose_country(self, code: str) -> None:
+        """The person picked a country in the list (checked again on submit)."""
+        self.country = normalize_country(str(code)) or self.country
+        self._country_chosen = True
+
     @rx.event
     def submit(self, form: dict[str, Any]) -> Any:
         """The sign-up form's Create account: makes the account and workspace, then signs in, or says what to fix."""
@@ -55,6 +88,7 @@ class SignUpState(FormState):
                     org_name=str(form.get("org_name", "")),
                     first_party_confirmed=bool(form.get("first_party")),
                     locale=self.locale,
+                    country=str(form.get("country", "")),
                     ip=self._ip(),
                     user_agent=self._user_agent(),
                 )

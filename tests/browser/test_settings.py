@@ -18,16 +18,24 @@ def test_owner_changes_organization_settings_and_sees_field_errors(new_page) -> 
     sign_up(page, name="Dora", email=f"dora-{suffix}@example.com", company=f"Dora Lda {suffix}")
     page.goto("/settings/organization")
     expect(page.locator("#name")).to_have_value(f"Dora Lda {suffix}")
-    page.fill("#currency", "XYZ")
+    # The test browser speaks en-US: sign-up proposed the United States and its dollar.
+    expect(page.locator("#country")).to_have_value("US")
+    expect(page.locator("#currency")).to_have_value("USD")
+    # Currency, time zone and country are lists; a value forged into one is still refused by the server.
+    page.locator("#currency").evaluate("s => { s.add(new Option('XYZ', 'XYZ')); s.value = 'XYZ'; }")
     page.click("#settings-save")
     expect(page.get_by_role("alert")).to_contain_text("XYZ is not an ISO 4217 currency code.")
-    page.fill("#currency", "brl")
-    page.fill("#timezone", "America/Sao_Paulo")
+    page.select_option("#currency", "BRL")
+    page.select_option("#timezone", "America/Sao_Paulo")
+    page.select_option("#country", "BR")
     page.click("#settings-save")
     expect(page.get_by_text("Settings saved.")).to_be_visible()
     page.reload()
     expect(page.locator("#currency")).to_have_value("BRL")
     expect(page.locator("#timezone")).to_have_value("America/Sao_Paulo")
+    expect(page.locator("#country")).to_have_value("BR")
+    # Brazil's zones now come first in the list.
+    expect(page.locator("#timezone option").first).to_have_text("America/Sao_Paulo")
     page.screenshot(path="artifacts/settings-organization.png", full_page=True)
 
 

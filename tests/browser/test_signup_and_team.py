@@ -84,3 +84,32 @@ def test_log_in_log_out(new_page) -> None:
     page.click("#login-submit")
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     expect(page.locator("#dashboard-org")).to_have_text(f"Carla SRL {suffix}")
+
+
+def test_sign_up_proposes_the_country_from_the_browser(browser, app_server) -> None:
+    brazil = browser.new_context(base_url=app_server.url, locale="pt-BR", timezone_id="America/Sao_Paulo")
+    mexico = browser.new_context(base_url=app_server.url, locale="es", timezone_id="America/Mexico_City")
+    try:
+        page = mexico.new_page()
+        page.goto("/signup")
+        # Spanish alone says Spain; the browser's clock says Mexico.
+        expect(page.locator("#country")).to_have_value("MX")
+        expect(page.locator("#country option[value=MX]")).to_have_text("México")
+
+        page = brazil.new_page()
+        suffix = uuid.uuid4().hex[:6]
+        page.goto("/signup")
+        expect(page.locator("#country")).to_have_value("BR")
+        page.fill("#name", "Dona Maria")
+        page.fill("#email", f"maria-{suffix}@example.com.br")
+        page.fill("#password", "a long enough password")
+        page.fill("#org_name", f"Fibra Rápida {suffix}")
+        page.click("#first_party")
+        page.click("#signup-submit")
+        expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+        page.goto("/settings/organization")
+        expect(page.locator("#currency")).to_have_value("BRL")
+        expect(page.locator("#timezone")).to_have_value("America/Sao_Paulo")
+    finally:
+        brazil.close()
+        mexico.close()

@@ -4,8 +4,8 @@ from typing import Any
 
 import reflex as rx
 
-from saas_app import routes
-from saas_app.components.forms import error_for, field, form_error_except, save_bar
+from saas_app import routes, styles
+from saas_app.components.forms import error_for, field, field_error, form_error_except, save_bar
 from saas_app.core.languages import SUPPORTED_LOCALES
 from saas_app.i18n import N_, language_name
 from saas_app.pages.settings.frame import settings_page
@@ -14,12 +14,41 @@ from saas_app.state.settings.organization import OrganizationSettingsState
 
 CONTENT_LOCALE_NAMES = [(code, language_name(code)) for code in SUPPORTED_LOCALES]
 # The fields that show their own error; any other refusal is said above the save bar.
-INLINE = ["name", "currency", "timezone", "sender_name", "contact", "payment_link_template", "language_fallback"]
+INLINE = [
+    "name",
+    "country",
+    "currency",
+    "timezone",
+    "sender_name",
+    "contact",
+    "payment_link_template",
+    "language_fallback",
+]
+PICKER_STYLE = {"width": "100%", "height": "var(--space-7)", "padding": "0 var(--space-2)"}
 
 
 def _field(label: str, name: str, **props: Any) -> rx.Component:
     state = OrganizationSettingsState
     return field(label, name, error=error_for(state, name), default_value=getattr(state, name), **props)
+
+
+def _picker(label: str, name: str, options: Any, hint: str | None = None) -> rx.Component:
+    """A labelled list to choose from (never free text), with its error under it; `options`: [value, label] pairs."""
+    state = OrganizationSettingsState
+    parts: list[rx.Component] = [
+        rx.text(t(label), as_="label", size="2", weight="medium", html_for=name),
+        rx.el.select(
+            rx.foreach(options, lambda option: rx.el.option(option[1], value=option[0])),
+            name=name,
+            id=name,
+            default_value=getattr(state, name),
+            style=PICKER_STYLE,
+        ),
+    ]
+    if hint is not None:
+        parts.append(rx.text(t(hint), size="1", color=styles.MUTED))
+    parts.append(field_error(error_for(state, name), name))
+    return rx.vstack(*parts, spacing="1", width="100%")
 
 
 def organization_page() -> rx.Component:
@@ -44,10 +73,16 @@ def organization_page() -> rx.Component:
                             spacing="1",
                             min_width="220px",
                         ),
-                        _field(N_("Currency (ISO 4217)"), "currency", max_length=3),
-                        _field(N_("Time zone"), "timezone", placeholder="America/Sao_Paulo"),
+                        _picker(N_("Currency"), "currency", state.currency_choices),
+                        _picker(N_("Time zone"), "timezone", state.timezone_choices),
                         width="100%",
                         spacing="4",
+                    ),
+                    _picker(
+                        N_("Country"),
+                        "country",
+                        state.country_choices,
+                        hint=N_("Phone numbers written without a country code are read as this country's."),
                     ),
                     _field(N_("Sender name shown to debtors"), "sender_name"),
                     _field(N_("Contact for debtors (phone or email)"), "contact"),

@@ -4,6 +4,7 @@ from typing import Any
 
 import reflex as rx
 
+from saas_app.core.countries import countries_for, currency_choices, time_zones_for
 from saas_app.core.roles import Action
 from saas_app.db import session_scope
 from saas_app.i18n import N_
@@ -20,6 +21,7 @@ class OrganizationSettingsState(SessionState):
     contact: str = ""
     payment_link_template: str = ""
     language_fallback: str = "en"
+    country: str = ""
     error: str = ""
     error_field: str = ""
 
@@ -27,6 +29,24 @@ class OrganizationSettingsState(SessionState):
         self.name, self.default_locale, self.currency = values.name, values.default_locale, values.currency
         self.timezone, self.sender_name, self.contact = values.timezone, values.sender_name, values.contact
         self.payment_link_template, self.language_fallback = values.payment_link_template, values.language_fallback
+        self.country = values.country
+
+    @rx.var
+    def country_choices(self) -> list[list[str]]:
+        """Every country as [code, name] in the page's language; "" first, for an organization without one."""
+        return [["", "—"], *([code, name] for code, name in countries_for(self.locale))]
+
+    @rx.var
+    def currency_choices(self) -> list[list[str]]:
+        """The currencies in use as [code, 'BRL · Real brasileiro'], plus the stored one if it is no longer in use."""
+        choices = [[code, label] for code, label in currency_choices(self.locale)]
+        return choices if any(c[0] == self.currency for c in choices) else [[self.currency, self.currency], *choices]
+
+    @rx.var
+    def timezone_choices(self) -> list[list[str]]:
+        """The organization's country's zones first, then every other; the stored one always among them."""
+        zones = time_zones_for(self.country)
+        return [[zone, zone] for zone in (zones if self.timezone in zones else [self.timezone, *zones])]
 
     @rx.event
     def load(self) -> Any:
@@ -53,6 +73,7 @@ class OrganizationSettingsState(SessionState):
             contact=str(form.get("contact", "")),
             payment_link_template=str(form.get("payment_link_template", "")),
             language_fallback=str(form.get("language_fallback", self.language_fallback)),
+            country=str(form.get("country", self.country)),
         )
         return self._write(
             Action.MANAGE_SETTINGS,
