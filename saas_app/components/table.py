@@ -106,35 +106,34 @@ def figure_cell(value: Any, **props: Any) -> rx.Component:
     return rx.table.cell(value, text_align="right", **props)
 
 
-def pager(state: Any) -> rx.Component:
-    """Previous and next for a listing read a page at a time; hidden while everything fits on one page.
+def pager(state: Any, *, always: bool = False) -> rx.Component:
+    """Previous and next for a listing read a page at a time; hidden while everything fits on one page,
+    unless `always` (when its label says something of its own, such as "1-10 of 10").
 
     `state` has `page`, `has_next`, `page_label` and the `previous_page` and `next_page` events, as
     `KeysetPages` gives them.
     """
-    return rx.cond(
-        (state.page > 1) | state.has_next,
-        rx.hstack(
-            rx.button(
-                rx.icon("chevron-left", size=16),
-                t("Previous"),
-                variant="soft",
-                disabled=state.page <= 1,
-                on_click=state.previous_page,
-                id="page-previous",
-            ),
-            rx.text(state.page_label, size="2", color=styles.MUTED, id="page-label"),
-            rx.button(
-                t("Next"),
-                rx.icon("chevron-right", size=16),
-                variant="soft",
-                disabled=~state.has_next,
-                on_click=state.next_page,
-                id="page-next",
-            ),
-            align="center",
-            justify="end",
-            spacing="3",
-            width="100%",
+    controls = rx.hstack(
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            t("Previous"),
+            variant="soft",
+            disabled=state.page <= 1,
+            on_click=state.previous_page,
+            id="page-previous",
         ),
+        rx.text(state.page_label, size="2", color=styles.MUTED, id="page-label"),
+        rx.button(
+            t("Next"),
+            rx.icon("chevron-right", size=16),
+            variant="soft",
+            disabled=~state.has_next,
+            on_click=state.next_page,
+            id="page-next",
+        ),
+        align="center",
+        justify="end",
+        spacing="3",
+        width="100%",
     )
+    return controls if always else rx.cond((state.page > 1) | state.has_next, controls)

@@ -8,7 +8,7 @@ from saas_app import routes, styles
 from saas_app.components.badges import status_badge
 from saas_app.components.forms import error_for, field, field_error, form_error, form_error_except
 from saas_app.components.layout import app_page, empty_state
-from saas_app.components.table import Column, data_table, figure_cell, table_row
+from saas_app.components.table import Column, data_table, figure_cell, pager, table_row
 from saas_app.i18n import N_
 from saas_app.state.base import t
 from saas_app.state.invoices import (
@@ -605,29 +605,7 @@ def invoices_list() -> rx.Component:
             state.invoices.length() > 0,
             rx.vstack(
                 invoices_table(),
-                rx.hstack(
-                    rx.text(state.page_label, size="2", color=styles.MUTED, id="page-label"),
-                    rx.spacer(),
-                    rx.button(
-                        rx.icon("chevron-left", size=16),
-                        t("Previous"),
-                        variant="soft",
-                        disabled=state.page <= 1,
-                        on_click=state.previous_page,
-                        id="page-previous",
-                    ),
-                    rx.button(
-                        t("Next"),
-                        rx.icon("chevron-right", size=16),
-                        variant="soft",
-                        disabled=~state.has_next,
-                        on_click=state.next_page,
-                        id="page-next",
-                    ),
-                    align="center",
-                    spacing="3",
-                    width="100%",
-                ),
+                pager(state, always=True),
                 spacing="3",
                 width="100%",
             ),
