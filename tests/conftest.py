@@ -3,6 +3,7 @@
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 # Settings are read at import: give the process a private database and secret before anything imports them.
@@ -14,6 +15,7 @@ os.environ.pop("COBRO_SMTP_URL", None)
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
+from time_machine import TimeMachineFixture  # noqa: E402
 
 from saas_app import db, migrations  # noqa: E402
 from saas_app.services import recent  # noqa: E402
@@ -52,3 +54,17 @@ def session(database_url: str) -> Iterator[Session]:
     with Session(db.engine_for(database_url), expire_on_commit=False) as s:
         yield s
     _empty_all_tables(database_url)
+
+
+MIDDAY = datetime(2026, 12, 5, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def midday(time_machine: TimeMachineFixture) -> date:
+    """Noon UTC of a fixed day, the clock running from there; gives that day.
+
+    A test that writes "due 12 days ago" and reads "12 days overdue" must not see midnight pass between
+    the two, which a run started late in the evening did.
+    """
+    time_machine.move_to(MIDDAY, tick=True)
+    return MIDDAY.date()

@@ -5,7 +5,7 @@ look up in the member's own organization: an id of another tenant's invoice is r
 that does not exist.
 """
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
@@ -27,11 +27,13 @@ from saas_app.core.roles import Action
 from saas_app.core.text import neutralized
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
+from saas_app.models.base import utcnow
 from saas_app.services import debtors, enrollments, invoices, organizations
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, ServiceError
 from saas_app.services.invoices import BulkOutcome, CurrencyTotals, InvoiceFilters, InvoiceLine
 from saas_app.state.base import BadRequest, SessionState, guarded, parse_id
+from saas_app.state.debtors import org_today
 
 PAGE_SIZE = 50
 ANY = "all"  # a filter's value for "any": Radix selects refuse an empty value
@@ -180,7 +182,7 @@ class InvoicesState(SessionState):
 
     def _today(self) -> date:
         """Today in the organization's time zone: what is overdue there."""
-        return datetime.now(ZoneInfo(self._zone)).date()
+        return org_today(ZoneInfo(self._zone))
 
     def _money(self, minor: int, currency: str) -> str:
         return format_money(minor, currency, self.locale)
@@ -608,7 +610,7 @@ class InvoicesState(SessionState):
         answer = self._write(
             Action.COLLECT,
             lambda session, context: enrollments.add_invoices(
-                session, context, int(campaign_id), targets, now=datetime.now(ZoneInfo("UTC"))
+                session, context, int(campaign_id), targets, now=utcnow()
             ),
             then=keep,
         )

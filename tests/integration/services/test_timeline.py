@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -12,9 +12,11 @@ from saas_app.services import debtors, inbox, invoices, timeline
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound
 from saas_app.services.timeline import DEBTOR, SYSTEM, UNKNOWN, Actor, Kind
+from tests.conftest import MIDDAY
 from tests.factories import add_member, debtor_with_invoice, sign_up
 
-TODAY = date.today()
+TODAY = MIDDAY.date()  # the organization's time zone is UTC
+pytestmark = pytest.mark.usefixtures("midday")
 
 
 @pytest.fixture

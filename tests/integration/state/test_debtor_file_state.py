@@ -9,7 +9,7 @@ import base64
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,10 +20,12 @@ from saas_app.services import debtors, invoices
 from saas_app.services.errors import NotFound
 from saas_app.state.debtor_file import DebtorFileState, DebtorPrintState, debtor_id_in
 from saas_app.state.debtors import DebtorsState
+from tests.conftest import MIDDAY
 from tests.factories import add_member, debtor_with_invoice, sign_up
 from tests.integration.state.test_handlers import call, is_redirect_to_login, state_for, token_of
 
-TODAY = date.today()
+TODAY = MIDDAY.date()  # the organization's time zone is UTC
+pytestmark = pytest.mark.usefixtures("midday")
 
 
 @pytest.fixture

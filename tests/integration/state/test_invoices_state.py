@@ -4,7 +4,7 @@ Each re-derives the member from the session cookie, shows only that member's org
 those whose role may collect change anything, and refuses ids of another organization's invoices.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +17,12 @@ from saas_app.services import campaigns
 from saas_app.state import invoices as invoices_state
 from saas_app.state.invoices import InvoicesState
 from saas_app.worker import planner
+from tests.conftest import MIDDAY
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
 from tests.integration.state.test_handlers import call, is_redirect_to_login, state_for, toast_text, token_of
 
-TODAY = date.today()  # the organization's time zone is UTC
+TODAY = MIDDAY.date()  # the organization's time zone is UTC
+pytestmark = pytest.mark.usefixtures("midday")
 
 
 @pytest.fixture
