@@ -89,7 +89,11 @@ def cmd_create_org(args: argparse.Namespace) -> None:
         owner = accounts.find_user(session, args.owner_email)
         if owner is None:
             owner = accounts.create_user(
-                session, email=args.owner_email, name=args.owner_name or args.owner_email, password=args.password
+                session,
+                email=args.owner_email,
+                name=args.owner_name or args.owner_email,
+                password=args.password,
+                org_name=args.name,
             )
         org = organizations.create_organization(
             session,

@@ -262,6 +262,7 @@ class InviteState(FormState):
                     name=str(form.get("name", "")),
                     password=str(form.get("password", "")),
                     locale=self.locale,
+                    org_name=preview.org_name,
                 )
                 assert user.id is not None
                 org_id = team.accept_invitation(session, token=self._invite_token(), user_id=user.id, ip=self._ip())
