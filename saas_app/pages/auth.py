@@ -10,6 +10,7 @@ from saas_app.core import passwords
 from saas_app.i18n import N_
 from saas_app.settings import settings
 from saas_app.state.auth import (
+    CountryFormState,
     ForgotPasswordState,
     FormState,
     InviteState,
@@ -37,16 +38,16 @@ def first_party_checkbox() -> rx.Component:
     )
 
 
-def country_select(state: type[SignUpState]) -> rx.Component:
+def country_select() -> rx.Component:
     """The business's country, proposed from the browser; it sets the currency, time zone and phone numbers' region."""
     return rx.vstack(
         rx.text(t("Country"), as_="label", size="2", weight="medium", html_for="country"),
         rx.el.select(
-            rx.foreach(state.country_choices, lambda c: rx.el.option(c[1], value=c[0])),
+            rx.foreach(CountryFormState.country_choices, lambda c: rx.el.option(c[1], value=c[0])),
             name="country",
             id="country",
-            value=state.country,
-            on_change=state.choose_country,
+            value=CountryFormState.country,
+            on_change=CountryFormState.choose_country,
             required=True,
             style={"width": "100%", "height": "var(--space-7)", "padding": "0 var(--space-2)"},
         ),
@@ -55,7 +56,7 @@ def country_select(state: type[SignUpState]) -> rx.Component:
             size="1",
             color=styles.MUTED,
         ),
-        field_error(error_for(state, "country"), "country"),
+        field_error(error_for(CountryFormState, "country"), "country"),
         spacing="1",
         width="100%",
     )
@@ -85,7 +86,7 @@ def signup() -> rx.Component:
                 field(N_("Work email"), "email", "email", auto_complete="email", required=True),
                 new_password_field(N_("Password"), SignUpState),
                 field(N_("Company name"), "org_name", auto_complete="organization", required=True),
-                country_select(SignUpState),
+                country_select(),
                 first_party_checkbox(),
                 form_error_except(SignUpState, ["password", "country"]),
                 rx.button(t("Create account"), type="submit", size="3", width="100%", id="signup-submit"),
@@ -286,9 +287,10 @@ def onboarding() -> rx.Component:
         ),
         rx.form(
             rx.vstack(
-                field(N_("Company name"), "org_name", required=True),
+                field(N_("Company name"), "org_name", auto_complete="organization", required=True),
+                country_select(),
                 first_party_checkbox(),
-                form_error(OnboardingState.error),
+                form_error_except(OnboardingState, ["country"]),
                 rx.button(t("Create organization"), type="submit", size="3", width="100%"),
                 spacing="3",
             ),
