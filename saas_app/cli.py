@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from saas_app import migrations
+from saas_app.core.countries import normalize_country
 from saas_app.core.imports import FIELDS
 from saas_app.core.roles import Role
 from saas_app.db import session_scope
@@ -34,6 +35,8 @@ from saas_app.worker import planner
 DEMO_EMAIL = "demo@cobro.local"
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - the demo login is printed on purpose
 DEMO_ORG = "Demo Company"
+# Euros, like half its invoices; English, like its owner; a European zone, like most of its customers.
+DEMO_COUNTRY = "IE"
 
 
 def _operator(session: Session, slug: str) -> OrgContext:
@@ -63,8 +66,16 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
     print("Database is at the newest schema.")
 
 
-def cmd_seed_demo(_args: argparse.Namespace) -> None:
-    """Create the demo organization once; later runs only print the login."""
+def country_code(text: str) -> str:
+    """`--country`'s value: 'br' -> 'BR'; an unknown code stops the command before it does anything."""
+    code = normalize_country(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(f"unknown country '{text}': give an ISO 3166 code such as BR, IT or US")
+    return code
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    """Create the demo organization once, in `--country`; later runs only print the login."""
     with session_scope() as session:
         if accounts.find_user(session, DEMO_EMAIL) is None:
             signed_up = accounts.sign_up(
@@ -74,6 +85,7 @@ def cmd_seed_demo(_args: argparse.Namespace) -> None:
                 password=DEMO_PASSWORD,
                 org_name=DEMO_ORG,
                 first_party_confirmed=True,
+                country=args.country,
             )
             owner = OrgContext(
                 user_id=signed_up.user.id, org_id=signed_up.organization.id or 0, role=Role.OWNER, ip="cli"
@@ -84,19 +96,28 @@ def cmd_seed_demo(_args: argparse.Namespace) -> None:
 
 
 def cmd_create_org(args: argparse.Namespace) -> None:
-    """`cobro create-org`: an organization and its owner, who is created unless the email is known."""
+    """`cobro create-org`: an organization and its owner, who is created unless the email is known.
+
+    Without --country: euros, UTC and English, as before countries were asked; --locale, --currency and
+    --timezone override what the country implies.
+    """
     with session_scope() as session:
         owner = accounts.find_user(session, args.owner_email)
         if owner is None:
             owner = accounts.create_user(
-                session, email=args.owner_email, name=args.owner_name or args.owner_email, password=args.password
+                session,
+                email=args.owner_email,
+                name=args.owner_name or args.owner_email,
+                password=args.password,
+                org_name=args.name,
             )
         org = organizations.create_organization(
             session,
             name=args.name,
             owner=owner,
+            country=args.country,
             default_locale=args.locale,
-            currency=args.currency.upper(),
+            currency=args.currency.upper() if args.currency else None,
             timezone=args.timezone,
             first_party_confirmed=True,
         )
@@ -354,15 +375,29 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     add("migrate", cmd_migrate, "Apply database migrations.")
-    add("seed-demo", cmd_seed_demo, "Create the demo organization and print its login.")
+    seed_demo = add("seed-demo", cmd_seed_demo, "Create the demo organization and print its login.")
+    seed_demo.add_argument(
+        "--country",
+        type=country_code,
+        default=DEMO_COUNTRY,
+        help=f"ISO 3166 code of the demo company's country, which sets its currency, time zone and language "
+        f"(default: {DEMO_COUNTRY}, euros like most of its invoices, in English)",
+    )
     create_org = add("create-org", cmd_create_org, "Create an organization with an owner.")
     create_org.add_argument("--name", required=True)
     create_org.add_argument("--owner-email", required=True)
     create_org.add_argument("--owner-name", default="")
     create_org.add_argument("--password", required=True)
-    create_org.add_argument("--locale", default="en")
-    create_org.add_argument("--currency", default="EUR")
-    create_org.add_argument("--timezone", default="UTC")
+    create_org.add_argument(
+        "--country",
+        type=country_code,
+        default=None,
+        help="ISO 3166 code, e.g. BR: sets the currency, time zone, language and phone numbers' region "
+        "(default: none, then EUR, UTC and en)",
+    )
+    create_org.add_argument("--locale", default=None, help="default: the country's language, else en")
+    create_org.add_argument("--currency", default=None, help="ISO 4217; default: the country's, else EUR")
+    create_org.add_argument("--timezone", default=None, help="IANA zone; default: the country's main one, else UTC")
     create_key = add("create-api-key", cmd_create_api_key, "Create an API key and print it once.")
     create_key.add_argument("--org", required=True, help="organization slug")
     create_key.add_argument("--name", required=True)

@@ -4,12 +4,15 @@ import reflex as rx
 
 from saas_app import routes, styles
 from saas_app.components.badges import role_badge
-from saas_app.components.forms import error_for, field, field_error, form_error
+from saas_app.components.forms import error_for, field, field_error, form_error, form_error_except
 from saas_app.components.layout import centered_card, logout_button
+from saas_app.core import passwords
 from saas_app.i18n import N_
 from saas_app.settings import settings
 from saas_app.state.auth import (
+    CountryFormState,
     ForgotPasswordState,
+    FormState,
     InviteState,
     LoginState,
     OnboardingState,
@@ -40,11 +43,11 @@ def country_select() -> rx.Component:
     return rx.vstack(
         rx.text(t("Country"), as_="label", size="2", weight="medium", html_for="country"),
         rx.el.select(
-            rx.foreach(SignUpState.country_choices, lambda c: rx.el.option(c[1], value=c[0])),
+            rx.foreach(CountryFormState.country_choices, lambda c: rx.el.option(c[1], value=c[0])),
             name="country",
             id="country",
-            value=SignUpState.country,
-            on_change=SignUpState.choose_country,
+            value=CountryFormState.country,
+            on_change=CountryFormState.choose_country,
             required=True,
             style={"width": "100%", "height": "var(--space-7)", "padding": "0 var(--space-2)"},
         ),
@@ -53,9 +56,22 @@ def country_select() -> rx.Component:
             size="1",
             color=styles.MUTED,
         ),
-        field_error(error_for(SignUpState, "country"), "country"),
+        field_error(error_for(CountryFormState, "country"), "country"),
         spacing="1",
         width="100%",
+    )
+
+
+def new_password_field(label: str, state: type[FormState]) -> rx.Component:
+    """A password being chosen: the rule said under it before typing, and a refusal beside it after."""
+    return field(
+        label,
+        "password",
+        "password",
+        auto_complete="new-password",
+        required=True,
+        hint=passwords.HINT,
+        error=error_for(state, "password"),
     )
 
 
@@ -68,17 +84,11 @@ def signup() -> rx.Component:
             rx.vstack(
                 field(N_("Your name"), "name", auto_complete="name", required=True),
                 field(N_("Work email"), "email", "email", auto_complete="email", required=True),
-                field(
-                    N_("Password (at least 10 characters)"),
-                    "password",
-                    "password",
-                    auto_complete="new-password",
-                    required=True,
-                ),
+                new_password_field(N_("Password"), SignUpState),
                 field(N_("Company name"), "org_name", auto_complete="organization", required=True),
                 country_select(),
                 first_party_checkbox(),
-                form_error(rx.cond(SignUpState.error_field == "country", "", SignUpState.error)),
+                form_error_except(SignUpState, ["password", "country"]),
                 rx.button(t("Create account"), type="submit", size="3", width="100%", id="signup-submit"),
                 spacing="3",
             ),
@@ -163,14 +173,8 @@ def reset_password() -> rx.Component:
             ),
             rx.form(
                 rx.vstack(
-                    field(
-                        N_("New password (at least 10 characters)"),
-                        "password",
-                        "password",
-                        auto_complete="new-password",
-                        required=True,
-                    ),
-                    form_error(ResetPasswordState.error),
+                    new_password_field(N_("New password"), ResetPasswordState),
+                    form_error_except(ResetPasswordState, ["password"]),
                     rx.button(t("Save password"), type="submit", size="3", width="100%"),
                     spacing="3",
                 ),
@@ -228,7 +232,7 @@ def invite() -> rx.Component:
                 rx.text(
                     t("You are invited as"), " ", role_badge(InviteState.invited_role), " · ", InviteState.invited_email
                 ),
-                form_error(InviteState.error),
+                form_error_except(InviteState, ["password"]),
                 rx.cond(
                     InviteState.signed_in_email == InviteState.invited_email,
                     rx.button(
@@ -244,13 +248,7 @@ def invite() -> rx.Component:
                         rx.form(
                             rx.vstack(
                                 field(N_("Your name"), "name", auto_complete="name", required=True),
-                                field(
-                                    N_("Password (at least 10 characters)"),
-                                    "password",
-                                    "password",
-                                    auto_complete="new-password",
-                                    required=True,
-                                ),
+                                new_password_field(N_("Password"), InviteState),
                                 rx.button(
                                     t("Create account and join"),
                                     type="submit",
@@ -289,9 +287,10 @@ def onboarding() -> rx.Component:
         ),
         rx.form(
             rx.vstack(
-                field(N_("Company name"), "org_name", required=True),
+                field(N_("Company name"), "org_name", auto_complete="organization", required=True),
+                country_select(),
                 first_party_checkbox(),
-                form_error(OnboardingState.error),
+                form_error_except(OnboardingState, ["country"]),
                 rx.button(t("Create organization"), type="submit", size="3", width="100%"),
                 spacing="3",
             ),

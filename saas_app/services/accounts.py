@@ -1,6 +1,7 @@
 """Accounts and sign-in: sign-up, log-in with throttling, sessions, password resets, unlock links."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, delete, select
 
 from saas_app.auth.secrets import hash_password, hash_token, new_token, verify_password
-from saas_app.core import throttle
+from saas_app.core import passwords, throttle
 from saas_app.core.text import is_valid_email, normalize_email
 from saas_app.i18n import N_, pick
 from saas_app.models import (
@@ -37,7 +38,6 @@ UNLOCK_LIFETIME = timedelta(hours=1)
 UNLOCK_TRIES = 5  # wrong passwords typed through one unlock link before it is used up
 # An address the account signed in from this recently is taken for its owner's, not a stranger's.
 KNOWN_ADDRESS_MEMORY = timedelta(days=30)
-MIN_PASSWORD_LENGTH = 10
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,14 @@ class Identity:
         return next((m.org_name for m in self.memberships if m.org_id == self.org_id), "")
 
 
-def validate_password(password: str, email: str = "") -> None:
-    """Refuses a password shorter than the minimum, or one that is just the email address."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(
-            N_("Use at least {count} characters for the password."), field="password", count=MIN_PASSWORD_LENGTH
-        )
-    if email and password.strip().lower() == normalize_email(email):
-        raise ServiceError(N_("The password cannot be your email address."), field="password")
+def validate_password(password: str, *, about: Sequence[str] = ()) -> None:
+    """The one password rule of every path (sign-up, invitation, reset, CLI): long enough, hard to guess.
+
+    `about` is what we know of the person (name, email, company names): a password built on it is refused.
+    """
+    weakness = passwords.weakness(password, about)
+    if weakness is not None:
+        raise ServiceError(weakness, field="password", count=passwords.MIN_LENGTH)
 
 
 def _clean_email(email: str) -> str:
@@ -89,14 +89,19 @@ def find_user(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == normalize_email(email))).first()
 
 
-def create_user(session: Session, *, email: str, name: str, password: str | None, locale: str = "en") -> User:
-    """A new user with a checked name and password; without a password, one who signs in only through a provider."""
+def create_user(
+    session: Session, *, email: str, name: str, password: str | None, locale: str = "en", org_name: str = ""
+) -> User:
+    """A new user with a checked name and password; without a password, one who signs in only through a provider.
+
+    `org_name`, the organization they create or join, is one more thing their password must not be built on.
+    """
     email = _clean_email(email)
     name = name.strip()
     if not name:
         raise ServiceError(N_("Enter your name."), field="name")
     if password is not None:
-        validate_password(password, email)
+        validate_password(password, about=[name, email, org_name])
     if find_user(session, email):
         raise ServiceError(N_("An account with this email already exists. Log in instead."), field="email")
     user = User(
@@ -144,7 +149,7 @@ def sign_up(
             N_("Cobro is only for reminding your own customers of your own invoices. Please confirm this."),
             field="first_party",
         )
-    user = create_user(session, email=email, name=name, password=password, locale=locale)
+    user = create_user(session, email=email, name=name, password=password, locale=locale, org_name=org_name)
     org = organizations.create_organization(
         session,
         name=org_name,
@@ -471,7 +476,8 @@ def reset_password(session: Session, *, token: str, password: str, ip: str = "")
         raise ServiceError(N_("This reset link is invalid or has expired. Ask for a new one."))
     user = session.get(User, reset.user_id)
     assert user is not None
-    validate_password(password, user.email)
+    org_names = [m.org_name for m in memberships_of(session, user.id or 0)]
+    validate_password(password, about=[user.name, user.email, *org_names])
     if not _claim(session, PasswordReset, reset.id, now):
         raise ServiceError(N_("This reset link is invalid or has expired. Ask for a new one."))
     # The other links were asked for to replace the password that is now gone.

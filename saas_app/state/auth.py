@@ -45,7 +45,9 @@ class FormState(SessionState):
 BROWSER_TIME_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone || ''"
 
 
-class SignUpState(FormState):
+class CountryFormState(FormState):
+    """A form that creates an organization (sign-up, onboarding) and asks its country, proposed from the browser."""
+
     country: str = ""  # the one shown selected; the server checks the submitted one again
     _country_chosen: bool = False  # the person picked it: the browser's time zone no longer re-proposes
 
@@ -54,13 +56,11 @@ class SignUpState(FormState):
         """Every country as [code, name], named and sorted in the page's language."""
         return [[code, name] for code, name in countries_for(self.locale)]
 
-    @rx.event
-    def load(self) -> Any:
-        """Opening sign-up: the visitor's language, a country proposed from it, then asks for the time zone."""
-        self._load_public()
+    def _propose_country(self) -> Any:
+        """A country proposed from the browser's language now, then asks the page for its time zone."""
         self._country_chosen = False
         self.country = guess_country(self.router.headers.accept_language)
-        return rx.call_script(BROWSER_TIME_ZONE, callback=SignUpState.propose_country)
+        return rx.call_script(BROWSER_TIME_ZONE, callback=CountryFormState.propose_country)
 
     @rx.event
     def propose_country(self, time_zone: Any) -> None:
@@ -73,6 +73,14 @@ class SignUpState(FormState):
         """The person picked a country in the list (checked again on submit)."""
         self.country = normalize_country(str(code)) or self.country
         self._country_chosen = True
+
+
+class SignUpState(CountryFormState):
+    @rx.event
+    def load(self) -> Any:
+        """Opening sign-up: the visitor's language, a country proposed from it, then asks for the time zone."""
+        self._load_public()
+        return self._propose_country()
 
     @rx.event
     def submit(self, form: dict[str, Any]) -> Any:
@@ -262,6 +270,7 @@ class InviteState(FormState):
                     name=str(form.get("name", "")),
                     password=str(form.get("password", "")),
                     locale=self.locale,
+                    org_name=preview.org_name,
                 )
                 assert user.id is not None
                 org_id = team.accept_invitation(session, token=self._invite_token(), user_id=user.id, ip=self._ip())
@@ -274,21 +283,23 @@ class InviteState(FormState):
         return _activate(ticket, routes.DASHBOARD)
 
 
-class OnboardingState(FormState):
-    """A user without an organization (first OIDC sign-in, or removed from all) creates one."""
+class OnboardingState(CountryFormState):
+    """A user without an organization (first OIDC sign-in, or removed from all) creates one, in their country."""
 
     @rx.event
     def load(self) -> Any:
-        """Opening onboarding: the person's identity, or the login page without a session."""
+        """Opening onboarding: the person's identity and a country proposed from the browser, or the login page."""
         identity = self._identity()
         if identity is None:
             return rx.redirect(routes.login_url(routes.ONBOARDING))
         self._show(identity)
-        return None
+        self._clear()
+        return self._propose_country()
 
     @rx.event
     def submit(self, form: dict[str, Any]) -> Any:
-        """The form's Create organization: requires the first-party promise, creates it, and opens its dashboard."""
+        """The form's Create organization: requires the first-party promise, creates it in the chosen country
+        (its currency, time zone and language follow), and opens its dashboard; a forged country is refused."""
         self._clear()
         identity = self._identity()
         if identity is None:
@@ -309,7 +320,7 @@ class OnboardingState(FormState):
                     session,
                     name=str(form.get("org_name", "")),
                     owner=user,
-                    default_locale=self.locale,
+                    country=str(form.get("country", "")),
                     first_party_confirmed=True,
                     ip=self._ip(),
                 )

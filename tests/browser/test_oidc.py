@@ -17,6 +17,8 @@ def test_first_oidc_sign_in_creates_the_user_who_then_creates_an_organization(ne
     page.get_by_role("button", name=OIDC_USER.sub).click()
     expect(page).to_have_url(re.compile(r"/onboarding/?$"))
     page.fill("#org_name", "Olga Consulting")
+    expect(page.locator("#country")).to_have_value("US")  # proposed from the browser (en-US)
+    page.select_option("#country", "PT")
     page.click("#first_party")
     page.get_by_role("button", name="Create organization").click()
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))

@@ -8,13 +8,18 @@ from playwright.sync_api import Page, expect
 ARTIFACTS = "artifacts"
 
 
-def sign_up(page: Page, *, name: str, email: str, company: str) -> None:
+def sign_up(page: Page, *, name: str, email: str, company: str, weak_first: bool = False) -> None:
     page.goto("/signup")
     page.fill("#name", name)
     page.fill("#email", email)
-    page.fill("#password", "a long enough password")
     page.fill("#org_name", company)
     page.click("#first_party")
+    if weak_first:
+        expect(page.get_by_text("a few unrelated words work well")).to_be_visible()  # the rule, before typing
+        page.fill("#password", "password12")
+        page.click("#signup-submit")
+        expect(page.locator("#password-error")).to_contain_text("one of the most used passwords")
+    page.fill("#password", "a long enough password")
     page.click("#signup-submit")
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     expect(page.locator("#dashboard-org")).to_have_text(company)
@@ -23,7 +28,9 @@ def sign_up(page: Page, *, name: str, email: str, company: str) -> None:
 def test_sign_up_invite_accept_and_isolation(new_page) -> None:
     suffix = uuid.uuid4().hex[:6]
     owner = new_page()
-    sign_up(owner, name="Ana Souza", email=f"ana-{suffix}@example.com", company=f"Padaria Sol {suffix}")
+    sign_up(
+        owner, name="Ana Souza", email=f"ana-{suffix}@example.com", company=f"Padaria Sol {suffix}", weak_first=True
+    )
     owner.screenshot(path=f"{ARTIFACTS}/dashboard.png", full_page=True)
 
     # Someone else's organization, which the invited colleague must never see.

@@ -288,3 +288,68 @@ def test_import_lists_the_first_problems_of_a_file_of_bad_rows_and_counts_the_re
     assert "1200 rows read, 0 valid." in captured.out
     assert "  … and 3,800 more problems; 1,200 rows have one." in captured.out
     assert captured.out.count("\n  row ") == 1000
+
+
+def _create_org(*extra: str) -> int:
+    return cli.main(
+        [
+            "create-org",
+            "--name",
+            "Loja Azul",
+            "--owner-email",
+            "dono@loja.com.br",
+            "--password",
+            "senha-boa-123",
+            *extra,
+        ]
+    )
+
+
+def test_create_org_in_a_country_takes_its_currency_time_zone_and_language(session: Session) -> None:
+    assert _create_org("--country", "br") == 0
+    org = organizations.find_by_slug(session, "loja-azul")
+    assert (org.country, org.currency, org.timezone, org.default_locale) == ("BR", "BRL", "America/Sao_Paulo", "pt_BR")
+
+
+def test_create_org_options_override_what_the_country_implies(session: Session) -> None:
+    assert _create_org("--country", "PT", "--currency", "usd", "--timezone", "Atlantic/Azores") == 0
+    org = organizations.find_by_slug(session, "loja-azul")
+    assert (org.country, org.currency, org.timezone, org.default_locale) == ("PT", "USD", "Atlantic/Azores", "pt")
+
+
+def test_create_org_without_a_country_keeps_euros_utc_and_english(session: Session) -> None:
+    assert _create_org() == 0
+    org = organizations.find_by_slug(session, "loja-azul")
+    assert (org.country, org.currency, org.timezone, org.default_locale) == ("", "EUR", "UTC", "en")
+
+
+def test_an_unknown_country_stops_create_org_before_anything_is_written(
+    session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _create_org("--country", "XX")
+    assert stopped.value.code == 2
+    assert "unknown country 'XX'" in capsys.readouterr().err
+    assert accounts.find_user(session, "dono@loja.com.br") is None
+
+
+def test_create_org_refuses_a_weak_password_with_advice(session: Session, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["create-org", "--name", "Loja Azul", "--owner-email", "dono@loja.com.br", "--password", "lojaazul2026"]
+    assert cli.main(argv) == 1
+    assert "Do not build the password from your name, email or company name" in capsys.readouterr().err
+    assert accounts.find_user(session, "dono@loja.com.br") is None
+
+
+def test_the_demo_company_is_irish_unless_told_otherwise(session: Session, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["seed-demo", "--help"])
+    assert "(default: IE, euros" in " ".join(capsys.readouterr().out.split())
+    assert cli.main(["seed-demo"]) == 0
+    org = organizations.find_by_slug(session, "demo-company")
+    assert (org.country, org.currency, org.timezone, org.default_locale) == ("IE", "EUR", "Europe/Dublin", "en")
+
+
+def test_seed_demo_in_another_country(session: Session) -> None:
+    assert cli.main(["seed-demo", "--country", "mx"]) == 0
+    org = organizations.find_by_slug(session, "demo-company")
+    assert (org.country, org.currency, org.timezone) == ("MX", "MXN", "America/Mexico_City")
