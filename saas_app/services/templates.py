@@ -1,19 +1,26 @@
 """Templates of one organization: edits, checks and previews in the debtor's language."""
 
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from saas_app.core.languages import DEFAULT_FALLBACK, LANGUAGES, pick_language
+from saas_app.core.library import STAGES, TONES
 from saas_app.core.roles import Action
 from saas_app.core.templates import Problem, Rendered, Variant, check_variant, render
 from saas_app.i18n import N_
-from saas_app.models import Template, TemplateVariant
+from saas_app.models import Cadence, CadenceStep, Template, TemplateVariant
 from saas_app.models.base import utcnow
 from saas_app.services import audit
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import NotFound, ServiceError
+
+# Meta's review of one language of a template, as TemplateVariant.status stores it.
+STATUSES = ("draft", "pending", "approved", "rejected", "paused", "disabled")
 
 
 def variant_row(org_id: int, template_id: int, language: str, variant: Variant) -> TemplateVariant:
@@ -120,3 +127,136 @@ def preview(
         return Preview(language, render(variant, values), [])
     except ValueError as error:
         return Preview(language, None, getattr(error, "problems", [Problem("body", str(error))]))
+
+
+@dataclass(frozen=True)
+class TemplateFilters:
+    """What the templates list is narrowed to; "" lets everything through."""
+
+    stages: tuple[str, ...] = ()  # any of these (the objection replies are five stages)
+    tone: str = ""
+    language: str = ""
+    status: str = ""  # a variant in this language (or any) has this status
+    search: str = ""  # in the name or in any variant's header, body or footer
+
+    def __post_init__(self) -> None:
+        allowed = {"tone": TONES, "language": LANGUAGES, "status": STATUSES}
+        for name, values in allowed.items():
+            if getattr(self, name) and getattr(self, name) not in values:
+                raise ServiceError(N_("That filter is not one the list offers."), field=name)
+        if any(stage not in STAGES for stage in self.stages):
+            raise ServiceError(N_("That filter is not one the list offers."), field="stage")
+
+
+@dataclass(frozen=True)
+class TemplateSummary:
+    """One line of the list: the template, its variants in Cobro's language order, the cadences using it."""
+
+    template: Template
+    variants: list[TemplateVariant]
+    cadences: list[str] = field(default_factory=list)
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern finding `text` anywhere, its own % and _ taken literally (as services.invoices does;
+    importing that module from here would be an import circle through services.whatsapp)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _variant_matches(filters: TemplateFilters) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.language:
+        conditions.append(col(TemplateVariant.language) == filters.language)
+    if filters.status:
+        conditions.append(col(TemplateVariant.status) == filters.status)
+    return conditions
+
+
+def summaries(session: Session, ctx: OrgContext, filters: TemplateFilters | None = None) -> list[TemplateSummary]:
+    """The organization's templates the filters let through, by stage, then tone, then name."""
+    ctx.require(Action.VIEW)
+    filters = filters or TemplateFilters()
+    query = select(Template).where(Template.org_id == ctx.org_id)
+    if filters.stages:
+        query = query.where(col(Template.purpose).in_(filters.stages))
+    if filters.tone:
+        query = query.where(Template.tone == filters.tone)
+    if conditions := _variant_matches(filters):
+        having = select(TemplateVariant.template_id).where(TemplateVariant.org_id == ctx.org_id, *conditions)
+        query = query.where(col(Template.id).in_(having))
+    if filters.search.strip():
+        pattern = _contains(filters.search.strip().lower())
+        texts = [TemplateVariant.body, TemplateVariant.header, TemplateVariant.footer]
+        worded = select(TemplateVariant.template_id).where(
+            TemplateVariant.org_id == ctx.org_id, or_(*[func.lower(t).like(pattern, escape="\\") for t in texts])
+        )
+        query = query.where(or_(func.lower(Template.name).like(pattern, escape="\\"), col(Template.id).in_(worded)))
+    found = list(session.exec(query))
+    ids = [t.id for t in found]
+    variants: dict[int, list[TemplateVariant]] = defaultdict(list)
+    for row in session.exec(select(TemplateVariant).where(col(TemplateVariant.template_id).in_(ids))):
+        variants[row.template_id].append(row)
+    used = _cadences_using(session, ctx, ids)
+    order = {stage: position for position, stage in enumerate(STAGES)}
+    found.sort(key=lambda t: (order.get(t.purpose, len(order)), _tone_order(t.tone), t.name.lower(), t.id or 0))
+    return [
+        TemplateSummary(t, sorted(variants[t.id or 0], key=_language_order), used.get(t.id or 0, [])) for t in found
+    ]
+
+
+def _tone_order(tone: str) -> int:
+    return TONES.index(tone) if tone in TONES else len(TONES)
+
+
+def _language_order(row: TemplateVariant) -> tuple[int, str]:
+    return (LANGUAGES.index(row.language) if row.language in LANGUAGES else len(LANGUAGES), row.language)
+
+
+def _cadences_using(session: Session, ctx: OrgContext, template_ids: list[int | None]) -> dict[int, list[str]]:
+    """The names of the cadences with a step sending each template, once each, alphabetically."""
+    rows = session.exec(
+        select(CadenceStep.template_id, Cadence.name)
+        .join(Cadence, col(Cadence.id) == CadenceStep.cadence_id)
+        .where(CadenceStep.org_id == ctx.org_id, col(CadenceStep.template_id).in_(template_ids))
+        .distinct()
+    )
+    used: dict[int, list[str]] = defaultdict(list)
+    for template_id, name in rows:
+        used[template_id].append(name)
+    return {template_id: sorted(names, key=str.lower) for template_id, names in used.items()}
+
+
+def _free_key(session: Session, ctx: OrgContext, key: str) -> str:
+    """A library-style key not yet taken in the organization: `overdue_firm_copy`, `overdue_firm_copy_2` ..."""
+    taken = set(session.exec(select(Template.key).where(Template.org_id == ctx.org_id)))
+    stem = f"{key[:50]}_copy"
+    candidate, number = stem, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{stem}_{number}"
+    return candidate
+
+
+def duplicate_template(session: Session, ctx: OrgContext, template_id: int, name: str) -> Template:
+    """An editable copy named `name` ("Overdue, firm (copy)"): every language as a draft Meta has not seen."""
+    ctx.require(Action.COLLECT)
+    original = get_template(session, ctx, template_id)
+    copy = Template(
+        org_id=ctx.org_id,
+        key=_free_key(session, ctx, original.key),
+        name=name.strip()[:120] or original.name,
+        purpose=original.purpose,
+        tone=original.tone,
+        category=original.category,
+        built_in=False,
+    )
+    session.add(copy)
+    session.flush()
+    for row in variants_of(session, original.id or 0).values():
+        session.add(variant_row(ctx.org_id, copy.id or 0, row.language, as_variant(row)))
+    audit.record_for(
+        ctx, session, "template.duplicated", target_type="template", target_id=copy.id, original_id=original.id
+    )
+    session.flush()
+    return copy
