@@ -23,6 +23,7 @@ DEBTOR = "/debtors/[debtor_id]"  # the debtor's file
 DEBTOR_PRINT = "/debtors/[debtor_id]/print"  # the file as a document to print or save as PDF
 INVOICES = "/invoices"
 TEMPLATES = "/templates"
+TEMPLATE = "/templates/[template_id]"  # the editor with its live preview
 CADENCES = "/cadences"
 CAMPAIGNS = "/campaigns"
 CAMPAIGN = "/campaigns/[campaign_id]"
@@ -57,6 +58,11 @@ SETTINGS_TABS = [
     (N_("Payments"), SETTINGS_PAYMENTS),
     (N_("Webhooks"), SETTINGS_WEBHOOKS),
 ]
+
+
+def template_url(template_id: int | str) -> str:
+    """The editor of one template."""
+    return f"{TEMPLATES}/{template_id}"
 
 
 def oidc_login_url(provider: str, next_path: str) -> str:

@@ -37,7 +37,22 @@ class TemplateVariant(SQLModel, table=True):
     # The name and approval status on the WhatsApp Business Account.
     whatsapp_name: str = Field(default="", max_length=512)
     status: str = Field(default="draft", max_length=20)  # draft, pending, approved, rejected, paused, disabled
+    rejection_reason: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    # Bumped by every saved edit: a save made from an older version is refused (services.templates).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     updated_at: datetime = utc_field(default_now=True)
+
+
+class TemplatePresence(SQLModel, table=True):
+    """Who has a template's editor open: each open editor refreshes its row while it stays open."""
+
+    __table_args__ = (UniqueConstraint("template_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    template_id: int = Field(foreign_key="template.id")
+    user_id: int = Field(foreign_key="user.id")
+    last_seen: datetime = utc_field(default_now=True)
 
 
 class Cadence(SQLModel, table=True):

@@ -12,13 +12,6 @@ from saas_app.state.base import SessionState
 # route, sidebar title, icon, empty-state heading, empty-state text
 SECTIONS = [
     (
-        routes.TEMPLATES,
-        N_("Templates"),
-        "message-square-text",
-        N_("No templates yet"),
-        N_("Reminder messages in every language your debtors speak, from a friendly heads-up to a final notice."),
-    ),
-    (
         routes.CADENCES,
         N_("Cadences"),
         "calendar-clock",
@@ -33,7 +26,7 @@ def _section_page(title: str, icon: str, heading: str, body: str) -> rx.Componen
 
 
 def register(app: rx.App) -> None:
-    """For templates and cadences, a page saying what will be listed there."""
+    """For cadences, a page saying what will be listed there."""
     for route, title, icon, heading, body in SECTIONS:
         app.add_page(
             functools.partial(_section_page, title, icon, heading, body),

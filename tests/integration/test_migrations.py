@@ -145,3 +145,39 @@ def test_0015_adds_the_invoice_list_indexes_and_takes_them_back(empty_database: 
     assert indexes() == {"invoice": set(), "enrollment": set()}
     command.upgrade(config, "head")
     assert indexes() == wanted
+
+
+def test_0016_versions_existing_variants_from_one_and_takes_the_studio_columns_back(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0015")
+    engine = db.engine_for(empty_database)
+    with Session(engine) as session:  # a template in one language, as 0015 knew it
+        org = Organization(name="Alpha", slug="alpha")
+        session.add(org)
+        session.flush()
+        now = datetime(2026, 12, 5, tzinfo=UTC)
+        session.execute(
+            text(
+                "INSERT INTO template (org_id, key, name, purpose, tone, category, built_in, created_at)"
+                " VALUES (:org, 'k', 'Reminder', 'due_today', 'neutral', 'UTILITY', false, :now)"
+            ),
+            {"org": org.id, "now": now},
+        )
+        session.execute(
+            text(
+                "INSERT INTO templatevariant (org_id, template_id, language, header, body, footer, buttons,"
+                " whatsapp_name, status, updated_at) SELECT :org, id, 'en', '', 'Pay {{amount}} today.', '', '[]',"
+                " '', 'approved', :now FROM template"
+            ),
+            {"org": org.id, "now": now},
+        )
+        session.commit()
+    command.upgrade(config, "head")
+    with Session(engine) as session:
+        row = session.execute(text("SELECT version, rejection_reason, status FROM templatevariant")).one()
+        assert tuple(row) == (1, "", "approved")
+    assert "templatepresence" in inspect(engine).get_table_names()
+    command.downgrade(config, "0015")
+    assert "version" not in {column["name"] for column in inspect(engine).get_columns("templatevariant")}
+    assert "templatepresence" not in inspect(engine).get_table_names()
+    command.upgrade(config, "head")
