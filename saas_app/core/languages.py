@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from babel import Locale
+from babel.languages import get_official_languages
 from babel.localedata import locale_identifiers
 
 # What an organization falls back to unless it says otherwise (Settings -> Organization).
@@ -70,18 +71,21 @@ def normalize_locale(text: str) -> str | None:
     return _known_locales().get(text.strip().replace("-", "_").lower())
 
 
-def locale_choices(country: str, reader: str) -> list[tuple[str, str]]:
-    """Every locale a debtor may have as (code, name in the reader's language): the country's own first
-    (es_MX, en_MX for Mexico), then the five languages, then every other region, each group by name."""
+@cache
+def locale_choices(country: str, reader: str) -> tuple[tuple[str, str], ...]:
+    """Every locale a debtor may have as (code, name in the reader's language): the country's own first,
+    its official languages leading (it_IT, then en_IT), then our languages, then every other region."""
     named = {code: locale_name(code, reader) for code in _known_locales().values()}
 
-    def group(codes: list[str]) -> list[tuple[str, str]]:
-        return sorted(((code, named[code]) for code in codes), key=lambda pair: folded(pair[1]))
+    def group(codes: list[str]) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(((code, named[code]) for code in codes), key=lambda pair: folded(pair[1])))
 
     own = [code for code in named if code.endswith(f"_{country.upper()}")] if country else []
+    official = [code for code in own if code.split("_")[0] in get_official_languages(country.upper())]
     languages = [code for code in SUPPORTED_LOCALES if code not in own]
     rest = [code for code in named if code not in own and code not in languages]
-    return group(own) + group(languages) + group(rest)
+    # Italy: Italian (Italy) before English (Italy); Canada: both of its own languages.
+    return group(official) + group([c for c in own if c not in official]) + group(languages) + group(rest)
 
 
 def locale_name(code: str, reader: str) -> str:

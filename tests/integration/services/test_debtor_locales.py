@@ -1,12 +1,14 @@
 """A debtor's locale is any CLDR locale of our languages, wherever it comes from: the form, the API, a file."""
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from sqlmodel import Session, select
 
-from saas_app.models import Debtor
-from saas_app.services import debtors, imports
+from saas_app.core.message_values import MessageFacts, placeholder_values
+from saas_app.models import Debtor, TemplateVariant
+from saas_app.services import debtors, imports, templates
 from saas_app.services.errors import ServiceError
 from tests.factories import sign_up
 from tests.spreadsheets import csv_bytes
@@ -43,3 +45,29 @@ def test_an_import_takes_regional_locales_and_refuses_made_up_ones(session: Sess
     imports.import_file(session, ctx, "people.csv", csv_bytes(rows[:1], headers=headers))
     stored = session.exec(select(Debtor.locale).where(Debtor.org_id == ctx.org_id)).all()
     assert stored == ["es_MX"]
+
+
+def test_a_preview_uses_the_chains_variant_with_the_debtors_own_amounts_and_dates() -> None:
+    variants = {
+        language: TemplateVariant(org_id=1, template_id=1, language=language, body=body)
+        for language, body in {
+            "en": "Hi, {{amount}} due {{due_date}}.",
+            "es": "Hola, {{amount}} vence el {{due_date}}.",
+        }.items()
+    }
+    facts = MessageFacts(
+        customer_name="Ana",
+        locale="es_MX",
+        amount_due_minor=950_000,
+        currency="MXN",
+        due_on=date(2026, 12, 1),
+        invoice_number="F-1",
+        service="",
+        payment_link="",
+        payment_methods="",
+        company_name="Sol",
+        contact="",
+    )
+    shown = templates.preview(variants, facts.locale, placeholder_values(facts, date(2026, 11, 25)))
+    assert shown.rendered is not None
+    assert (shown.language, shown.rendered.text) == ("es", "Hola, $9,500.00 vence el 1 de diciembre de 2026.")
