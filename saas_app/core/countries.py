@@ -1,6 +1,5 @@
 """A business's country and what follows from it: currency, time zone, language and phone region."""
 
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -9,7 +8,7 @@ from babel.core import get_global
 from babel.languages import get_official_languages
 from babel.numbers import get_territory_currencies
 
-from saas_app.core.languages import babel_locale, normalize_locale
+from saas_app.core.languages import SUPPORTED_LOCALES, babel_locale, folded, normalize_locale
 from saas_app.core.schedule import is_time_zone
 
 # The zone most of a country's businesses keep their hours in, for the markets we serve; Babel lists
@@ -70,7 +69,7 @@ def _language(country: str) -> str:
     for language in filter(None, candidates):
         # Brazil writes pt_BR, our library's Portuguese; Portugal keeps plain pt, which falls back to it.
         for code in (f"{language}_{country}", language):
-            if (found := normalize_locale(code)) is not None:
+            if (found := normalize_locale(code)) in SUPPORTED_LOCALES:  # an organization writes in one of ours
                 return found
     return "en"
 
@@ -89,16 +88,11 @@ def defaults_for(country: str) -> CountryDefaults:
     )
 
 
-def _folded(name: str) -> str:
-    """Sorts 'Österreich' with the O's and 'Égypte' with the E's."""
-    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
-
-
 @cache
 def countries_for(locale: str) -> tuple[tuple[str, str], ...]:
     """Every known country as (code, name in the locale's language), sorted by that name."""
     names = babel_locale(locale).territories
-    return tuple(sorted(((code, names.get(code, code)) for code in known_countries()), key=lambda p: _folded(p[1])))
+    return tuple(sorted(((code, names.get(code, code)) for code in known_countries()), key=lambda p: folded(p[1])))
 
 
 def guess_country(accept_language: str, time_zone: str = "") -> str:

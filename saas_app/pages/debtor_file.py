@@ -13,8 +13,7 @@ from saas_app.components.forms import error_for, field, field_error, form_error,
 from saas_app.components.layout import app_page, muted, section_card
 from saas_app.components.stats import stat_card
 from saas_app.components.table import Column, data_table, figure_cell, table_row
-from saas_app.core.languages import SUPPORTED_LOCALES
-from saas_app.i18n import N_, language_name
+from saas_app.i18n import N_
 from saas_app.state.base import t
 from saas_app.state.debtor_file import DebtorFileState, DebtorPrintState, InvoiceLine, PaymentRow
 
@@ -44,7 +43,6 @@ PAYMENT_COLUMNS = [
     Column(N_("Method")),
     Column(N_("Recorded from")),
 ]
-LANGUAGE_CHOICES = [(code, language_name(code)) for code in SUPPORTED_LOCALES]
 
 
 def invoice_row(line: InvoiceLine) -> rx.Component:
@@ -199,7 +197,9 @@ def profile_form() -> rx.Component:
                 rx.text(t("Language of the messages"), as_="label", size="2", weight="medium", html_for="locale"),
                 rx.select.root(
                     rx.select.trigger(id="locale", width="100%"),
-                    rx.select.content(*[rx.select.item(label, value=code) for code, label in LANGUAGE_CHOICES]),
+                    rx.select.content(
+                        rx.foreach(state.locale_choices, lambda choice: rx.select.item(choice[1], value=choice[0]))
+                    ),
                     name="locale",
                     default_value=state.locale_code,
                 ),

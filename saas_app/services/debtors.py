@@ -60,7 +60,11 @@ def clean_debtor(data: DebtorInput, org: Organization) -> dict[str, Any]:
         raise ServiceError(N_("Enter a valid email address."), field="email")
     locale = normalize_locale(data.locale or org.default_locale)
     if locale is None:
-        raise ServiceError(N_("Unsupported language: {locale}."), field="locale", locale=data.locale.strip())
+        raise ServiceError(
+            N_("Unknown language or region: {locale}. Write it like es, es_MX or pt_BR."),
+            field="locale",
+            locale=data.locale.strip()[:40],
+        )
     zone = data.timezone.strip() or org.timezone
     if not is_time_zone(zone):
         raise ServiceError(N_("{timezone} is not a known time zone."), field="timezone", timezone=zone)

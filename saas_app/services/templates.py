@@ -263,7 +263,11 @@ def preview(
     values: dict[str, str],
     fallback: Sequence[str] = DEFAULT_FALLBACK,
 ) -> Preview:
-    """The message in the debtor's language (or its fallback), as the debtor would read it."""
+    """The message in the debtor's language (or its fallback), as the debtor would read it.
+
+    `values` are message_values.placeholder_values for the debtor's own locale (es_MX: $9,500.00), not the
+    variant's language (es: 9.500,00 MXN): the variant only gives the words, as in what the worker sends.
+    """
     language = pick_language(locale, set(variants), fallback)
     if language is None:
         return Preview("", None, [Problem("body", f"no variant for {locale} or its fallbacks")])

@@ -14,6 +14,7 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from sqlmodel import Session
 
+from saas_app.core import languages
 from saas_app.core.behaviour import Assessment
 from saas_app.core.invoices import OUTSTANDING, Status, days_overdue
 from saas_app.core.money import format_money
@@ -381,6 +382,7 @@ class DebtorFileState(SessionState):
     email: str = ""
     locale_code: str = ""
     language: str = ""
+    org_country: str = ""  # its regional locales lead the language list
     timezone: str = ""
     external_ref: str = ""
     profile_key: str = ""  # changes when the stored profile does, so the form shows it again
@@ -409,6 +411,15 @@ class DebtorFileState(SessionState):
     error_field: str = ""
     _limit: int = TIMELINE_PAGE
 
+    @rx.var
+    def locale_choices(self) -> list[list[str]]:
+        """The debtor's possible locales as [code, name in the page's language], the organization's country's
+        first (es_MX for Mexico); the stored one always among them."""
+        choices = [[code, name] for code, name in languages.locale_choices(self.org_country, self.locale)]
+        if self.locale_code and all(code != self.locale_code for code, _ in choices):
+            choices.insert(0, [self.locale_code, self.locale_code])
+        return choices
+
     def _debtor_id(self) -> int:
         return debtor_id_in(self._current_path())
 
@@ -431,6 +442,7 @@ class DebtorFileState(SessionState):
             today = org_today(zone)
             standing = balances.standings(session, context, [debtor_id], today)[debtor_id]
             self._show_profile(debtor, zone)
+            self.org_country = org.country
             self.phone_hint = gettext(
                 self.locale, N_("With the country code, such as {example}."), example=debtors.example_phone(org.country)
             )

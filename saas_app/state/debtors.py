@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 import reflex as rx
-from babel import Locale, UnknownLocaleError
+from babel import UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from saas_app.core.invoices import Behaviour
+from saas_app.core.languages import locale_name
 from saas_app.core.money import format_money
 from saas_app.core.roles import Action
 from saas_app.core.text import neutralized
@@ -92,10 +93,9 @@ def org_today(zone: ZoneInfo) -> date:
 def language_label(code: str, locale: str) -> str:
     """A debtor's language named in the reader's: 'portoghese (Brasile)' for pt_BR read in Italian."""
     try:
-        name = Locale.parse(code).get_display_name(locale) or code
+        return locale_name(code, locale)
     except (ValueError, UnknownLocaleError):
         return code
-    return name[:1].upper() + name[1:]
 
 
 def phone_label(e164: str) -> str:

@@ -367,7 +367,7 @@ def _outgoing(row: Any, now: datetime, send_at: float) -> Outgoing:
     amount_due = (row.amount_minor or 0) - (row.paid_minor or 0)
     facts = MessageFacts(
         customer_name=row.debtor_name,
-        locale=row.language or row.locale,
+        locale=row.locale or row.language,  # the variant is es for es_MX; $9,500.00 is written for es_MX
         amount_due_minor=amount_due,
         currency=row.currency or "EUR",
         due_on=row.due_on or today,

@@ -107,6 +107,13 @@ def test_a_debtors_file_from_the_list_to_a_partial_payment(new_page, app_server)
     assert stored_debtor(app_server.database_url, debtor_id).phone == "+393337778888"
     expect(timeline.locator(".event-title").first).to_have_text("Profile changed: name, phone, email")
 
+    page.click("#locale")  # every locale of our languages, by its name: a Mexican debtor reads $9,500.00
+    page.get_by_role("option", name="Spanish (Mexico)", exact=True).click()
+    page.click("#profile-save")
+    expect(timeline.locator(".event-title").first).to_have_text("Profile changed: language")
+    expect(page.locator("#locale")).to_have_text("Spanish (Mexico)")
+    assert stored_debtor(app_server.database_url, debtor_id).locale == "es_MX"
+
     with Session(db.engine_for(app_server.database_url)) as session:  # the payment /invoices records
         invoices.record_payment(
             session, owner_context(session, company, email), invoice_id, amount_minor=2_345, paid_on=date.today()
@@ -132,6 +139,7 @@ def test_a_debtors_file_from_the_list_to_a_partial_payment(new_page, app_server)
     reader.goto(f"/debtors/{debtor_id}")
     expect(reader.locator("#debtor-name")).to_have_text("Ana Bianchi")
     expect(reader.locator("#profile-facts")).to_contain_text("+39 333 777 8888")
+    expect(reader.locator("#profile-facts")).to_contain_text("Spanish (Mexico)")
     expect(reader.locator("#timeline")).to_contain_text("Called: she pays half on Friday.")
     for action in ("#note", "#add-note", "#profile-save", "#name", "#assign-select", "#record-opt-out"):
         expect(reader.locator(action)).to_have_count(0)

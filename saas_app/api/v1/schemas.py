@@ -79,7 +79,12 @@ class Body(BaseModel):
 
 class DebtorFields(Body):
     email: str = Field("", max_length=254)
-    locale: str = Field("", max_length=10, description="pt_BR, es, it...; the organization's language if empty")
+    locale: str = Field(
+        "",
+        max_length=10,
+        description="A CLDR locale of English, Italian, Spanish, Portuguese or French (es_MX, pt_BR, fr_CA, it...): "
+        "amounts and dates are written for it; the organization's language if empty",
+    )
     timezone: str = Field("", max_length=64, description="An IANA zone; the organization's if empty")
     external_ref: str = Field("", max_length=100, description="The debtor's id in your system")
     tags: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=50)
@@ -99,7 +104,7 @@ class DebtorPatch(Body):
     name: str | None = Field(None, min_length=1, max_length=200)
     phone: str | None = Field(None, min_length=1, max_length=32)
     email: str | None = Field(None, max_length=254)
-    locale: str | None = Field(None, max_length=10)
+    locale: str | None = Field(None, max_length=10, description="A CLDR locale, such as es_MX or fr_CA")
     timezone: str | None = Field(None, max_length=64)
     external_ref: str | None = Field(None, max_length=100)
     tags: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=50)

@@ -279,3 +279,21 @@ def test_the_path_names_the_debtor() -> None:
     for path in ("/debtors", "/debtors/", "/debtors/x", "/debtors/-1", "/debtors/" + "9" * 19):
         with pytest.raises(NotFound, match=r"This debtor does not exist\."):
             debtor_id_in(path)
+
+
+def test_the_language_list_offers_the_countrys_locales_first_and_a_forged_one_is_refused(
+    session: Session, world
+) -> None:
+    state = opened(session, "carla@example.com", world["debtor"])
+    assert state.locale_choices[:2] == [["it_IT", "Italian (Italy)"], ["en_IT", "English (Italy)"]]
+    assert ["es_MX", "Spanish (Mexico)"] in state.locale_choices
+    form = {"name": "Ana", "phone": "+39 333 111 1111", "locale": "es_MX", "timezone": "America/Mexico_City"}
+    assert DebtorFileState.save_profile.fn(state, form) is not None  # the "saved" toast
+    assert (state.error, state.locale_code, state.language) == ("", "es_MX", "Spanish (Mexico)")
+    assert DebtorFileState.save_profile.fn(state, {**form, "locale": "xx_YY"}) is None
+    assert (state.error_field, state.error) == (
+        "locale",
+        "Unknown language or region: xx_YY. Write it like es, es_MX or pt_BR.",
+    )
+    session.expire_all()
+    assert session.get(Debtor, world["debtor"]).locale == "es_MX"  # type: ignore[union-attr]

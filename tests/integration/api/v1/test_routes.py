@@ -125,6 +125,16 @@ def test_debtors_are_created_read_patched_and_listed_with_filters(api: Api) -> N
     assert api("GET", "/debtors", params={"updated_since": later}).json()["data"] == []
 
 
+def test_a_debtors_locale_is_any_region_of_our_languages(api: Api) -> None:
+    mexican = _debtor(api, name="Ana", phone="+525512345678", locale="es-mx")
+    assert mexican["locale"] == "es_MX"
+    patched = api("PATCH", f"/debtors/{mexican['id']}", json={"locale": "fr_ca"})
+    assert (patched.status_code, patched.json()["locale"]) == (200, "fr_CA")
+    refused = api("PATCH", f"/debtors/{mexican['id']}", json={"locale": "es_ZZ"})
+    assert (refused.status_code, refused.json()["error"]["field"]) == (422, "locale")
+    assert api("GET", f"/debtors/{mexican['id']}").json()["locale"] == "fr_CA"
+
+
 def test_debtor_refusals_name_the_field(api: Api) -> None:
     bad_phone = api("POST", "/debtors", json={"name": "Ana", "phone": "12"})
     assert bad_phone.status_code == 422
@@ -133,8 +143,11 @@ def test_debtor_refusals_name_the_field(api: Api) -> None:
     assert (missing["code"], missing["field"]) == ("invalid", "name")
     unknown = api("POST", "/debtors", json={"name": "Ana", "phone": "+393331234567", "nmae": "x"}).json()["error"]
     assert unknown["field"] == "nmae"
-    language = api("POST", "/debtors", json={"name": "Ana", "phone": "+393331234567", "locale": "xx"})
-    assert (language.status_code, language.json()["error"]["message"]) == (422, "Unsupported language: xx.")
+    language = api("POST", "/debtors", json={"name": "Ana", "phone": "+393331234567", "locale": "xx_YY"}).json()
+    assert (language["error"]["field"], language["error"]["message"]) == (
+        "locale",
+        "Unknown language or region: xx_YY. Write it like es, es_MX or pt_BR.",
+    )
     zone = api("POST", "/debtors", json={"name": "Ana", "phone": "+393331234567", "timezone": "Mars/Base"})
     assert zone.json()["error"]["field"] == "timezone"
     nul = api("POST", "/debtors", json={"name": "A\x00na", "phone": "+393331234567"})
