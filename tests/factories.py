@@ -2,11 +2,14 @@
 
 import itertools
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from saas_app.models import Organization
 from saas_app.services import accounts
 from saas_app.services.context import OrgContext
+from saas_app.state.debtors import org_today
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -26,6 +29,17 @@ def sign_up(session: Session, *, org_name: str = "", email: str = "") -> tuple[a
     assert result.user.id is not None
     assert result.organization.id is not None
     return result, OrgContext(user_id=result.user.id, org_id=result.organization.id, role="owner")
+
+
+def today_of(session: Session, ctx: OrgContext) -> date:
+    """Today where the organization is, which its pages count "days overdue" from.
+
+    Not the machine's date: an organization signed up from an American browser is in New York, a day behind
+    UTC for five hours each night.
+    """
+    org = session.get(Organization, ctx.org_id)
+    assert org is not None
+    return org_today(ZoneInfo(org.timezone))
 
 
 def add_member(session: Session, owner: OrgContext, role: str, email: str = "") -> OrgContext:

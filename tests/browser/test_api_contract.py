@@ -8,7 +8,7 @@ phone number, a cursor we made) may refuse schema-valid input: that one check is
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
@@ -17,7 +17,7 @@ from saas_app import db
 from saas_app.models.base import utcnow
 from saas_app.services import api_keys, campaigns, debtors, invoices
 from tests.browser.conftest import RunningApp
-from tests.factories import sign_up, simple_cadence
+from tests.factories import sign_up, simple_cadence, today_of
 
 
 @pytest.fixture
@@ -35,10 +35,10 @@ def api_key(app_server: RunningApp) -> Iterator[str]:
                 number="INV-1",
                 amount_minor=10000,
                 currency="EUR",
-                due_on=date.today() + timedelta(days=5),
+                due_on=today_of(session, ctx) + timedelta(days=5),
             ),
         )
-        invoices.record_payment(session, ctx, invoice.id or 0, amount_minor=100, paid_on=date.today())
+        invoices.record_payment(session, ctx, invoice.id or 0, amount_minor=100, paid_on=today_of(session, ctx))
         cadence_id = simple_cadence(session, ctx)
         campaigns.create_campaign(
             session, ctx, name="Contract", cadence_id=cadence_id, invoice_ids=[invoice.id or 0], now=utcnow()

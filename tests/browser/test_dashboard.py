@@ -1,7 +1,7 @@
 """The dashboard as a finance team reads it: first steps for a new organization, then what is owed and came in."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 from sqlmodel import Session
@@ -11,14 +11,14 @@ from saas_app.core.money import format_money
 from saas_app.services import debtors, invoices
 from tests.browser.test_signup_and_team import ARTIFACTS, sign_up
 from tests.browser.test_workspace_lists import log_in, owner_context
-from tests.factories import PASSWORD, add_member
+from tests.factories import PASSWORD, add_member, today_of
 
 
 def owes(database_url: str, company: str, email: str, viewer: str) -> None:
     """Euros: 100.00 not due, 200.00 ten days late (50.00 of it paid today), 300.00 sixty days late; reais: 70.00."""
     with Session(db.engine_for(database_url), expire_on_commit=False) as session:
         ctx = owner_context(session, company, email)
-        today = date.today()
+        today = today_of(session, ctx)
         for n, (amount, late, currency) in enumerate(
             [(10_000, -10, "EUR"), (20_000, 10, "EUR"), (30_000, 60, "EUR"), (7_000, 5, "BRL")]
         ):

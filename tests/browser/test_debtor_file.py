@@ -3,7 +3,7 @@ a note, a phone typed wrong and put right with nothing lost, a partial payment, 
 
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
@@ -13,7 +13,7 @@ from saas_app.models import Debtor, InboundMessage, Message
 from saas_app.services import invoices
 from tests.browser.test_signup_and_team import ARTIFACTS, sign_up
 from tests.browser.test_workspace_lists import log_in, owner_context
-from tests.factories import PASSWORD, add_member, debtor_with_invoice
+from tests.factories import PASSWORD, add_member, debtor_with_invoice, today_of
 
 
 def a_debtor_who_was_reminded_and_replied(database_url: str, company: str, email: str, viewer: str) -> tuple[int, int]:
@@ -21,7 +21,7 @@ def a_debtor_who_was_reminded_and_replied(database_url: str, company: str, email
     with Session(db.engine_for(database_url), expire_on_commit=False) as session:
         ctx = owner_context(session, company, email)
         debtor, invoice = debtor_with_invoice(
-            session, ctx, phone="+393331000001", number="A-1", due=date.today() - timedelta(days=12)
+            session, ctx, phone="+393331000001", number="A-1", due=today_of(session, ctx) - timedelta(days=12)
         )
         sent = datetime.now(UTC) - timedelta(hours=3)
         session.add(
@@ -115,9 +115,8 @@ def test_a_debtors_file_from_the_list_to_a_partial_payment(new_page, app_server)
     assert stored_debtor(app_server.database_url, debtor_id).locale == "es_MX"
 
     with Session(db.engine_for(app_server.database_url)) as session:  # the payment /invoices records
-        invoices.record_payment(
-            session, owner_context(session, company, email), invoice_id, amount_minor=2_345, paid_on=date.today()
-        )
+        owner = owner_context(session, company, email)
+        invoices.record_payment(session, owner, invoice_id, amount_minor=2_345, paid_on=today_of(session, owner))
         session.commit()
     page.reload()
     expect(page.locator("#file-outstanding")).to_contain_text("€100.00")

@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
@@ -13,7 +13,7 @@ from saas_app.core.money import format_money
 from saas_app.models import Invoice, Organization
 from tests.browser.test_signup_and_team import ARTIFACTS, sign_up
 from tests.browser.test_workspace_lists import log_in, owner_context
-from tests.factories import PASSWORD, add_member, debtor_with_invoice
+from tests.factories import PASSWORD, add_member, debtor_with_invoice, today_of
 
 
 def three_invoices(database_url: str, company: str, email: str, viewer: str) -> str:
@@ -21,7 +21,7 @@ def three_invoices(database_url: str, company: str, email: str, viewer: str) -> 
     with Session(db.engine_for(database_url), expire_on_commit=False) as session:
         ctx = owner_context(session, company, email)
         currency = session.exec(select(Organization.currency).where(Organization.id == ctx.org_id)).one()
-        today = date.today()
+        today = today_of(session, ctx)
         for n, (days, amount) in enumerate(((-40, 50_000), (3, 12_345), (-2, 80_000)), start=1):
             _, invoice_id = debtor_with_invoice(
                 session, ctx, phone=f"+39333100{n:04d}", number=f"INV-{n}", due=today + timedelta(days=days)

@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
@@ -16,7 +16,7 @@ from saas_app.services.context import OrgContext
 from saas_app.state.campaigns import when
 from saas_app.worker import planner
 from tests.browser.test_signup_and_team import ARTIFACTS, sign_up
-from tests.factories import PASSWORD, add_member, debtor_with_invoice, simple_cadence
+from tests.factories import PASSWORD, add_member, debtor_with_invoice, simple_cadence, today_of
 
 
 def owner_context(session: Session, company: str, email: str) -> OrgContext:
@@ -32,7 +32,7 @@ def a_campaign_with_mixed_consent(database_url: str, company: str, email: str, v
     """
     with Session(db.engine_for(database_url), expire_on_commit=False) as session:
         ctx = owner_context(session, company, email)
-        due = date.today() + timedelta(days=10)
+        due = today_of(session, ctx) + timedelta(days=10)
         _, invoice = debtor_with_invoice(session, ctx, phone="+393331000001", number="OK-1", due=due)
         debtor_with_invoice(session, ctx, phone="+393331000002", number="NO-1", due=due, consent=False)
         leaving, _ = debtor_with_invoice(session, ctx, phone="+393331000003", number="OUT-1", due=due)
