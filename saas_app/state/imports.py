@@ -157,6 +157,7 @@ class ImportState(SessionState):
     step: str = "choose"
     file_name: str = ""
     error: str = ""  # a refusal, beside the upload or above the step's buttons
+    size_note: str = ""  # the largest file accepted, in the reader's words
     columns: list[MappedColumn] = []
     missing: str = ""  # the required fields no column is mapped to, named for the reader
     checked_label: str = ""
@@ -165,6 +166,8 @@ class ImportState(SessionState):
     bad_rows: str = "0"
     has_bad: bool = False
     has_valid: bool = False
+    import_all_label: str = ""  # "Import all 10 rows"
+    import_valid_label: str = ""  # "Import the 9 valid rows"
     problems: list[Problem] = []
     problems_note: str = ""  # when the list shows fewer problems than the file has
     percent: int = 0
@@ -205,10 +208,12 @@ class ImportState(SessionState):
         self._headers_by_index = {}
         self._problems, self._bad, self._valid = [], 0, 0
         self.step, self.file_name, self.error, self.missing = "choose", "", "", ""
+        self.size_note = self._words(N_("At most {limit} MB."), limit=core_imports.MAX_FILE_BYTES // (1024 * 1024))
         self.columns, self.problems, self.problems_note = [], [], ""
         self.checked_label = self.written_label = ""
         self.total_rows = self.valid_rows = self.bad_rows = "0"
         self.has_bad = self.has_valid = False
+        self.import_all_label = self.import_valid_label = ""
         self.percent = 0
         self.debtors_created = self.debtors_updated = self.invoices_created = "0"
 
@@ -338,8 +343,16 @@ class ImportState(SessionState):
             return self._after_check(outcome)
 
     @rx.event(background=True)
-    async def write(self, choice: str) -> Any:
-        """Import every row ("all", when none is bad) or only the valid ones ("valid"), with a progress bar."""
+    async def write_all(self) -> Any:
+        """ "Import all N rows", offered when none is bad, with a progress bar."""
+        return await self._write_rows("all")
+
+    @rx.event(background=True)
+    async def write_valid(self) -> Any:
+        """ "Import the N valid rows", offered when some are bad, with a progress bar."""
+        return await self._write_rows("valid")
+
+    async def _write_rows(self, choice: str) -> Any:
         async with self:
             job = self._begin("review", "writing", choice=choice)
         if job is None:
@@ -451,6 +464,10 @@ class ImportState(SessionState):
         self.total_rows, self.valid_rows = self._figure(report.total_rows), self._figure(report.valid_rows)
         self.bad_rows = self._figure(report.bad_rows)
         self.has_bad, self.has_valid = report.bad_rows > 0, report.valid_rows > 0
+        every = N_("Import the 1 row") if report.total_rows == 1 else N_("Import all {count} rows")
+        valid = N_("Import the 1 valid row") if report.valid_rows == 1 else N_("Import the {count} valid rows")
+        self.import_all_label = self._words(every, count=self.total_rows)
+        self.import_valid_label = self._words(valid, count=self.valid_rows)
         self._problems = [self._problem(error) for error in report.errors]
         self.problems = self._problems[:SHOWN_PROBLEMS]
         self.problems_note = ""

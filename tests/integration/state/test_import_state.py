@@ -80,7 +80,8 @@ def check(state: Any) -> Any:
 
 
 def write(state: Any, choice: str) -> Any:
-    return aio.run(ImportState.write.fn(state, choice))
+    handler = {"all": ImportState.write_all, "valid": ImportState.write_valid}[choice]
+    return aio.run(handler.fn(state))
 
 
 def invoice_count(session: Session) -> int:
@@ -289,3 +290,16 @@ def test_formulas_and_markup_are_bad_rows_shown_as_text(session: Session, tenant
     assert rows[-1][:3] == ["3", "fatura", "'=1+1"]  # a formula in the download stays text in a spreadsheet
     ImportState.close_dialog.fn(state)
     assert invoice_count(session) == 0
+
+
+def test_problems_are_said_in_the_readers_language(session: Session, tenants) -> None:
+    state = opened(session)
+    state.locale = "it"
+    upload(state, "invoices_with_errors.csv", (DATA / "invoices_with_errors.csv").read_bytes())
+    check(state)
+    problems = {(p["row"], p["column"]): p["reason"] for p in state.problems}
+    assert problems[("4", "currency")] == "valuta sconosciuta 'EUROS'"
+    assert problems[("7", "invoice")] == "la fattura INV-1 è anche alla riga 2"
+    assert state.import_valid_label == "Importa l'unica riga valida"
+    _, rows = downloaded(state)
+    assert rows[0] == ["Riga", "Colonna", "Valore", "Motivo"]
