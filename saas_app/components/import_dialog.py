@@ -26,16 +26,16 @@ MAPPING_COLUMNS = [Column(N_("Column in the file")), Column(N_("Imported as"))]
 PROBLEM_COLUMNS = [Column(N_("Row"), align="right"), Column(N_("Column")), Column(N_("Value")), Column(N_("Reason"))]
 
 
-def import_button() -> rx.Component:
+def import_button(id: str = "import-open") -> rx.Component:  # noqa: A002 - the element id, as Reflex names it
     """The page's Import action, for members who may collect (the server checks the role again)."""
     return rx.cond(
         SessionState.can_collect,
-        rx.button(rx.icon("upload", size=16), t("Import"), on_click=ImportState.open_dialog, id="import-open"),
+        rx.button(rx.icon("upload", size=16), t("Import"), on_click=ImportState.open_dialog, id=id),
     )
 
 
 def _buttons(*buttons: rx.Component) -> rx.Component:
-    return rx.flex(*buttons, justify="end", gap="3", wrap="wrap", width="100%")
+    return rx.flex(*buttons, justify="end", spacing="3", wrap="wrap", width="100%")
 
 
 def _cancel(label: str = N_("Cancel")) -> rx.Component:
@@ -165,7 +165,7 @@ def _problem_row(problem: Problem) -> rx.Component:
 
 
 def _counts(*cards: rx.Component) -> rx.Component:
-    return rx.grid(*cards, columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%")
+    return rx.grid(*cards, columns="3", spacing="3", width="100%")
 
 
 def _review_step() -> rx.Component:

@@ -142,7 +142,7 @@ def debtors_page() -> rx.Component:
                         "saying who agreed to receive WhatsApp messages, or send them from your billing system "
                         "through the API."
                     ),
-                    import_button(),
+                    import_button(id="import-open-empty"),
                     rx.link(t("Read the API reference"), href=routes.API_DOCS, is_external=True, size="2"),
                 ),
             ),

@@ -645,7 +645,7 @@ def invoices_page() -> rx.Component:
                         "billing system through the API. Each invoice then shows what is owed, how late, and "
                         "its reminders."
                     ),
-                    import_button(),
+                    import_button(id="import-open-empty"),
                     rx.link(t("Read the API reference"), href=routes.API_DOCS, is_external=True, size="2"),
                 ),
             ),

@@ -150,6 +150,26 @@ def _headers(path: str, filename: str) -> list[str]:
         raise ServiceError(error.msgid, field="file", **error.params) from None
 
 
+def _check_file(job: _Job, meter: _Meter) -> imports.ImportReport:
+    """The check, in a thread of its own: it reads the whole file and the organization's invoice numbers."""
+    with session_scope() as session, open(job.path, "rb") as stream:
+        return imports.check_file(session, job.context, job.filename, stream, job.mapping, checked=meter.checked)
+
+
+def _write_file(job: _Job, meter: _Meter, choice: str) -> imports.ImportReport:
+    """The import, in a thread of its own: checked again, then written a batch at a time."""
+    with session_scope() as session, open(job.path, "rb") as stream:
+        return imports.import_file(
+            session,
+            job.context,
+            job.filename,
+            stream,
+            mapping=job.mapping,
+            accept_valid_rows=choice == "valid",
+            progress=meter.written,
+        )
+
+
 class ImportState(SessionState):
     """The import dialog, step by step: choose, map, checking, review, writing, done."""
 
@@ -338,7 +358,7 @@ class ImportState(SessionState):
         if job is None:
             return None
         meter = _Meter()
-        outcome = await self._in_thread(lambda: self._check_file(job, meter), meter, self._show_checked)
+        outcome = await self._in_thread(lambda: _check_file(job, meter), meter, self._show_checked)
         async with self:
             return self._after_check(outcome)
 
@@ -358,7 +378,7 @@ class ImportState(SessionState):
         if job is None:
             return None
         meter = _Meter()
-        outcome = await self._in_thread(lambda: self._write_file(job, meter, choice), meter, self._show_written)
+        outcome = await self._in_thread(lambda: _write_file(job, meter, choice), meter, self._show_written)
         async with self:
             return self._after_write(outcome)
 
@@ -396,22 +416,6 @@ class ImportState(SessionState):
             return task.result()
         except Exception as error:  # noqa: BLE001 - handed back, said by the step that ran it
             return error
-
-    def _check_file(self, job: _Job, meter: _Meter) -> imports.ImportReport:
-        with session_scope() as session, open(job.path, "rb") as stream:
-            return imports.check_file(session, job.context, job.filename, stream, job.mapping, checked=meter.checked)
-
-    def _write_file(self, job: _Job, meter: _Meter, choice: str) -> imports.ImportReport:
-        with session_scope() as session, open(job.path, "rb") as stream:
-            return imports.import_file(
-                session,
-                job.context,
-                job.filename,
-                stream,
-                mapping=job.mapping,
-                accept_valid_rows=choice == "valid",
-                progress=meter.written,
-            )
 
     def _show_checked(self, meter: _Meter) -> None:
         self.checked_label = self._words(N_("{count} rows checked"), count=self._figure(meter.done))
