@@ -79,11 +79,12 @@ class Problem(TypedDict):
 class _Meter:
     """Figures the import's thread writes and the event loop reads: plain ints, replaced whole."""
 
+    checked_rows: int = 0
     done: int = 0
     total: int = 0
 
     def checked(self, rows: int) -> None:
-        self.done = rows
+        self.checked_rows = rows
 
     def written(self, rows: int, total: int) -> None:
         self.done, self.total = rows, total
@@ -167,6 +168,7 @@ def _write_file(job: _Job, meter: _Meter, choice: str) -> imports.ImportReport:
             mapping=job.mapping,
             accept_valid_rows=choice == "valid",
             progress=meter.written,
+            checked=meter.checked,  # the file is read again first: a large one takes a while
         )
 
 
@@ -418,9 +420,13 @@ class ImportState(SessionState):
             return error
 
     def _show_checked(self, meter: _Meter) -> None:
-        self.checked_label = self._words(N_("{count} rows checked"), count=self._figure(meter.done))
+        self.checked_label = self._words(N_("{count} rows checked"), count=self._figure(meter.checked_rows))
 
     def _show_written(self, meter: _Meter) -> None:
+        if not meter.total and meter.checked_rows:  # still reading the file again before the first write
+            self._show_checked(meter)
+            self.written_label = self.checked_label
+            return
         total = meter.total or self._valid
         self.percent = min(100, meter.done * 100 // total) if total else 0
         self.written_label = self._words(
