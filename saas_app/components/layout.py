@@ -209,8 +209,12 @@ def _sending_paused_banner() -> rx.Component:
     )
 
 
-def app_page(title: str, *children: rx.Component, intro: str | None = None) -> rx.Component:
-    """A signed-in page: sidebar, its title (and the one line saying what it is for), then the content."""
+def app_page(
+    title: str, *children: rx.Component, intro: str | None = None, actions: Sequence[rx.Component] = ()
+) -> rx.Component:
+    """A signed-in page: sidebar, its title (and the one line saying what it is for), then the content.
+
+    `actions` are the page's main buttons, top right beside the title (Import, say)."""
     heading: rx.Component = rx.heading(t(title), size="7")
     if intro is not None:
         heading = rx.vstack(heading, rx.text(t(intro), size="2", color=styles.MUTED), spacing="1")
@@ -221,6 +225,7 @@ def app_page(title: str, *children: rx.Component, intro: str | None = None) -> r
             rx.hstack(
                 heading,
                 rx.spacer(),
+                *actions,
                 role_badge(SessionState.role, id="role-badge"),
                 user_menu(),
                 align="center",

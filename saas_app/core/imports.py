@@ -20,7 +20,7 @@ from itertools import islice
 from typing import Any, BinaryIO, TextIO, TypeVar, cast
 
 from saas_app.core.languages import SUPPORTED_LOCALES, normalize_locale
-from saas_app.core.money import AmountError, is_currency, parse_amount
+from saas_app.core.money import AmountError, is_currency, minor_digits, parse_amount
 from saas_app.core.phones import PhoneError, normalize_phone
 from saas_app.core.schedule import is_time_zone
 from saas_app.core.text import is_valid_email, normalize_email
@@ -157,9 +157,19 @@ SAMPLE_BYTES = 64 * 1024  # what is looked at to tell the text's encoding and se
 
 @dataclass(frozen=True)
 class RowError:
+    """One problem of one cell: `message` is untranslated (marked with N_), its {placeholders} in `params`,
+    so that a page says it in the reader's language; `reason` is the English text (the CLI, the logs)."""
+
     row: int  # as the spreadsheet numbers it: the header is row 1
     column: str
-    reason: str
+    message: str
+    params: dict[str, object] = field(default_factory=dict, hash=False)
+    value: str = ""  # the cell as read, cut to be shown beside the reason
+
+    @property
+    def reason(self) -> str:
+        """The problem in English."""
+        return self.message.format(**self.params) if self.params else self.message
 
 
 @dataclass(frozen=True)
@@ -550,6 +560,9 @@ def suggest_mapping(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
+NOT_A_DATE = N_("'{value}' is not a date (use 2026-12-31 or 31/12/2026)")
+
+
 def parse_date(value: Any, day_first: bool) -> date:
     """A date from a spreadsheet cell: a date, ISO text, or day and month in the order the file uses."""
     if isinstance(value, datetime):
@@ -570,7 +583,7 @@ def parse_date(value: Any, day_first: bool) -> date:
             return date(year, month, day)
     except ValueError:
         pass  # 31/02: the shape of a date, but no such day
-    raise ValueError(f"'{_shown(text)}' is not a date (use 2026-12-31 or 31/12/2026)")
+    raise ValueError(NOT_A_DATE.format(value=_shown(text)))
 
 
 def _shown(text: str) -> str:
@@ -630,7 +643,9 @@ class RowChecker:
                 RowError(
                     row_number,
                     self.mapping["invoice_number"],
-                    f"invoice {parsed.invoice_number} is also on row {self.seen_numbers[parsed.invoice_number]}",
+                    N_("invoice {number} is also on row {other}"),
+                    {"number": parsed.invoice_number, "other": self.seen_numbers[parsed.invoice_number]},
+                    _shown(parsed.invoice_number),
                 )
             )
         if errors or parsed is None:
@@ -664,72 +679,96 @@ def _parse_row(
 ) -> ImportRow | None:
     failed: set[str] = set()
 
-    def fail(name: str, reason: str) -> None:
+    def fail(name: str, message: str, **params: object) -> None:
         if name not in failed:  # one problem per cell: a formula is not also "empty"
             failed.add(name)
-            errors.append(RowError(row, mapping.get(name, name), reason))
+            shown = _shown(_text(_cell(raw, index.get(name))))
+            errors.append(RowError(row, mapping.get(name, name), message, params, shown))
 
     def get(name: str) -> Any:
         value = _cell(raw, index.get(name))
         if _is_formula(value):
             # Nothing computes it here, and a formula kept as text runs when the file is opened again.
-            fail(name, f"'{_shown(value.strip())}' is a formula: save the file with its values, not its formulas")
+            fail(
+                name,
+                N_("'{value}' is a formula: save the file with its values, not its formulas"),
+                value=_shown(value.strip()),
+            )
             return ""
         return value
 
     name = _text(get("name"))
     if not name:
-        fail("name", "the name is empty")
+        fail("name", N_("the name is empty"))
     phone = ""
+    phone_text = _text(get("phone"))
     try:
-        phone = normalize_phone(_text(get("phone")), defaults.region)
+        phone = normalize_phone(phone_text, defaults.region)
     except PhoneError as error:
-        fail("phone", str(error))
+        problem, params = _phone_problem(phone_text, error)
+        fail("phone", problem, **params)
     number = _text(get("invoice_number"))
     if not number:
-        fail("invoice_number", "the invoice number is empty")
+        fail("invoice_number", N_("the invoice number is empty"))
     elif len(number) > MAX_NUMBER_CHARS:
-        fail("invoice_number", f"the invoice number has {len(number)} characters; at most {MAX_NUMBER_CHARS}")
+        fail(
+            "invoice_number",
+            N_("the invoice number has {length} characters; at most {limit}"),
+            length=len(number),
+            limit=MAX_NUMBER_CHARS,
+        )
     currency = (_text(get("currency")) or defaults.currency).upper()
     if not is_currency(currency):
-        fail("currency", f"unknown currency '{_shown(currency)}'")
+        fail("currency", N_("unknown currency '{value}'"), value=_shown(currency))
         currency = ""
     amount = 0
     if currency:
+        amount_text = _amount_text(get("amount"))
         try:
-            amount = parse_amount(_amount_text(get("amount")), currency, defaults.locale)
+            amount = parse_amount(amount_text, currency, defaults.locale)
         except AmountError as error:
-            fail("amount", str(error))
+            problem, params = _amount_problem(amount_text, currency, error)
+            fail("amount", problem, **params)
         if amount > MAX_AMOUNT_MINOR:
-            fail("amount", "the amount is too large")
+            fail("amount", N_("the amount is too large"))
     due: date | None = None
     try:
         due = parse_date(get("due_date"), defaults.day_first)
-    except ValueError as error:
-        fail("due_date", str(error))
+    except ValueError:
+        fail("due_date", NOT_A_DATE, value=_shown(_text(get("due_date"))))
     issued: date | None = None
     if _text(get("issued_date")):
         try:
             issued = parse_date(get("issued_date"), defaults.day_first)
-        except ValueError as error:
-            fail("issued_date", str(error))
+        except ValueError:
+            fail("issued_date", NOT_A_DATE, value=_shown(_text(get("issued_date"))))
     consent_text = _fold(_text(get("consent")))
     if consent_text not in YES and consent_text not in NO:
-        fail("consent", f"write yes or no, not '{_shown(_text(get('consent')))}'")
+        fail("consent", N_("write yes or no, not '{value}'"), value=_shown(_text(get("consent"))))
     locale = _text(get("locale"))
     if locale and normalize_locale(locale) is None:
-        fail("locale", f"unsupported language '{_shown(locale)}': use one of {', '.join(SUPPORTED_LOCALES)}")
+        fail(
+            "locale",
+            N_("unsupported language '{value}': use one of {languages}"),
+            value=_shown(locale),
+            languages=", ".join(SUPPORTED_LOCALES),
+        )
     zone = _text(get("timezone"))
     if zone and not is_time_zone(zone):
-        fail("timezone", f"unknown time zone '{_shown(zone)}': write it like America/Sao_Paulo")
+        fail("timezone", N_("unknown time zone '{value}': write it like America/Sao_Paulo"), value=_shown(zone))
     email = normalize_email(_text(get("email")))
     if email and not is_valid_email(email):
-        fail("email", f"'{_shown(email)}' is not an email address")
+        fail("email", N_("'{value}' is not an email address"), value=_shown(email))
     link = _text(get("payment_link"))
     if link and not link.startswith(("https://", "http://")):
-        fail("payment_link", "the link must start with https://")
+        fail("payment_link", N_("the link must start with https://"))
     elif len(link) > MAX_LINK_CHARS:
-        fail("payment_link", f"the link has {len(link)} characters; at most {MAX_LINK_CHARS}")
+        fail(
+            "payment_link",
+            N_("the link has {length} characters; at most {limit}"),
+            length=len(link),
+            limit=MAX_LINK_CHARS,
+        )
     external_ref, tags, service = _text(get("external_ref")), _text(get("tags")), _text(get("service"))
     if errors or due is None:
         return None
@@ -751,6 +790,30 @@ def _parse_row(
         service=service,
         payment_link=link,
     )
+
+
+def _phone_problem(text: str, error: PhoneError) -> tuple[str, dict[str, object]]:
+    """core.phones' refusal as a message the pages translate (its own is English)."""
+    if not text:
+        return N_("no phone number"), {}
+    if str(error).endswith("for its country"):
+        return N_("'{value}' is not a valid number for its country"), {"value": _shown(text)}
+    return N_("'{value}' is not a phone number"), {"value": _shown(text)}
+
+
+def _amount_problem(text: str, currency: str, error: AmountError) -> tuple[str, dict[str, object]]:
+    """core.money's refusal as a message the pages translate (its own is English)."""
+    reason = str(error)
+    if reason == "no amount":
+        return N_("no amount"), {}
+    if reason.endswith("decimal places"):
+        return N_("{currency} amounts have at most {digits} decimal places"), {
+            "currency": currency,
+            "digits": minor_digits(currency),
+        }
+    if reason.endswith("greater than zero"):
+        return N_("the amount must be greater than zero"), {}
+    return N_("'{value}' is not an amount"), {"value": _shown(text)}
 
 
 def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -6,6 +6,7 @@ import reflex as rx
 from saas_app import routes, styles
 from saas_app.components.debtor import behaviour_badge, consent_mark
 from saas_app.components.forms import form_error
+from saas_app.components.import_dialog import import_button, import_dialog
 from saas_app.components.layout import app_page, empty_state
 from saas_app.components.table import Column, data_table, figure_cell, pager, table_row
 from saas_app.i18n import N_
@@ -141,10 +142,13 @@ def debtors_page() -> rx.Component:
                         "saying who agreed to receive WhatsApp messages, or send them from your billing system "
                         "through the API."
                     ),
+                    import_button(id="import-open-empty"),
                     rx.link(t("Read the API reference"), href=routes.API_DOCS, is_external=True, size="2"),
                 ),
             ),
         ),
+        import_dialog(state.load),
+        actions=[import_button()],
     )
 
 

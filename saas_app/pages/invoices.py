@@ -7,6 +7,7 @@ import reflex as rx
 from saas_app import routes, styles
 from saas_app.components.badges import status_badge
 from saas_app.components.forms import error_for, field, field_error, form_error, form_error_except
+from saas_app.components.import_dialog import import_button, import_dialog
 from saas_app.components.layout import app_page, empty_state
 from saas_app.components.table import Column, data_table, figure_cell, pager, table_row
 from saas_app.i18n import N_
@@ -644,11 +645,14 @@ def invoices_page() -> rx.Component:
                         "billing system through the API. Each invoice then shows what is owed, how late, and "
                         "its reminders."
                     ),
+                    import_button(id="import-open-empty"),
                     rx.link(t("Read the API reference"), href=routes.API_DOCS, is_external=True, size="2"),
                 ),
             ),
         ),
         action_dialog(),
+        import_dialog(state.load),
+        actions=[import_button()],
     )
 
 

@@ -39,6 +39,7 @@ BATCH = 1000
 MAX_REPORTED_ERRORS = 1000  # a file of bad rows could have a million problems; the first ones show the pattern
 Progress = Callable[[int, int], None]  # rows written, rows to write
 Checked = Callable[[int], None]  # rows checked so far
+NO_ROWS = N_("This file cannot be imported: it has no rows below its headers.")
 CHANGED = N_(
     "This file cannot be imported: it, or the organization's invoices, changed while it was being imported. "
     "Nothing was written; import it again."
@@ -148,7 +149,13 @@ def _checked_batches(
             if existing:
                 column = report.mapping["invoice_number"]
                 errors += [
-                    RowError(row.row, column, f"invoice {row.invoice_number} already exists")
+                    RowError(
+                        row.row,
+                        column,
+                        N_("invoice {number} already exists"),
+                        {"number": row.invoice_number},
+                        row.invoice_number[:60],
+                    )
                     for row in valid
                     if row.invoice_number in existing
                 ]
@@ -160,7 +167,7 @@ def _checked_batches(
     except FileError as error:
         raise _refusal(error) from None
     if report.total_rows == 0:
-        raise ServiceError(N_("This file cannot be imported: it has no rows below its headers."), field="file")
+        raise ServiceError(NO_ROWS, field="file")
 
 
 def _count(report: ImportReport, rows: int, valid: list[ImportRow], errors: list[RowError]) -> None:
