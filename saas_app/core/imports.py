@@ -19,7 +19,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, BinaryIO, TextIO, TypeVar, cast
 
-from saas_app.core.languages import SUPPORTED_LOCALES, normalize_locale
+from saas_app.core.languages import normalize_locale
 from saas_app.core.money import AmountError, is_currency, minor_digits, parse_amount
 from saas_app.core.phones import PhoneError, normalize_phone
 from saas_app.core.schedule import is_time_zone
@@ -747,12 +747,7 @@ def _parse_row(
         fail("consent", N_("write yes or no, not '{value}'"), value=_shown(_text(get("consent"))))
     locale = _text(get("locale"))
     if locale and normalize_locale(locale) is None:
-        fail(
-            "locale",
-            N_("unsupported language '{value}': use one of {languages}"),
-            value=_shown(locale),
-            languages=", ".join(SUPPORTED_LOCALES),
-        )
+        fail("locale", N_("unknown language or region '{value}': write it like es, es_MX or pt_BR"), value=_shown(locale))
     zone = _text(get("timezone"))
     if zone and not is_time_zone(zone):
         fail("timezone", N_("unknown time zone '{value}': write it like America/Sao_Paulo"), value=_shown(zone))

@@ -109,7 +109,7 @@ def test_language_time_zone_and_email_are_checked_like_the_debtor_form() -> None
     rows, errors = validate(table, suggest_mapping(table.headers), BRAZIL)
     assert [(r.locale, r.timezone, r.email) for r in rows] == [("pt_BR", "America/Sao_Paulo", "ana@example.com")]
     found = {(e.row, e.column): e.reason for e in errors}
-    assert found[(3, "language")].startswith("unsupported language 'klingon'")
+    assert found[(3, "language")].startswith("unknown language or region 'klingon'")
     assert found[(4, "timezone")] == "unknown time zone 'America/Rio': write it like America/Sao_Paulo"
     assert found[(5, "email")] == "'davi-at-example' is not an email address"
 
