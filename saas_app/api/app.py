@@ -16,11 +16,16 @@ from saas_app.api import auth_routes, payment_routes, webhook_routes
 from saas_app.api.limits import BodyLimit
 from saas_app.api.security import BrowserGuard
 from saas_app.api.v1 import calls, docs, routes
+from saas_app.core.imports import MAX_FILE_BYTES
 from saas_app.db import get_engine
 from saas_app.services.errors import ServiceError
 from saas_app.settings import settings
 
 API_BODY_LIMIT = 2_000_000  # a bulk call of 1,000 invoices is about 300 kB
+# Reflex's upload route (the import dialog) writes what it receives to disk before any handler of ours runs:
+# the largest file an import takes, plus room for the multipart envelope, and not a byte more.
+UPLOAD_PATH = "/_upload"
+UPLOAD_BODY_LIMIT = MAX_FILE_BYTES + 64 * 1024
 
 
 async def health() -> JSONResponse:
@@ -80,7 +85,14 @@ def create_api() -> FastAPI:
     api.include_router(docs.router)
     api.include_router(routes.fallback_router)
     _answer_api_errors(api)
-    api.add_middleware(BodyLimit, limits={calls.PREFIX: API_BODY_LIMIT, payment_routes.PREFIX: payment_routes.MAX_BODY})
+    api.add_middleware(
+        BodyLimit,
+        limits={
+            calls.PREFIX: API_BODY_LIMIT,
+            payment_routes.PREFIX: payment_routes.MAX_BODY,
+            UPLOAD_PATH: UPLOAD_BODY_LIMIT,
+        },
+    )
     return api
 
 

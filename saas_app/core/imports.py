@@ -747,7 +747,9 @@ def _parse_row(
         fail("consent", N_("write yes or no, not '{value}'"), value=_shown(_text(get("consent"))))
     locale = _text(get("locale"))
     if locale and normalize_locale(locale) is None:
-        fail("locale", N_("unknown language or region '{value}': write it like es, es_MX or pt_BR"), value=_shown(locale))
+        fail(
+            "locale", N_("unknown language or region '{value}': write it like es, es_MX or pt_BR"), value=_shown(locale)
+        )
     zone = _text(get("timezone"))
     if zone and not is_time_zone(zone):
         fail("timezone", N_("unknown time zone '{value}': write it like America/Sao_Paulo"), value=_shown(zone))

@@ -4,17 +4,20 @@ The app runs as `make run` serves it (`reflex run --env prod`: pages, websocket 
 so the policy checked here is the one the pages are really served with.
 """
 
+import http.client
 import re
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import socketio
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 from saas_app import routes
+from saas_app.api.app import UPLOAD_BODY_LIMIT
 from saas_app.auth.cookies import SESSION_COOKIE
 from tests.browser.conftest import RunningApp, _free_port
 from tests.browser.test_signup_and_team import sign_up
@@ -191,3 +194,22 @@ def test_a_socketio_client_with_the_users_cookie_and_a_foreign_origin_is_refused
     assert not connects(f"http://localhost:{_free_port()}")
     assert not connects("https://evil.example")
     assert connects(app_server.url)
+
+
+def test_an_upload_larger_than_any_import_is_refused_before_it_is_written(app_server: RunningApp) -> None:
+    """Reflex's upload route keeps what it receives before our handler sees it: the body limit stops it first."""
+    url = urlsplit(app_server.url)
+
+    def post_declaring(length: int, body: bytes) -> int:
+        connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=20)
+        connection.putrequest("POST", "/_upload")
+        connection.putheader("Origin", app_server.url)
+        connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+        connection.putheader("Content-Length", str(length))
+        connection.endheaders(body)
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    assert post_declaring(UPLOAD_BODY_LIMIT + 1, b"") == 413
+    assert post_declaring(4, b"--x-") != 413, "a small upload reaches Reflex, which judges it"
