@@ -1,12 +1,18 @@
 """A Brazilian business imports its invoices from the Invoices page: upload, columns mapped, checked, written;
-then a file with bad rows is reviewed row by row and cancelled, writing nothing."""
+reads what is owed in reais on the dashboard, records a partial payment and sees it in the debtor's file; then a
+file with bad rows is reviewed row by row and cancelled, writing nothing (issue 18's done-when)."""
 
 import re
 import uuid
 
 from playwright.sync_api import Page, expect
 
+from saas_app.core.money import format_money
 from tests import DATA
+
+
+def reais(minor: int) -> str:
+    return format_money(minor, "BRL", "en")
 
 
 def sign_up_in_brazil(page: Page, suffix: str) -> None:
@@ -32,7 +38,7 @@ def mapped_as(page: Page, header: str) -> str:
     return row.locator("button[role=combobox]").inner_text()
 
 
-def test_an_owner_imports_a_file_and_cancels_one_with_bad_rows(new_page) -> None:
+def test_a_brazilian_business_imports_its_invoices_is_paid_in_part_and_refuses_a_bad_file(new_page) -> None:
     page = new_page()
     sign_up_in_brazil(page, uuid.uuid4().hex[:6])
     page.goto("/invoices")
@@ -55,6 +61,30 @@ def test_an_owner_imports_a_file_and_cancels_one_with_bad_rows(new_page) -> None
     expect(page.locator("#import-dialog")).to_have_count(0)
     expect(page.locator("#page-label")).to_contain_text("10")
     expect(page.get_by_text(re.compile(r"R\$\s?199\.90")).first).to_be_visible()
+
+    page.goto("/dashboard")  # the ten invoices' R$ 6,429.40, in the organization's currency
+    expect(page.locator("#outstanding")).to_have_text(reais(642_940))
+    expect(page.locator("#figures")).to_contain_text("10 invoices still owed")
+
+    page.goto("/invoices")  # R$ 490.00 of Fábio's R$ 2,490.00 comes in
+    fabio = page.locator(".invoice-row").filter(has_text="NF-1006")
+    fabio.locator(".row-actions").click()
+    page.locator(".action-pay").click()
+    page.fill("#amount", "490")
+    page.click("#dialog-confirm")
+    expect(page.locator("#invoice-dialog")).to_have_count(0)
+    expect(fabio.locator(".invoice-outstanding")).to_have_text(reais(200_000))
+    expect(fabio.locator(".invoice-status")).to_have_text("Partly paid")
+
+    page.goto("/debtors")
+    page.locator(".debtor-row").get_by_role("link", name="Fábio Nunes").click()
+    expect(page.locator("#file-outstanding")).to_contain_text(reais(200_000))
+    expect(page.locator("#timeline .event-title").first).to_have_text(f"Payment of {reais(49_000)} on invoice NF-1006")
+    page.goto("/dashboard")
+    expect(page.locator("#outstanding")).to_have_text(reais(593_940))
+    expect(page.locator("#recovered")).to_have_text(reais(49_000))
+
+    page.goto("/invoices")
 
     choose_file(page, "invoices_with_errors.csv")
     page.click("#import-check")

@@ -100,6 +100,7 @@ def test_a_collector_narrows_sorts_and_records_a_partial_payment(new_page, app_s
     expect(reader.locator(".row-actions")).to_have_count(0)
     expect(reader.locator(".row-select")).to_have_count(0)
     expect(reader.locator("#select-page")).to_have_count(0)
+    expect(reader.locator("#import-open")).to_have_count(0)
     expect(reader.locator("#role-badge")).to_have_text("Viewer")
     reader.screenshot(path=f"{ARTIFACTS}/invoices-viewer.png", full_page=True)
 
