@@ -149,6 +149,7 @@ def debtors_page() -> rx.Component:
         ),
         import_dialog(state.load),
         actions=[import_button()],
+        intro=N_("The people and companies who owe you, with what each owes and how they pay."),
     )
 
 

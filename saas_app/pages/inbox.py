@@ -167,6 +167,7 @@ def inbox_page() -> rx.Component:
                 N_("When debtors answer a reminder, their messages appear here for your team."),
             ),
         ),
+        intro=N_("Replies from debtors, newest first, each with what Cobro understood from it."),
     )
 
 

@@ -653,6 +653,7 @@ def invoices_page() -> rx.Component:
         action_dialog(),
         import_dialog(state.load),
         actions=[import_button()],
+        intro=N_("Every invoice still owed or settled: filter, sort, and record what came in."),
     )
 
 

@@ -1,4 +1,5 @@
-"""`make screenshots`: every page of a running Cobro, signed in as the demo owner, saved as PNG.
+"""`make screenshots`: every page of a running Cobro, signed in as the demo owner, saved as PNG, and the import
+dialog's steps on a file with bad rows (cancelled, so the demo is unchanged).
 
     python -m tests.browser.screenshots --url http://localhost:3000 --out docs/screenshots
 
@@ -37,6 +38,8 @@ PAGES = [
     "/settings/webhooks",
 ]
 VIEWS = [("en", 1280), ("it", 1280), ("en", 390)]
+# The import dialog's steps, on a file with bad rows: chosen and mapped, then checked; cancelled, so nothing is written.
+IMPORT_FILE = Path(__file__).parents[1] / "data" / "invoices_with_errors.csv"
 
 
 def _name(path: str, language: str, width: int) -> str:
@@ -80,6 +83,23 @@ def _settle(page: Page, path: str) -> None:
     page.wait_for_timeout(800)  # the page's on_load has filled it
 
 
+def _import_steps(page: Page, out: Path, language: str, width: int) -> list[Path]:
+    """The import dialog with its columns mapped, then with the file's bad rows listed; cancelled after."""
+    page.goto("/invoices")
+    _settle(page, "/invoices")
+    page.click("#import-open")
+    page.locator("#import-dialog input[type=file]").set_input_files(str(IMPORT_FILE))
+    page.wait_for_selector(".import-mapping-row")
+    steps = [out / _name("/import-1-columns", language, width)]
+    page.screenshot(path=str(steps[0]), full_page=True)
+    page.click("#import-check")
+    page.wait_for_selector(".import-problem")
+    steps.append(out / _name("/import-2-problems", language, width))
+    page.screenshot(path=str(steps[1]), full_page=True)
+    page.click("#import-cancel")
+    return steps
+
+
 def take(url: str, out: Path, pages: list[str]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -97,6 +117,8 @@ def take(url: str, out: Path, pages: list[str]) -> list[Path]:
                 target = out / _name(path, language, width)
                 page.screenshot(path=str(target), full_page=True)
                 saved.append(target)
+            if "/invoices" in pages:
+                saved.extend(_import_steps(page, out, language, width))
             context.close()
         browser.close()
     return saved
