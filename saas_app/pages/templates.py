@@ -24,10 +24,21 @@ def tone_badge(tone: Any, label: Any, **props: Any) -> rx.Component:
     return rx.badge(label, color_scheme=colour, variant="outline", **props)
 
 
+def meta_status(status: Any) -> Any:
+    """Our stored review status (`approved`) as Meta spells it (`APPROVED`), which the badge colours know:
+    green approved, amber pending, red rejected or disabled, orange paused, gray draft."""
+    return status.upper()
+
+
 def language_chip(language: LanguageChip) -> rx.Component:
     """One language of a template, in the colour of Meta's verdict on it."""
     return rx.tooltip(
-        status_badge(language["status"], language["code"], class_name="language-chip", data_status=language["status"]),
+        status_badge(
+            meta_status(language["status"]),
+            language["code"],
+            class_name="language-chip",
+            data_status=language["status"],
+        ),
         content=language["name"] + " · " + language["status_label"],
     )
 
@@ -242,7 +253,7 @@ def _tab(tab: Any) -> rx.Component:
                 width="8px",
                 height="8px",
                 border_radius="50%",
-                background=rx.color(status_color(tab["status"]), 9),
+                background=rx.color(status_color(meta_status(tab["status"])), 9),
                 title=tab["status_label"],
             ),
             rx.cond(tab["changed"], rx.text("•", color=styles.BRAND, weight="bold")),
@@ -353,7 +364,7 @@ def meta_review() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.text(t("Meta's review"), size="2", weight="medium"),
-            status_badge(state.status, state.status_label, id="variant-status"),
+            status_badge(meta_status(state.status), state.status_label, id="variant-status"),
             rx.badge(state.category, variant="outline", color_scheme="gray"),
             rx.spacer(),
             rx.cond(
@@ -552,9 +563,12 @@ def language_tabs() -> rx.Component:
     )
     return rx.hstack(
         rx.tabs.root(
-            rx.tabs.list(rx.foreach(state.tabs, _tab)),
+            # Five languages are wider than a phone: the tabs scroll sideways rather than widen the page.
+            rx.tabs.list(rx.foreach(state.tabs, _tab), overflow_x="auto", overflow_y="hidden"),
             value=state.language,
             on_change=state.select_language,
+            max_width="100%",
+            min_width="0",
         ),
         rx.spacer(),
         add,
@@ -603,14 +617,27 @@ def editor_page() -> rx.Component:
                 rx.heading(state.name, size="5", id="template-title"),
                 editor_heading(),
                 language_tabs(),
+                # The bubble beside the editor on a wide screen (staying in view while the form scrolls), under
+                # it on a phone; every language side by side needs the page's width, so then it goes under.
                 rx.grid(
-                    rx.card(editor_form(), width="100%", key=state.language + state.typed_key.to_string()),
-                    rx.card(preview_panel(), width="100%"),
-                    grid_template_columns=rx.cond(
-                        state.side_by_side, "1fr", rx.breakpoints(initial="1fr", lg="1fr 1fr")
+                    rx.card(
+                        editor_form(),
+                        width="100%",
+                        key=state.language + state.typed_key.to_string(),
+                        grid_column=rx.cond(state.side_by_side, "1 / -1", "auto"),
                     ),
+                    rx.card(
+                        preview_panel(),
+                        width="100%",
+                        grid_column=rx.cond(state.side_by_side, "1 / -1", "auto"),
+                        align_self="start",
+                        position=rx.cond(state.side_by_side, "static", "sticky"),
+                        top="1em",
+                    ),
+                    grid_template_columns=rx.breakpoints(initial="minmax(0, 1fr)", lg="repeat(2, minmax(0, 1fr))"),
                     spacing="4",
                     width="100%",
+                    id="editor-layout",
                 ),
                 spacing="4",
                 width="100%",

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -462,14 +462,35 @@ def left(session: Session, ctx: OrgContext, template_id: int) -> None:
         session.delete(row)
 
 
-def sample_facts(session: Session, ctx: OrgContext, language: str) -> MessageFacts:
-    """A believable debtor and invoice written the way `language` writes them, from the organization."""
+# How many days late the sample invoice is at each stage, so that a preview reads as the reminder will
+# ("is now 12 days overdue", never "0 days overdue" under an overdue reminder); negative: not due yet.
+SAMPLE_DAYS_LATE = {
+    "pre_due_7": -7,
+    "due_today": 0,
+    "overdue_31_90": 45,
+    "overdue_90_plus": 120,
+    "final_notice": 100,
+    "installment_offer": 40,
+    "objection_due_far": -10,
+}
+SAMPLE_DAYS_LATE_OTHERWISE = 12
+
+
+def sample_facts(
+    session: Session, ctx: OrgContext, language: str, *, purpose: str = "", today: date | None = None
+) -> MessageFacts:
+    """A believable debtor and invoice written the way `language` writes them, from the organization; given
+    `today`, the invoice is as late as a template for `purpose` (its stage) expects."""
     ctx.require(Action.VIEW)
     org = session.get(Organization, ctx.org_id)
     assert org is not None
     sample = example_facts(language)
+    due_on = sample.due_on
+    if today is not None:
+        due_on = today - timedelta(days=SAMPLE_DAYS_LATE.get(purpose, SAMPLE_DAYS_LATE_OTHERWISE))
     return replace(
         sample,
+        due_on=due_on,
         company_name=org.sender_name or org.name,
         contact=org.contact or sample.contact,
         payment_methods=org.payment_methods or sample.payment_methods,

@@ -430,7 +430,7 @@ def _status_event(message: dict[str, Any], status: StatusEvent) -> dict[str, Any
 
 
 def _apply_template_status(session: Session, org_id: int, event: TemplateStatusEvent) -> int:
-    """Meta approved, rejected, paused or disabled one of our templates in one language."""
+    """Meta approved, rejected, paused or disabled one of our templates in one language, and why."""
     status = template_format.STATUSES.get(event.status.upper())
     if status is None:
         return 0
@@ -443,8 +443,11 @@ def _apply_template_status(session: Session, org_id: int, event: TemplateStatusE
         .join(Template, col(Template.id) == TemplateVariant.template_id)
         .where(TemplateVariant.org_id == org_id, TemplateVariant.language == event.language, named)
     ).all()
+    # Meta says why it refused (INVALID_FORMAT, PROMOTIONAL ...) and "NONE" otherwise; a new verdict
+    # replaces the reason for an older one.
+    reason = "" if event.reason.upper() in ("", "NONE") else event.reason[:500]
     for variant in variants:
-        variant.status, variant.updated_at = status, utcnow()
+        variant.status, variant.rejection_reason, variant.updated_at = status, reason, utcnow()
         session.add(variant)
     return len(variants)
 

@@ -7,7 +7,7 @@ as none.
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import date, datetime
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -73,6 +73,16 @@ STATUS_LABELS = {
     "rejected": N_("Rejected"),
     "paused": N_("Paused by Meta"),
     "disabled": N_("Disabled by Meta"),
+}
+# Why Meta refused a template, as its status webhook says it (`reason`), in the reader's words; a reason
+# Meta adds later is shown as Meta wrote it.
+REJECTION_REASONS = {
+    "ABUSIVE_CONTENT": N_("Meta found the text abusive."),
+    "INCORRECT_CATEGORY": N_("Meta found the text does not fit the Utility category: keep it about the invoice."),
+    "INVALID_FORMAT": N_("Meta found the format invalid: check the placeholders and the header."),
+    "PROMOTIONAL": N_("Meta found the text promotional: a reminder may only speak of the debtor's invoice."),
+    "SCAM": N_("Meta took the text for a scam."),
+    "TAG_CONTENT_MISMATCH": N_("Meta found the text does not match the language or category it was submitted in."),
 }
 assert {stage for stages in GROUPS.values() for stage in stages} == set(STAGES)
 assert set(TONE_LABELS) == set(TONES)
@@ -507,6 +517,7 @@ class TemplateEditorState(SessionState):
     _drafts: dict[str, Draft] = {}
     _invoice_id: int | None = None
     _focused: str = "body"
+    _purpose: str = ""  # the template's stage: how late the sample invoice is
 
     @rx.var
     def dirty(self) -> bool:
@@ -521,13 +532,11 @@ class TemplateEditorState(SessionState):
     def _template_id(self) -> int:
         return template_id_in(self._current_path())
 
-    def _values(self, session: Session, context: OrgContext, language: str) -> dict[str, str]:
-        org = organizations.settings_of(session, context)
-        today = org_today(ZoneInfo(org.timezone))
+    def _values(self, session: Session, context: OrgContext, language: str, today: date) -> dict[str, str]:
         if self._invoice_id is not None:
             facts = templates.invoice_facts(session, context, self._invoice_id)
         else:
-            facts = templates.sample_facts(session, context, language)
+            facts = templates.sample_facts(session, context, language, purpose=self._purpose, today=today)
         return placeholder_values(facts, today)
 
     def _refresh(self) -> None:
@@ -541,7 +550,7 @@ class TemplateEditorState(SessionState):
         self.template_id, self.name = str(template.id), neutralized(template.name)
         self.group_label = label(GROUP_LABELS, group_of(template.purpose), self.locale)
         self.tone, self.tone_label = template.tone, label(TONE_LABELS, template.tone, self.locale)
-        self.built_in, self.category = template.built_in, template.category
+        self.built_in, self.category, self._purpose = template.built_in, template.category, template.purpose
         ordered = sorted(stored.values(), key=lambda row: templates.language_order(row.language))
         self._drafts = {
             row.language: self._drafts[row.language]
@@ -567,16 +576,19 @@ class TemplateEditorState(SessionState):
             draft["footer"],
             list(draft["buttons"]),
         )
-        self.status, self.reason, self.whatsapp_name = draft["status"], draft["reason"], draft["whatsapp_name"]
+        self.status, self.whatsapp_name = draft["status"], draft["whatsapp_name"]
+        self.reason = label(REJECTION_REASONS, draft["reason"], self.locale)
         self.status_label = label(STATUS_LABELS, draft["status"], self.locale)
         self._preview()
 
     def _preview(self) -> None:
         context = self._context(Action.VIEW)
-        time = format_time(datetime.now(UTC), "short", locale=self.locale)
         with session_scope() as session:
+            zone = ZoneInfo(organizations.settings_of(session, context).timezone)
             languages = list(self._drafts) if self.side_by_side else [self.language]
-            values = {language: self._values(session, context, language) for language in languages}
+            today = org_today(zone)
+            values = {language: self._values(session, context, language, today) for language in languages}
+        time = format_time(datetime.now(zone), "short", locale=self.locale)  # the clock where the team works
         side: list[SideRow] = []
         invalid: dict[str, bool] = {}
         for language in languages:
@@ -620,7 +632,9 @@ class TemplateEditorState(SessionState):
         requested = self._query("language")
         if requested in self._drafts:
             self.language = requested
-            self._show_language()
+        # ?view=all opens every language side by side: a link a translator can be sent.
+        self.side_by_side = self._query("view") == "all"
+        self._show_language()
         return rx.call_script(PRESENCE_SCRIPT)
 
     @rx.event
@@ -873,7 +887,7 @@ class TemplateEditorState(SessionState):
                 return rx.toast.error(gettext(self.locale, N_("Save your changes first: Meta reviews the saved text.")))
         try:
             async with httpx.AsyncClient(timeout=API_TIMEOUT) as http:
-                await templates.submit_for_approval(session_scope, context, http, template_id, languages)
+                verdicts = await templates.submit_for_approval(session_scope, context, http, template_id, languages)
         except ServiceError as error:
             async with self:
                 return rx.toast.error(self._translate(error))
@@ -881,7 +895,22 @@ class TemplateEditorState(SessionState):
             for language in languages:
                 self._drafts.pop(language, None)
             self._refresh()
-            return rx.toast.success(gettext(self.locale, N_("Sent to Meta for approval.")))
+            return self._submitted(verdicts)
+
+    def _submitted(self, verdicts: dict[str, str]) -> Any:
+        """What became of a submission: refused (the reason shows under Meta's review), approved, or sent for review."""
+        refused = [language_label(language, self.locale) for language, status in verdicts.items() if status == "draft"]
+        if refused:
+            return rx.toast.error(
+                gettext(
+                    self.locale,
+                    N_("Meta did not take {languages}: its reason is under Meta's review."),
+                    languages=", ".join(refused),
+                )
+            )
+        if all(status == "approved" for status in verdicts.values()):
+            return rx.toast.success(gettext(self.locale, N_("Approved: reminders can use it now.")))
+        return rx.toast.success(gettext(self.locale, N_("Sent to Meta for approval.")))
 
     @rx.event
     def leave(self) -> None:

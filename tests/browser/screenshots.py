@@ -4,7 +4,8 @@ dialog's steps on a file with bad rows (cancelled, so the demo is unchanged).
     python -m tests.browser.screenshots --url http://localhost:3000 --out docs/screenshots
 
 Each page is taken at 1280 px wide in English and in Italian (the longest labels), and at 390 px
-(a phone) in English, so that what a person sees can be compared before and after a change.
+(a phone) in English, the templates studio also in Portuguese, so that what a person sees can be
+compared before and after a change.
 """
 
 import argparse
@@ -26,6 +27,8 @@ PAGES = [
     "/debtors/1",
     "/invoices",
     "/templates",
+    "/templates/9",  # the demo's "1–30 days overdue — firm": the editor beside its bubble
+    "/templates/9?view=all",  # every language side by side
     "/cadences",
     "/campaigns",
     "/campaigns/1",
@@ -37,9 +40,12 @@ PAGES = [
     "/settings/payments",
     "/settings/webhooks",
 ]
-VIEWS = [("en", 1280), ("it", 1280), ("en", 390)]
+VIEWS = [("en", 1280), ("it", 1280), ("en", 390), ("pt", 1280)]
+# Pages also taken in Portuguese (the studio is where a Brazilian team checks its messages).
+PORTUGUESE_PAGES = {"/templates", "/templates/9", "/templates/9?view=all"}
 # The import dialog's steps, on a file with bad rows: chosen and mapped, then checked; cancelled, so nothing is written.
 IMPORT_FILE = Path(__file__).parents[1] / "data" / "invoices_with_errors.csv"
+IMPORT_VIEWS = {("en", 1280), ("it", 1280)}
 
 
 def _name(path: str, language: str, width: int) -> str:
@@ -111,13 +117,13 @@ def take(url: str, out: Path, pages: list[str]) -> list[Path]:
             _log_in(page)
             _choose_language(page, language)  # from the sidebar, which a phone's width hides
             page.set_viewport_size({"width": width, "height": 900})
-            for path in pages:
+            for path in pages if language != "pt" else [p for p in pages if p in PORTUGUESE_PAGES]:
                 page.goto(path)
                 _settle(page, path)
                 target = out / _name(path, language, width)
                 page.screenshot(path=str(target), full_page=True)
                 saved.append(target)
-            if "/invoices" in pages:
+            if "/invoices" in pages and (language, width) in IMPORT_VIEWS:
                 saved.extend(_import_steps(page, out, language, width))
             context.close()
         browser.close()

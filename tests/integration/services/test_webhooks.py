@@ -383,6 +383,42 @@ def test_a_template_status_webhook_updates_that_language_only(session: Session, 
     )
 
 
+def test_meta_s_reason_for_a_rejection_is_kept_until_its_next_verdict(session: Session, client: TestClient) -> None:
+    from saas_app.models import Template, TemplateVariant
+
+    _, ctx = sign_up(session)
+    whatsapp.save_account(
+        session,
+        ctx,
+        whatsapp.AccountInput(phone_number_id="1098765432", waba_id="2098765432", app_secret=SECRET),
+    )
+    session.commit()
+
+    def event(status: str, reason: str) -> dict:
+        value = {
+            "event": status,
+            "message_template_name": "overdue_1_30_firm",
+            "message_template_language": "it",
+            "reason": reason,
+        }
+        change = {"field": "message_template_status_update", "value": value}
+        return {"object": "whatsapp_business_account", "entry": [{"id": "2098765432", "changes": [change]}]}
+
+    def review() -> tuple[str, str]:
+        session.expire_all()
+        row = session.exec(
+            select(TemplateVariant)
+            .join(Template, col(Template.id) == TemplateVariant.template_id)
+            .where(Template.org_id == ctx.org_id, Template.key == "overdue_1_30_firm", TemplateVariant.language == "it")
+        ).one()
+        return row.status, row.rejection_reason
+
+    assert post(client, event("REJECTED", "PROMOTIONAL")) == 200
+    assert review() == ("rejected", "PROMOTIONAL")
+    assert post(client, event("APPROVED", "NONE")) == 200
+    assert review() == ("approved", ""), "an approval after an appeal leaves no stale reason behind"
+
+
 def test_posts_grouped_in_one_transaction_keep_their_own_answers(session: Session) -> None:
     """The route writes POSTs that arrive together in one go; each still stands on its own."""
     from saas_app.services import webhooks

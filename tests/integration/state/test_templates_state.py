@@ -217,3 +217,22 @@ def test_languages_are_added_and_removed_but_never_the_last(session: Session, wo
     session.expire_all()
     assert "pt_BR" in templates.variants_of(session, world["ours"])
     assert state.language == "pt_BR"
+
+
+def test_meta_s_reason_for_a_refusal_is_said_in_the_reader_s_words(session: Session, world) -> None:
+    session.expire_all()
+    rows = templates.variants_of(session, world["ours"])
+    rows["it"].status, rows["it"].rejection_reason = "rejected", "PROMOTIONAL"
+    rows["fr"].status, rows["fr"].rejection_reason = "rejected", "NEW_REASON_META_ADDS"
+    session.add_all([rows["it"], rows["fr"]])
+    session.commit()
+    state = editor(session, "viewer@example.com", world["ours"])
+    TemplateEditorState.select_language.fn(state, "it")
+    assert (state.status_label, state.reason) == (
+        "Rejected",
+        "Meta found the text promotional: a reminder may only speak of the debtor's invoice.",
+    )
+    TemplateEditorState.select_language.fn(state, "fr")
+    assert state.reason == "NEW_REASON_META_ADDS", "a reason we have no words for is shown as Meta wrote it"
+    TemplateEditorState.select_language.fn(state, "en")
+    assert state.reason == ""
