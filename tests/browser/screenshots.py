@@ -27,6 +27,7 @@ PAGES = [
     "/invoices",
     "/templates",
     "/cadences",
+    "/cadences/1",
     "/campaigns",
     "/campaigns/1",
     "/inbox",
