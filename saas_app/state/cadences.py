@@ -41,7 +41,7 @@ BUCKETS: list[tuple[str, str, float]] = [
     ("90_plus", N_("90+ days"), 0.23),
 ]
 CARD_SHARE = 0.19  # a step card's width as a share of the timeline's, to stack close steps in lanes
-LANE_HEIGHT = 84  # px
+LANE_HEIGHT = 104  # px: a card with a two-line template name fits
 TICKS = (-60, -30, -14, -7, 0, 7, 14, 30, 60, 90, 120, 180, 270, 365)
 
 
@@ -185,6 +185,19 @@ def problem_text(problem: TemplateProblem, day: str, locale: str) -> str:
         language=language_label(problem.language, locale),
         explanation=explanation,
     )
+
+
+def message_bubble(variants: dict, locale: str, values: dict[str, str], chain: list[str], time: str) -> BubbleRow:
+    """The step's message as the debtor would read it, filled; as written (placeholders showing) when a value
+    is missing, such as a payment link the organization has not set."""
+    shown = templates.preview(variants, locale, values, chain)
+    if not shown.language:
+        return bubble_row("")
+    row = variants[shown.language]
+    if shown.rendered is None:
+        return bubble_row(row.body, header=row.header, footer=row.footer, buttons=list(row.buttons), time=time)
+    header, body, footer = split_rendered(templates.as_variant(row), shown.rendered.text)
+    return bubble_row(body, header=header, footer=footer, buttons=list(row.buttons), time=time, status="read")
 
 
 class CadencesState(SessionState):
@@ -516,15 +529,8 @@ class CadenceEditorState(SessionState):
         self, step: DryRunStep, zone: ZoneInfo, debtor_locale: str, values: dict, variants: dict, chain: list[str]
     ) -> DryRunRow:
         locale = self.locale
-        bubble = bubble_row("")
-        shown = templates.preview(variants.get(step.template_id, {}), debtor_locale, values, chain)
         local_time = format_time(step.local, "short", locale=locale) if step.local else ""
-        if shown.rendered is not None:
-            row = variants[step.template_id][shown.language]
-            header, body, footer = split_rendered(templates.as_variant(row), shown.rendered.text)
-            bubble = bubble_row(
-                body, header=header, footer=footer, buttons=list(row.buttons), time=local_time, status="read"
-            )
+        bubble = message_bubble(variants.get(step.template_id, {}), debtor_locale, values, chain, local_time)
         if step.skipped:
             local, org_time = gettext(locale, N_("Not sent: the invoice starts at a later step")), ""
         elif step.local is None or step.send_at is None:
@@ -564,13 +570,7 @@ class CadenceEditorState(SessionState):
         values = placeholder_values(facts, org_today(ZoneInfo(org.timezone)))
         variants = templates.variants_of(session, template_id)
         chain = cadences.language_chain(session, context.org_id)
-        shown = templates.preview(variants, facts.locale, values, chain)
-        if shown.rendered is None:
-            self.step_bubble = bubble_row(gettext(self.locale, N_("No variant")))
-            return
-        row = variants[shown.language]
-        header, body, footer = split_rendered(templates.as_variant(row), shown.rendered.text)
-        self.step_bubble = bubble_row(body, header=header, footer=footer, buttons=list(row.buttons), status="read")
+        self.step_bubble = message_bubble(variants, facts.locale, values, chain, "")
 
     def _change(self, steps: list[StepDraft] | None = None, settings: CadenceSettings | None = None) -> None:
         """A draft change, refused (nothing changes) when it breaks a rule the services keep."""

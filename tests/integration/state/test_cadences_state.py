@@ -62,6 +62,7 @@ def test_nudging_a_step_moves_its_dry_run_and_saving_keeps_it(session: Session, 
     assert offsets(state)[2] == 5
     assert state.dirty
     assert before.startswith("Wednesday")
+    assert state.dry_run[2]["bubble"]["lines"] != [[]]  # the message, even with no payment link to fill in
     assert state.dry_run[2]["local"].startswith("Friday"), state.dry_run[2]["local"]
     CadenceEditorState.save.fn(state, "")
     assert [s.offset_days for s in cadences.steps_of(session, world["ours"])][:3] == [-7, 0, 5]
