@@ -25,6 +25,7 @@ INVOICES = "/invoices"
 TEMPLATES = "/templates"
 TEMPLATE = "/templates/[template_id]"  # the editor with its live preview
 CADENCES = "/cadences"
+CADENCE = "/cadences/[cadence_id]"  # the timeline editor with its dry run
 CAMPAIGNS = "/campaigns"
 CAMPAIGN = "/campaigns/[campaign_id]"
 INBOX = "/inbox"
@@ -63,6 +64,11 @@ SETTINGS_TABS = [
 def template_url(template_id: int | str) -> str:
     """The editor of one template."""
     return f"{TEMPLATES}/{template_id}"
+
+
+def cadence_url(cadence_id: int | str) -> str:
+    """The editor of one cadence."""
+    return f"{CADENCES}/{cadence_id}"
 
 
 def oidc_login_url(provider: str, next_path: str) -> str:

@@ -3,8 +3,19 @@
 import reflex as rx
 
 from saas_app.api.app import create_api
-from saas_app.pages import auth, campaigns, dashboard, debtors, inbox, invoices, landing, settings, templates, workspace
+from saas_app.pages import (
+    auth,
+    cadences,
+    campaigns,
+    dashboard,
+    debtors,
+    inbox,
+    invoices,
+    landing,
+    settings,
+    templates,
+)
 
 app = rx.App(api_transformer=create_api())
-for module in (landing, auth, dashboard, workspace, debtors, invoices, templates, campaigns, inbox, settings):
+for module in (landing, auth, dashboard, debtors, invoices, templates, cadences, campaigns, inbox, settings):
     module.register(app)

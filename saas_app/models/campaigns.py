@@ -69,7 +69,21 @@ class Cadence(SQLModel, table=True):
     reply_pause_days: int = 3
     promise_grace_days: int = 2
     built_in: bool = False
+    # Bumped by every saved edit: a save made from an older version is refused (services.cadences).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = utc_field(default_now=True)
+
+
+class CadencePresence(SQLModel, table=True):
+    """Who has a cadence's editor open: each open editor refreshes its row while it stays open."""
+
+    __table_args__ = (UniqueConstraint("cadence_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    cadence_id: int = Field(foreign_key="cadence.id")
+    user_id: int = Field(foreign_key="user.id")
+    last_seen: datetime = utc_field(default_now=True)
 
 
 class CadenceStep(SQLModel, table=True):

@@ -1,21 +1,40 @@
 """Cadences of one organization: steps, send rules, and the dry run the editor shows."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import holidays as public_holidays
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
+from saas_app.core.campaigns import LIVE, CampaignStatus
+from saas_app.core.invoices import OUTSTANDING
 from saas_app.core.languages import pick_language
 from saas_app.core.roles import Action
 from saas_app.core.schedule import SendRules, StepPlan, first_step, plan
 from saas_app.i18n import N_
-from saas_app.models import Cadence, CadenceStep, Invoice, Organization, Template, TemplateVariant
+from saas_app.models import (
+    AuditLog,
+    Cadence,
+    CadenceStep,
+    Campaign,
+    Debtor,
+    Enrollment,
+    Invoice,
+    Organization,
+    Template,
+    TemplateVariant,
+    User,
+)
+from saas_app.models.base import utcnow
+from saas_app.models.campaigns import CadencePresence
+from saas_app.services import audit, reminders
 from saas_app.services.context import OrgContext, owned_row
-from saas_app.services.errors import ServiceError
+from saas_app.services.errors import Conflict, NotFound, ServiceError
 from saas_app.services.invoices import debtor_of, get_invoice
 
 
@@ -35,6 +54,102 @@ def steps_of(session: Session, cadence_id: int) -> list[CadenceStep]:
     """A cadence's steps in their order; the caller has already checked the cadence is the organization's."""
     query = select(CadenceStep).where(CadenceStep.cadence_id == cadence_id).order_by(col(CadenceStep.position))
     return list(session.exec(query))
+
+
+# The editor's limits, kept here whatever a page sends: a step goes out from two months before the due
+# date to a year after it, on its own day, in the order of the days, and a cadence has a dozen at most.
+EARLIEST_OFFSET = -60
+LATEST_OFFSET = 365
+MAX_STEPS = 12
+DAY_MINUTES = 24 * 60
+# Each number's allowed range: spacing up to a week, a weekly cap up to two a day, pauses up to two months.
+SETTING_RANGES = {
+    "min_gap_hours": (0, 168),
+    "weekly_cap": (0, 14),
+    "reply_pause_days": (0, 60),
+    "promise_grace_days": (0, 30),
+}
+
+
+@dataclass(frozen=True)
+class StepDraft:
+    """One step as the editor holds it: its day relative to the due date and the template it sends."""
+
+    offset_days: int
+    template_id: int
+
+
+@dataclass(frozen=True)
+class CadenceSettings:
+    """The cadence's sending rules, as the editor holds them."""
+
+    window_start_minute: int = 9 * 60
+    window_end_minute: int = 19 * 60
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    skip_holidays: bool = True
+    min_gap_hours: int = 20
+    weekly_cap: int = 3
+    reply_pause_days: int = 3
+    promise_grace_days: int = 2
+
+    @classmethod
+    def of(cls, cadence: Cadence) -> "CadenceSettings":
+        """A stored cadence's rules."""
+        return cls(
+            window_start_minute=cadence.window_start_minute,
+            window_end_minute=cadence.window_end_minute,
+            weekdays=tuple(sorted(cadence.weekdays)),
+            skip_holidays=cadence.skip_holidays,
+            min_gap_hours=cadence.min_gap_hours,
+            weekly_cap=cadence.weekly_cap,
+            reply_pause_days=cadence.reply_pause_days,
+            promise_grace_days=cadence.promise_grace_days,
+        )
+
+    def columns(self) -> dict[str, Any]:
+        """The rules as the Cadence row's columns."""
+        return {**self.__dict__, "weekdays": list(self.weekdays)}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_steps(steps: Sequence[StepDraft]) -> None:
+    """Refuse steps the editor would not allow: too many, outside the range, two on a day, out of order."""
+    if len(steps) > MAX_STEPS:
+        raise ServiceError(N_("A cadence has at most {most} steps."), field="steps", most=MAX_STEPS)
+    for step in steps:
+        if not _is_int(step.offset_days) or not EARLIEST_OFFSET <= step.offset_days <= LATEST_OFFSET:
+            raise ServiceError(
+                N_("A step goes out between {earliest} and {latest} days from the due date."),
+                field="steps",
+                earliest=EARLIEST_OFFSET,
+                latest=f"+{LATEST_OFFSET}",
+            )
+        if not _is_int(step.template_id):
+            raise ServiceError(N_("Choose a template for every step."), field="steps")
+    for before, after in pairwise(steps):
+        if before.offset_days == after.offset_days:
+            raise ServiceError(N_("Two steps cannot go out on the same day."), field="steps")
+        if before.offset_days > after.offset_days:
+            raise ServiceError(N_("Steps go out in the order of their days: move it no further than its neighbours."))
+
+
+def check_settings(settings: CadenceSettings) -> None:
+    """Refuse sending rules that could never send or that the editor does not offer."""
+    start, end = settings.window_start_minute, settings.window_end_minute
+    if not (_is_int(start) and _is_int(end) and 0 <= start < end <= DAY_MINUTES):
+        raise ServiceError(N_("The send window must end after it starts."), field="window")
+    days = settings.weekdays
+    if not days or any(not _is_int(d) or not 0 <= d <= 6 for d in days) or len(set(days)) != len(days):
+        raise ServiceError(N_("Allow at least one weekday."), field="weekdays")
+    if not isinstance(settings.skip_holidays, bool):
+        raise ServiceError(N_("That request was not valid."), field="skip_holidays")
+    for name, (lowest, highest) in SETTING_RANGES.items():
+        value = getattr(settings, name)
+        if not _is_int(value) or not lowest <= value <= highest:
+            raise ServiceError(N_("Between {lowest} and {highest}."), field=name, lowest=lowest, highest=highest)
 
 
 @lru_cache(maxsize=512)
@@ -80,6 +195,7 @@ class DryRunStep:
     skipped: bool  # before the step the invoice starts at
     language: str = ""  # the variant the debtor gets: theirs, or the fallback chain's; "" when none fits
     fallback: bool = False  # the debtor's own language has no variant: the chain chose another
+    template_id: int = 0
 
 
 def language_chain(session: Session, org_id: int) -> list[str]:
@@ -114,39 +230,86 @@ class TemplateProblem:
         return self.msgid.format(**self.params)
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How one step reaches the debtors of one language: the variant chosen after the fallback chain."""
+
+    step_position: int
+    template_id: int
+    template_name: str
+    language: str  # the debtors' language
+    chosen: str  # the variant's language; "" when none fits
+    status: str  # the chosen variant's status on WhatsApp, or "missing"
+
+
+def coverage(
+    session: Session, ctx: OrgContext, steps: Sequence[tuple[int, int]], locales: Iterable[str]
+) -> list[Coverage]:
+    """For each (position, template id) step and each debtor language, the variant that would go out."""
+    ctx.require(Action.VIEW)
+    chain = language_chain(session, ctx.org_id)
+    template_ids = {template_id for _, template_id in steps}
+    names = dict(
+        session.exec(
+            select(Template.id, Template.name).where(Template.org_id == ctx.org_id, col(Template.id).in_(template_ids))
+        ).all()
+    )
+    statuses: dict[int, dict[str, str]] = {template_id: {} for template_id in template_ids}
+    for template_id, language, status in session.exec(
+        select(TemplateVariant.template_id, TemplateVariant.language, TemplateVariant.status).where(
+            TemplateVariant.org_id == ctx.org_id, col(TemplateVariant.template_id).in_(template_ids)
+        )
+    ):
+        statuses[template_id][language] = status
+    found = []
+    for position, template_id in steps:
+        for locale in sorted(set(locales)):
+            chosen = pick_language(locale, set(statuses.get(template_id, {})), chain) or ""
+            status = statuses[template_id][chosen] if chosen else "missing"
+            found.append(Coverage(position, template_id, names.get(template_id, ""), locale, chosen, status))
+    return found
+
+
+def problems_in(covered: Iterable[Coverage], chain: Sequence[str], *, require_approval: bool) -> list[TemplateProblem]:
+    """The steps and languages that would not go out: missing after the fallback chain, or not sendable on
+    WhatsApp (rejected, paused, disabled; not yet approved when asked)."""
+    problems = []
+    for c in covered:
+        if not c.chosen:
+            params = {"language": c.language, "chain": " → ".join(chain)}
+            problems.append(TemplateProblem(c.step_position, c.template_name, c.language, "missing", _MISSING, params))
+        elif c.status in _NOT_SENDABLE:
+            problems.append(
+                TemplateProblem(c.step_position, c.template_name, c.chosen, c.status, _NOT_SENDABLE[c.status], {})
+            )
+        elif require_approval and c.status != "approved":
+            params = {"status": c.status}
+            problems.append(
+                TemplateProblem(c.step_position, c.template_name, c.chosen, c.status, _NOT_APPROVED, params)
+            )
+    return list({(p.step_position, p.language, p.status): p for p in problems}.values())
+
+
 def readiness(
     session: Session, ctx: OrgContext, cadence_id: int, locales: Iterable[str], *, require_approval: bool
 ) -> list[TemplateProblem]:
     """Every step and debtor language whose template would not go out: missing after the fallback
     chain, or not sendable on WhatsApp (rejected, paused, disabled; not yet approved when asked)."""
     ctx.require(Action.VIEW)
-    chain = language_chain(session, ctx.org_id)
-    rows = session.exec(
-        select(CadenceStep.position, Template.name, TemplateVariant.language, TemplateVariant.status)
-        .join(Template, col(Template.id) == CadenceStep.template_id)
-        .outerjoin(TemplateVariant, col(TemplateVariant.template_id) == Template.id)
+    steps = session.exec(
+        select(CadenceStep.position, CadenceStep.template_id)
         .where(CadenceStep.cadence_id == cadence_id, CadenceStep.org_id == ctx.org_id)
         .order_by(col(CadenceStep.position))
     ).all()
-    steps: dict[int, tuple[str, dict[str, str]]] = {}
-    for position, name, language, status in rows:
-        statuses = steps.setdefault(position, (name, {}))[1]
-        if language is not None:
-            statuses[language] = status
-    problems = []
-    for position, (name, statuses) in steps.items():
-        for locale in sorted(set(locales)):
-            chosen = pick_language(locale, set(statuses), chain)
-            if chosen is None:
-                params = {"language": locale, "chain": " → ".join(chain)}
-                problems.append(TemplateProblem(position, name, locale, "missing", _MISSING, params))
-            elif statuses[chosen] in _NOT_SENDABLE:
-                status = statuses[chosen]
-                problems.append(TemplateProblem(position, name, chosen, status, _NOT_SENDABLE[status], {}))
-            elif require_approval and statuses[chosen] != "approved":
-                status = statuses[chosen]
-                problems.append(TemplateProblem(position, name, chosen, status, _NOT_APPROVED, {"status": status}))
-    return list({(p.step_position, p.language, p.status): p for p in problems}.values())
+    covered = coverage(session, ctx, [(position, template_id) for position, template_id in steps], locales)
+    return problems_in(covered, language_chain(session, ctx.org_id), require_approval=require_approval)
+
+
+def debtor_locales(session: Session, ctx: OrgContext) -> set[str]:
+    """The languages the organization's debtors speak; English when it has none yet."""
+    ctx.require(Action.VIEW)
+    found = set(session.exec(select(Debtor.locale).where(Debtor.org_id == ctx.org_id).distinct()).all())
+    return found or {"en"}
 
 
 def variant_languages(session: Session, org_id: int) -> dict[int, set[str]]:
@@ -160,19 +323,34 @@ def variant_languages(session: Session, org_id: int) -> dict[int, set[str]]:
     return found
 
 
-def dry_run(session: Session, ctx: OrgContext, cadence_id: int, invoice_id: int, now: datetime) -> list[DryRunStep]:
-    """For this invoice, exactly when each step would go out, in the debtor's local time."""
+def dry_run(
+    session: Session,
+    ctx: OrgContext,
+    cadence_id: int,
+    invoice_id: int,
+    now: datetime,
+    *,
+    steps: Sequence[StepDraft] | None = None,
+    settings: CadenceSettings | None = None,
+) -> list[DryRunStep]:
+    """For this invoice, exactly when each step would go out, in the debtor's local time.
+
+    `steps` and `settings`, when given, are the editor's unsaved draft of the cadence.
+    """
     cadence = get_cadence(session, ctx, cadence_id)
     invoice: Invoice = get_invoice(session, ctx, invoice_id)
     debtor = debtor_of(session, invoice)
-    steps = steps_of(session, cadence.id or 0)
+    if steps is None:
+        steps = [StepDraft(s.offset_days, s.template_id) for s in steps_of(session, cadence.id or 0)]
     if not steps:
         raise ServiceError(N_("This cadence has no steps yet."))
+    if settings is not None:
+        cadence = Cadence(org_id=ctx.org_id, name=cadence.name, **settings.columns())
     names = {t.id: t.name for t in session.exec(select(Template).where(Template.org_id == ctx.org_id))}
     chain = language_chain(session, ctx.org_id)
     languages = variant_languages(session, ctx.org_id)
 
-    def language_of(step: CadenceStep) -> tuple[str, bool]:
+    def language_of(step: StepDraft) -> tuple[str, bool]:
         chosen = pick_language(debtor.locale, languages.get(step.template_id, set()), chain) or ""
         return chosen, bool(chosen) and chosen != debtor.locale
 
@@ -186,7 +364,7 @@ def dry_run(session: Session, ctx: OrgContext, cadence_id: int, invoice_id: int,
     )
     result = [
         DryRunStep(
-            s.position,
+            position,
             s.offset_days,
             names.get(s.template_id, ""),
             invoice.due_on + timedelta(s.offset_days),
@@ -194,13 +372,14 @@ def dry_run(session: Session, ctx: OrgContext, cadence_id: int, invoice_id: int,
             None,
             True,
             *language_of(s),
+            template_id=s.template_id,
         )
-        for s in steps[:start]
+        for position, s in enumerate(steps[:start])
     ]
-    for step, item in zip(steps[start:], planned, strict=True):
+    for position, (step, item) in enumerate(zip(steps[start:], planned, strict=True), start=start):
         result.append(
             DryRunStep(
-                step.position,
+                position,
                 step.offset_days,
                 names.get(step.template_id, ""),
                 item.due_day,
@@ -208,6 +387,304 @@ def dry_run(session: Session, ctx: OrgContext, cadence_id: int, invoice_id: int,
                 item.local,
                 False,
                 *language_of(step),
+                template_id=step.template_id,
             )
         )
     return result
+
+
+# Campaigns whose invoices a cadence still chases: an edit reaches them, or not, as the person chooses.
+UNDER_WAY = (CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+REPLAN = "replan"  # messages not yet planned follow the edited cadence; the planner plans them again
+NEW_ONLY = "new_only"  # running campaigns keep the cadence as it was (a copy); new campaigns get the edit
+CHOICES = (REPLAN, NEW_ONLY)
+# What a save changed, as the audit log and a refused stale save name it.
+PARTS = ("name", "steps", "window", "weekdays", "holidays", "spacing", "pauses")
+
+
+def campaigns_using(session: Session, ctx: OrgContext, cadence_ids: Iterable[int]) -> dict[int, list[Campaign]]:
+    """Each cadence's campaigns still under way (running or paused), oldest first."""
+    ctx.require(Action.VIEW)
+    found: dict[int, list[Campaign]] = {}
+    rows = session.exec(
+        select(Campaign)
+        .where(
+            Campaign.org_id == ctx.org_id,
+            col(Campaign.cadence_id).in_(list(cadence_ids)),
+            col(Campaign.status).in_(UNDER_WAY),
+        )
+        .order_by(col(Campaign.id))
+    )
+    for campaign in rows:
+        found.setdefault(campaign.cadence_id, []).append(campaign)
+    return found
+
+
+class StaleCadence(Conflict):
+    """Someone saved this cadence after the editor read it: who, when and what they changed."""
+
+    def __init__(self, who: str, at: datetime | None, parts: list[str]) -> None:
+        super().__init__(N_("Someone else saved this cadence after you opened it."))
+        self.who, self.at, self.parts = who, at, parts
+
+
+class ChoiceNeeded(ServiceError):
+    """The cadence is chasing invoices now: the person says whether the change reaches them."""
+
+    def __init__(self, campaigns: list[str]) -> None:
+        super().__init__(N_("Campaigns use this cadence: choose whether the change reaches them."))
+        self.campaigns = campaigns
+
+
+def _last_save(session: Session, ctx: OrgContext, cadence_id: int) -> StaleCadence:
+    """The refusal of a stale save, naming the last saved change from the audit log."""
+    found = session.exec(
+        select(AuditLog, User)
+        .join(User, col(User.id) == AuditLog.actor_user_id, isouter=True)
+        .where(
+            AuditLog.org_id == ctx.org_id,
+            AuditLog.action == "cadence.saved",
+            AuditLog.target_type == "cadence",
+            AuditLog.target_id == str(cadence_id),
+        )
+        .order_by(col(AuditLog.id).desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return StaleCadence("", None, [])
+    entry, user = found
+    who = (user.name or user.email) if user is not None else ""
+    return StaleCadence(who, entry.created_at, list(entry.details.get("changed", [])))
+
+
+def _changes(
+    cadence: Cadence, stored: list[StepDraft], name: str, steps: list[StepDraft], new: CadenceSettings
+) -> list[str]:
+    old = CadenceSettings.of(cadence)
+    differs = {
+        "name": cadence.name != name,
+        "steps": stored != steps,
+        "window": (old.window_start_minute, old.window_end_minute) != (new.window_start_minute, new.window_end_minute),
+        "weekdays": old.weekdays != tuple(sorted(new.weekdays)),
+        "holidays": old.skip_holidays != new.skip_holidays,
+        "spacing": (old.min_gap_hours, old.weekly_cap) != (new.min_gap_hours, new.weekly_cap),
+        "pauses": (old.reply_pause_days, old.promise_grace_days) != (new.reply_pause_days, new.promise_grace_days),
+    }
+    return [part for part in PARTS if differs[part]]
+
+
+def _check_templates(session: Session, ctx: OrgContext, steps: Sequence[StepDraft]) -> None:
+    """Every step's template is one of the organization's: another tenant's is as missing as none."""
+    wanted = {step.template_id for step in steps}
+    ours = set(
+        session.exec(select(Template.id).where(Template.org_id == ctx.org_id, col(Template.id).in_(wanted))).all()
+    )
+    if wanted - ours:
+        raise NotFound(N_("This template does not exist."))
+
+
+def _write_steps(session: Session, ctx: OrgContext, cadence_id: int, steps: Sequence[StepDraft]) -> None:
+    for old in steps_of(session, cadence_id):
+        session.delete(old)
+    session.flush()  # positions are unique per cadence: the old rows go before the new ones come
+    for position, step in enumerate(steps):
+        session.add(
+            CadenceStep(
+                org_id=ctx.org_id,
+                cadence_id=cadence_id,
+                position=position,
+                offset_days=step.offset_days,
+                template_id=step.template_id,
+            )
+        )
+
+
+def _keep_for_running(session: Session, ctx: OrgContext, cadence: Cadence, campaigns: list[Campaign]) -> Cadence:
+    """The cadence as it stands, copied for the campaigns under way, which are moved onto the copy."""
+    kept = _copy(session, ctx, cadence, f"{cadence.name[:100]} · v{cadence.version}")
+    for campaign in campaigns:
+        campaign.cadence_id = kept.id or 0
+        session.add(campaign)
+    return kept
+
+
+def _copy(session: Session, ctx: OrgContext, original: Cadence, name: str) -> Cadence:
+    copy = Cadence(
+        org_id=ctx.org_id,
+        name=name[:120],
+        description=original.description,
+        built_in=False,
+        **CadenceSettings.of(original).columns(),
+    )
+    session.add(copy)
+    session.flush()
+    stored = [StepDraft(s.offset_days, s.template_id) for s in steps_of(session, original.id or 0)]
+    _write_steps(session, ctx, copy.id or 0, stored)
+    session.flush()
+    return copy
+
+
+def save_cadence(
+    session: Session,
+    ctx: OrgContext,
+    cadence_id: int,
+    *,
+    name: str,
+    steps: Sequence[StepDraft],
+    settings: CadenceSettings,
+    version: int,
+    running: str | None = None,
+) -> Cadence:
+    """Save the editor's cadence, if nobody saved it since `version` was read; every rule checked here.
+
+    A cadence that campaigns under way use needs `running`: REPLAN (their reminders not yet sent are
+    planned again from the edited cadence) or NEW_ONLY (they keep a copy of the cadence as it was).
+    """
+    ctx.require(Action.COLLECT)
+    cadence = get_cadence(session, ctx, cadence_id)
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise ServiceError(N_("Give the cadence a name (up to 120 characters)."), field="name")
+    steps = list(steps)
+    check_steps(steps)
+    check_settings(settings)
+    _check_templates(session, ctx, steps)
+    if cadence.version != version:
+        raise _last_save(session, ctx, cadence.id or 0)
+    stored = [StepDraft(s.offset_days, s.template_id) for s in steps_of(session, cadence.id or 0)]
+    changed = _changes(cadence, stored, name, steps, settings)
+    if not changed:
+        return cadence
+    under_way = campaigns_using(session, ctx, [cadence.id or 0]).get(cadence.id or 0, [])
+    if under_way and running not in CHOICES:
+        raise ChoiceNeeded([c.name for c in under_way])
+    kept = _keep_for_running(session, ctx, cadence, under_way) if under_way and running == NEW_ONLY else None
+    # Compare and set: of two saves from the same version, the second finds none to update.
+    updated = session.execute(
+        update(Cadence)
+        .where(col(Cadence.id) == cadence.id, col(Cadence.version) == version)
+        .values(name=name, version=version + 1, **settings.columns())
+    )
+    if updated.rowcount != 1:  # type: ignore[attr-defined]
+        raise _last_save(session, ctx, cadence.id or 0)
+    if "steps" in changed:
+        _write_steps(session, ctx, cadence.id or 0, steps)
+    replanned = 0
+    if under_way and running == REPLAN:
+        enrollments = session.exec(
+            select(Enrollment.id).where(
+                col(Enrollment.campaign_id).in_([c.id for c in under_way]), col(Enrollment.state).in_(LIVE)
+            )
+        ).all()
+        replanned = reminders.unplan(session, [e for e in enrollments if e is not None])
+    audit.record_for(
+        ctx,
+        session,
+        "cadence.saved",
+        target_type="cadence",
+        target_id=cadence.id,
+        changed=changed,
+        version=version + 1,
+        running=running if under_way else "",
+        kept_as=kept.id if kept is not None else None,
+        replanned=replanned,
+    )
+    session.flush()
+    session.refresh(cadence)
+    return cadence
+
+
+def create_cadence(session: Session, ctx: OrgContext, name: str, *, copy_of: int | None = None) -> Cadence:
+    """A new cadence: blank (no steps, the usual sending rules) or a copy of one of the organization's."""
+    ctx.require(Action.COLLECT)
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise ServiceError(N_("Give the cadence a name (up to 120 characters)."), field="name")
+    if copy_of is not None:
+        made = _copy(session, ctx, get_cadence(session, ctx, copy_of), name)
+    else:
+        made = Cadence(org_id=ctx.org_id, name=name)
+        session.add(made)
+        session.flush()
+    audit.record_for(ctx, session, "cadence.created", target_type="cadence", target_id=made.id, copy_of=copy_of)
+    session.flush()
+    return made
+
+
+def standard_cadence(session: Session, ctx: OrgContext) -> Cadence | None:
+    """The organization's built-in cadence (the library's nine steps), if it still has it."""
+    ctx.require(Action.VIEW)
+    query = select(Cadence).where(Cadence.org_id == ctx.org_id, col(Cadence.built_in).is_(True))
+    return session.exec(query.order_by(col(Cadence.id))).first()
+
+
+# An editor counts as open while it checks in; it checks in every 20 seconds (state.cadences).
+PRESENCE_WINDOW = timedelta(seconds=60)
+
+
+def here(session: Session, ctx: OrgContext, cadence_id: int) -> list[str]:
+    """Note that the acting member has this cadence's editor open; the names of the others who do too."""
+    cadence = get_cadence(session, ctx, cadence_id)
+    now = utcnow()
+    if ctx.user_id is not None:
+        mine = session.exec(
+            select(CadencePresence).where(
+                CadencePresence.cadence_id == cadence.id, CadencePresence.user_id == ctx.user_id
+            )
+        ).first()
+        mine = mine or CadencePresence(org_id=ctx.org_id, cadence_id=cadence.id or 0, user_id=ctx.user_id)
+        mine.last_seen = now
+        session.add(mine)
+    others = session.exec(
+        select(User)
+        .join(CadencePresence, col(CadencePresence.user_id) == User.id)
+        .where(
+            CadencePresence.org_id == ctx.org_id,
+            CadencePresence.cadence_id == cadence.id,
+            col(CadencePresence.user_id) != ctx.user_id,
+            col(CadencePresence.last_seen) >= now - PRESENCE_WINDOW,
+        )
+    )
+    return sorted((user.name or user.email for user in others), key=str.lower)
+
+
+def left(session: Session, ctx: OrgContext, cadence_id: int) -> None:
+    """The acting member closed this cadence's editor."""
+    rows = session.exec(
+        select(CadencePresence).where(
+            CadencePresence.org_id == ctx.org_id,
+            CadencePresence.cadence_id == cadence_id,
+            CadencePresence.user_id == ctx.user_id,
+        )
+    )
+    for row in rows:
+        session.delete(row)
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    invoice_id: int
+    number: str
+    debtor: str
+
+
+def find_open_invoices(session: Session, ctx: OrgContext, text: str, limit: int = 8) -> list[OpenInvoice]:
+    """The organization's invoices still owed whose number or debtor's name holds `text`, latest due first."""
+    ctx.require(Action.VIEW)
+    query = (
+        select(Invoice.id, Invoice.number, Debtor.name)
+        .join(Debtor, col(Debtor.id) == Invoice.debtor_id)
+        .where(Invoice.org_id == ctx.org_id, col(Invoice.status).in_(OUTSTANDING))
+    )
+    words = text.strip().lower()[:60]
+    if words:
+        escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            or_(
+                func.lower(Invoice.number).like(pattern, escape="\\"),
+                func.lower(Debtor.name).like(pattern, escape="\\"),
+            )
+        )
+    rows = session.exec(query.order_by(col(Invoice.due_on).desc(), col(Invoice.id).desc()).limit(limit))
+    return [OpenInvoice(invoice_id or 0, number, name) for invoice_id, number, name in rows]

@@ -30,6 +30,7 @@ PAGES = [
     "/templates/9",  # the demo's "1–30 days overdue — firm": the editor beside its bubble
     "/templates/9?view=all",  # every language side by side
     "/cadences",
+    "/cadences/1",
     "/campaigns",
     "/campaigns/1",
     "/inbox",

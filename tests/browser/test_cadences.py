@@ -1,0 +1,97 @@
+"""The cadence editor as a finance team uses it: move a step and watch the dry run follow, see what a new
+step lacks in Italian, and a viewer who can look but not move anything."""
+
+import re
+import uuid
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+from sqlmodel import Session
+
+from saas_app import db
+from saas_app.models import Organization, Template, TemplateVariant
+from saas_app.services import cadences
+from tests.browser.test_signup_and_team import sign_up
+from tests.browser.test_workspace_lists import log_in, owner_context
+from tests.factories import PASSWORD, add_member, debtor_with_invoice, today_of
+
+
+def an_italian_debtor_and_an_english_only_template(database_url: str, company: str, email: str, viewer: str) -> int:
+    """An open invoice due on a Sunday (+3 a Wednesday, +5 a Friday, no holiday), a template with no Italian
+    and no fallback language, and a viewer; the standard cadence's id."""
+    with Session(db.engine_for(database_url), expire_on_commit=False) as session:
+        ctx = owner_context(session, company, email)
+        due = today_of(session, ctx) + timedelta(days=21)
+        due += timedelta(days=(6 - due.weekday()) % 7)
+        while any(cadences.holidays_of("IT", d.year) & {d} for d in (due + timedelta(3), due + timedelta(5))):
+            due += timedelta(days=7)
+        debtor_with_invoice(session, ctx, phone="+393331000101", number="IT-1", due=due, locale="it")
+        template = Template(org_id=ctx.org_id, key="english_only", name="English only", purpose="due_today")
+        session.add(template)
+        session.flush()
+        body = "Hello {{customer_name}}, please pay {{amount}} today."
+        session.add(TemplateVariant(org_id=ctx.org_id, template_id=template.id or 0, language="en", body=body))
+        org = session.get(Organization, ctx.org_id)
+        assert org is not None
+        org.language_fallback = []
+        session.add(org)
+        session.commit()
+        add_member(session, ctx, "viewer", email=viewer)
+        standard = cadences.standard_cadence(session, ctx)
+        assert standard is not None
+        return standard.id or 0
+
+
+def dry_run_of(page: Page, index: int):
+    return page.locator(f'.dry-run-row[data-index="{index}"] .dry-run-local')
+
+
+def test_moving_a_step_moves_the_dry_run_and_a_new_step_says_what_it_lacks(new_page, app_server) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    page = new_page()
+    company, email, viewer = f"Cadenze Srl {suffix}", f"carla-{suffix}@example.com", f"vito-{suffix}@example.com"
+    sign_up(page, name="Carla", email=email, company=company)
+    cadence_id = an_italian_debtor_and_an_english_only_template(app_server.database_url, company, email, viewer)
+
+    page.goto("/cadences")
+    expect(page.locator(".cadence-row")).to_have_count(1)
+    expect(page.locator(".cadence-row .timeline-dot")).to_have_count(9)
+    page.goto(f"/cadences/{cadence_id}")
+    expect(page.locator("#dry-run-invoice")).to_contain_text("IT-1")
+    expect(dry_run_of(page, 2)).to_contain_text(re.compile(r"^Wednesday"))
+    card = page.locator('.step-card[data-index="2"]')
+    expect(card).to_have_attribute("data-offset", "3")
+    card.focus()
+    page.keyboard.press("ArrowRight")
+    expect(card).to_have_attribute("data-offset", "4")
+    page.keyboard.press("ArrowRight")
+    expect(card).to_have_attribute("data-offset", "5")
+    expect(dry_run_of(page, 2)).to_contain_text(re.compile(r"^Friday"))
+    expect(page.locator("#unsaved")).to_be_visible()
+
+    expect(page.locator("#readiness-problems")).to_have_count(0)
+    page.click("#add-step")
+    expect(page.locator("#step-dialog")).to_be_visible()
+    page.click("#step-template")
+    page.get_by_role("option", name=re.compile(r"^English only")).click()
+    expect(page.locator("#readiness-problems")).to_contain_text("Italian: No version in it")
+    expect(page.locator("#readiness-problems a").first).to_have_attribute(
+        "href", re.compile(r"^/templates/\d+\?language=it$")
+    )
+    page.keyboard.press("Escape")
+    page.click("#save-cadence")
+    expect(page.locator("#unsaved")).to_have_count(0)
+    expect(page.locator(".step-card")).to_have_count(10)
+
+    reader = new_page()
+    log_in(reader, viewer, PASSWORD)
+    reader.goto(f"/cadences/{cadence_id}")
+    expect(reader.locator("#read-only")).to_be_visible()
+    expect(reader.locator(".step-later")).to_have_count(0)
+    expect(reader.locator("#add-step")).to_have_count(0)
+    kept = reader.locator('.step-card[data-index="2"]')
+    expect(kept).to_have_attribute("data-offset", "5")
+    kept.focus()
+    reader.keyboard.press("ArrowRight")
+    expect(reader.get_by_text("Your role does not allow this.")).to_be_visible()
+    expect(kept).to_have_attribute("data-offset", "5")
