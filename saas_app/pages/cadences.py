@@ -24,6 +24,8 @@ COVERAGE_SCHEMES = {
     "disabled": "red",
     "missing": "red",
 }
+# Below this width the cards of close days would overlap: a phone scrolls the timeline sideways instead.
+TRACK_MIN_WIDTH = "56rem"
 assert set(COVERAGE_SCHEMES) == {*STATUS_LABELS, "missing"}
 
 
@@ -230,13 +232,18 @@ def timeline_section() -> rx.Component:
         N_("Day 0 is the due date. Open a step to choose its template; move it with − and + or the arrow keys."),
         rx.cond(
             state.cards.length() > 0,
-            timeline(
-                state.bands,
-                state.ticks,
-                state.zero,
-                state.track_height,
-                rx.foreach(state.cards, step_card),
-                id="timeline",
+            rx.box(
+                timeline(
+                    state.bands,
+                    state.ticks,
+                    state.zero,
+                    state.track_height,
+                    rx.foreach(state.cards, step_card),
+                    id="timeline",
+                    min_width=TRACK_MIN_WIDTH,
+                ),
+                width="100%",
+                overflow_x="auto",
             ),
             rx.text(t("No steps yet: add the first one."), color=styles.MUTED, id="no-steps"),
         ),
@@ -463,29 +470,51 @@ def _invoice_picker() -> rx.Component:
 
 
 def _dry_run_row(row: Any) -> rx.Component:
-    return rx.grid(
-        rx.vstack(
-            rx.hstack(
-                rx.badge(row["day"], variant="outline"),
-                rx.text(row["template_name"], size="2", weight="medium"),
-                align="center",
-                wrap="wrap",
+    """A step's moment for the debtor; opened, the message they would read (one open at a time)."""
+    state = CadenceEditorState
+    shown = row["index"] == state.shown_message
+    return rx.vstack(
+        rx.hstack(
+            rx.badge(row["day"], variant="outline", flex_shrink="0", min_width="4.5em", justify="center"),
+            rx.vstack(
+                rx.text(
+                    row["local"],
+                    size="2",
+                    weight="medium",
+                    class_name="dry-run-local",
+                    color=rx.cond(row["skipped"], styles.MUTED, styles.TEXT),
+                ),
+                rx.text(
+                    row["template_name"] + " · " + row["language"],
+                    size="1",
+                    color=styles.MUTED,
+                    class_name="dry-run-language",
+                ),
+                rx.text(row["org_time"], size="1", color=styles.MUTED, class_name="dry-run-org"),
+                spacing="0",
+                flex="1",
+                min_width="0",
             ),
-            rx.text(
-                row["local"],
-                size="2",
-                class_name="dry-run-local",
-                color=rx.cond(row["skipped"], styles.MUTED, styles.TEXT),
+            rx.cond(
+                ~row["skipped"],
+                rx.icon_button(
+                    rx.icon(rx.cond(shown, "chevron-up", "message-square-text"), size=14),
+                    size="1",
+                    variant="ghost",
+                    aria_label=t("See the message"),
+                    title=t("See the message"),
+                    on_click=state.show_message(row["index"]),
+                    class_name="dry-run-open",
+                ),
             ),
-            rx.text(row["org_time"], size="1", color=styles.MUTED, class_name="dry-run-org"),
-            rx.text(row["language"], size="1", color=styles.MUTED, class_name="dry-run-language"),
-            spacing="1",
+            align="start",
+            spacing="3",
+            width="100%",
         ),
-        rx.cond(~row["skipped"], chat_backdrop(whatsapp_bubble(row["bubble"]), width="100%")),
-        grid_template_columns=rx.breakpoints(initial="1fr", md="1fr 1.3fr"),
-        spacing="3",
+        rx.cond(shown, chat_backdrop(whatsapp_bubble(row["bubble"]), width="100%", max_width="26rem")),
+        spacing="2",
         width="100%",
-        padding_y="0.5em",
+        padding_y="0.6em",
         border_bottom=styles.BORDER,
         class_name="dry-run-row",
         data_index=row["index"],

@@ -42,6 +42,8 @@ BUCKETS: list[tuple[str, str, float]] = [
 ]
 CARD_SHARE = 0.19  # a step card's width as a share of the timeline's, to stack close steps in lanes
 LANE_HEIGHT = 104  # px: a card with a two-line template name fits
+TICK_ROOM = 24  # px under the last lane for the day ticks, so no card hides them
+EDGE = 0.03  # a tick closer than this to either end would be cut in half: it is left out
 TICKS = (-60, -30, -14, -7, 0, 7, 14, 30, 60, 90, 120, 180, 270, 365)
 
 
@@ -353,6 +355,7 @@ class CadenceEditorState(SessionState):
     invoice_label: str = ""
     invoice_choices: list[Choice] = []
     dry_run: list[DryRunRow] = []
+    shown_message: int = -1  # the dry run's row whose message is shown as a bubble; one at a time keeps it short
     dry_run_note: str = ""
     error: str = ""
     typed_key: int = 0
@@ -428,7 +431,7 @@ class CadenceEditorState(SessionState):
             )
             for index, (step, place, lane) in enumerate(zip(self._steps, places, chosen, strict=True))
         ]
-        self.track_height = f"{44 + max([0, *[lane + 1 for lane in chosen]]) * LANE_HEIGHT + 8}px"
+        self.track_height = f"{44 + max([0, *[lane + 1 for lane in chosen]]) * LANE_HEIGHT + TICK_ROOM}px"
         edges = [low, 0, 30, 90, high]
         self.bands = [
             BandRow(
@@ -442,7 +445,7 @@ class CadenceEditorState(SessionState):
         self.ticks = [
             TickRow(left=percent(position(day, low, high)), label=day_label(day, self.locale) if day else "0")
             for day in TICKS
-            if low <= day <= high
+            if low <= day <= high and EDGE <= position(day, low, high) <= 1 - EDGE
         ]
         self.zero = percent(position(0, low, high))
 
@@ -523,6 +526,9 @@ class CadenceEditorState(SessionState):
         chain = cadences.language_chain(session, context.org_id)
         variants = {s.template_id: templates.variants_of(session, s.template_id) for s in found}
         self.dry_run = [self._dry_run_row(s, zone, facts.locale, values, variants, chain) for s in found]
+        sent = [row["index"] for row in self.dry_run if not row["skipped"]]
+        if self.shown_message not in sent:
+            self.shown_message = sent[0] if sent else -1
         self.dry_run_note = gettext(self.locale, N_("Times in the debtor's zone; yours below each."))
 
     def _dry_run_row(
@@ -593,7 +599,7 @@ class CadenceEditorState(SessionState):
     def load(self) -> Any:
         """Opening the editor: the cadence as stored, the most recent open invoice tried on it."""
         self._steps, self._invoice_id, self.stale, self.open_step, self.choice_open = [], None, "", -1, False
-        self.cards, self.others, self.dry_run, self.invoice_label = [], [], [], ""
+        self.cards, self.others, self.dry_run, self.invoice_label, self.shown_message = [], [], [], "", -1
         redirect, self.error = self._open_page(self._first_look)
         if redirect is not None or self.error:
             self.cadence_id = ""
@@ -778,6 +784,15 @@ class CadenceEditorState(SessionState):
         self.invoice_choices = [
             Choice(value=str(c.invoice_id), label=neutralized(f"{c.number} · {c.debtor}")) for c in found
         ]
+
+    @rx.event
+    @guarded
+    def show_message(self, index: int) -> None:
+        """A dry run's row opened: its message as the debtor would read it (the others fold away)."""
+        self._cadence_id()
+        if not any(row["index"] == index and not row["skipped"] for row in self.dry_run) or isinstance(index, bool):
+            raise BadRequest
+        self.shown_message = index
 
     @rx.event
     @guarded

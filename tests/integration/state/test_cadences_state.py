@@ -110,3 +110,15 @@ def test_another_organization_s_cadence_is_as_missing_as_none(session: Session, 
     assert state.error == "This cadence does not exist."
     signed_out = state_for(CadenceEditorState, path=f"/cadences/{world['ours']}")
     assert is_redirect_to_login(CadenceEditorState.load.fn(signed_out))
+
+
+def test_the_dry_run_shows_one_message_at_a_time_and_refuses_a_skipped_or_forged_row(session: Session, world) -> None:
+    state = editor(session, "viewer@example.com", world["ours"])
+    sent = [row["index"] for row in state.dry_run if not row["skipped"]]
+    assert state.shown_message == sent[0]
+    CadenceEditorState.show_message.fn(state, sent[1])
+    assert state.shown_message == sent[1]
+    skipped = [row["index"] for row in state.dry_run if row["skipped"]]
+    for forged in [*skipped, 99, -1, "2", True]:
+        CadenceEditorState.show_message.fn(state, forged)
+        assert state.shown_message == sent[1], forged
