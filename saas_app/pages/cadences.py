@@ -8,7 +8,7 @@ import reflex as rx
 from saas_app import routes, styles
 from saas_app.components.forms import form_error
 from saas_app.components.layout import app_page, empty_state, section_card
-from saas_app.components.timeline import keyed_card, mini_timeline, timeline, tone_scheme
+from saas_app.components.timeline import draggable_card, keyed_card, mini_timeline, timeline, tone_scheme
 from saas_app.components.whatsapp import chat_backdrop, whatsapp_bubble
 from saas_app.i18n import N_
 from saas_app.state.base import t
@@ -152,59 +152,73 @@ def _nudge_button(icon: str, label: str, index: Any, days: int, disabled: Any) -
     )
 
 
-def step_card(card: Any) -> rx.Component:
-    """A step at its day: the offset, its template and tone; arrows or −/+ move it a day."""
-    state = CadenceEditorState
+def _card_face(card: Any, editable: bool) -> rx.Component:
+    """What a card shows: the day (between −/+ for those who may move it), the template, the tone."""
     scheme = tone_scheme(card["tone"])
-    return keyed_card(
-        rx.vstack(
-            rx.hstack(
-                rx.cond(
-                    state.can_collect, _nudge_button("chevron-left", N_("One day earlier"), card["index"], -1, False)
-                ),
-                rx.text(card["day"], size="2", weight="bold", class_name="step-day", flex="1", text_align="center"),
-                rx.cond(
-                    state.can_collect, _nudge_button("chevron-right", N_("One day later"), card["index"], 1, False)
-                ),
-                align="center",
-                spacing="1",
-                width="100%",
+    day = rx.text(card["day"], size="2", weight="bold", class_name="step-day", flex="1", text_align="center")
+    return rx.vstack(
+        rx.hstack(
+            *(
+                [
+                    _nudge_button("chevron-left", N_("One day earlier"), card["index"], -1, False),
+                    day,
+                    _nudge_button("chevron-right", N_("One day later"), card["index"], 1, False),
+                ]
+                if editable
+                else [day]
             ),
-            rx.text(
-                card["template_name"], size="1", trim="both", class_name="step-template", truncate=True, width="100%"
-            ),
-            rx.hstack(
-                rx.text(card["tone_label"], size="1", color=rx.color(scheme, 11)),
-                rx.cond(
-                    card["problems"] > 0,
-                    rx.icon("circle-alert", size=12, color=styles.DANGER, class_name="step-problem"),
-                ),
-                spacing="1",
-                align="center",
-            ),
+            align="center",
             spacing="1",
             width="100%",
         ),
-        position="absolute",
-        left=card["left"],
-        top=card["top"],
-        width="7.5rem",
-        margin_left="-3.75rem",
-        padding="0.35em 0.4em",
-        background=rx.color(scheme, 3),
-        border=f"1px solid {rx.color(scheme, 7)}",
-        border_top=f"3px solid {rx.color(scheme, 9)}",
-        border_radius="6px",
-        cursor="pointer",
-        tab_index=0,
-        role="button",
-        aria_label=card["day"] + " · " + card["template_name"],
-        on_click=state.open(card["index"]),
+        rx.text(card["template_name"], size="1", trim="both", class_name="step-template", truncate=True, width="100%"),
+        rx.hstack(
+            rx.text(card["tone_label"], size="1", color=rx.color(scheme, 11)),
+            rx.cond(
+                card["problems"] > 0,
+                rx.icon("circle-alert", size=12, color=styles.DANGER, class_name="step-problem"),
+            ),
+            spacing="1",
+            align="center",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def step_card(card: Any, editable: bool) -> rx.Component:
+    """A step at its day. For a member who may change it: dragged along the track, nudged by −/+ or the arrow
+    keys; for a viewer: opened to read, with no handler that moves anything bound at all."""
+    state = CadenceEditorState
+    scheme = tone_scheme(card["tone"])
+    look = {
+        "position": "absolute",
+        "left": card["left"],
+        "top": card["top"],
+        "width": "7.5rem",
+        "margin_left": "-3.75rem",
+        "padding": "0.35em 0.4em",
+        "background": rx.color(scheme, 3),
+        "border": f"1px solid {rx.color(scheme, 7)}",
+        "border_top": f"3px solid {rx.color(scheme, 9)}",
+        "border_radius": "6px",
+        "tab_index": 0,
+        "role": "button",
+        "aria_label": card["day"] + " · " + card["template_name"],
+        "on_click": state.open(card["index"]),
+        "class_name": "step-card",
+        "data_index": card["index"],
+        "data_offset": card["offset"],
+        "_focus_visible": {"outline": f"2px solid {styles.BRAND}", "outline_offset": "2px"},
+    }
+    if not editable:
+        return keyed_card(_card_face(card, editable=False), cursor="pointer", **look)
+    return draggable_card(
+        _card_face(card, editable=True),
+        cursor="grab",
         on_key_down=lambda key: state.key_on_step(card["index"], key),
-        class_name="step-card",
-        data_index=card["index"],
-        data_offset=card["offset"],
-        _focus_visible={"outline": f"2px solid {styles.BRAND}", "outline_offset": "2px"},
+        on_drop_at=lambda moved, width: state.drop(card["index"], moved, width),
+        **look,
     )
 
 
@@ -229,7 +243,10 @@ def timeline_section() -> rx.Component:
             align="center",
             width="100%",
         ),
-        N_("Day 0 is the due date. Open a step to choose its template; move it with − and + or the arrow keys."),
+        N_(
+            "Day 0 is the due date. Open a step to choose its template; drag it, or move it with − and + "
+            "or the arrow keys."
+        ),
         rx.cond(
             state.cards.length() > 0,
             rx.box(
@@ -238,7 +255,11 @@ def timeline_section() -> rx.Component:
                     state.ticks,
                     state.zero,
                     state.track_height,
-                    rx.foreach(state.cards, step_card),
+                    rx.cond(
+                        state.can_collect,
+                        rx.foreach(state.cards, lambda card: step_card(card, editable=True)),
+                        rx.foreach(state.cards, lambda card: step_card(card, editable=False)),
+                    ),
                     id="timeline",
                     min_width=TRACK_MIN_WIDTH,
                 ),

@@ -42,6 +42,7 @@ BUCKETS: list[tuple[str, str, float]] = [
 ]
 CARD_SHARE = 0.19  # a step card's width as a share of the timeline's, to stack close steps in lanes
 LANE_HEIGHT = 104  # px: a card with a two-line template name fits
+MAX_TRACK_PX = 20_000  # no screen draws the timeline wider: a larger width is forged
 TICK_ROOM = 24  # px under the last lane for the day ticks, so no card hides them
 EDGE = 0.03  # a tick closer than this to either end would be cut in half: it is left out
 TICKS = (-60, -30, -14, -7, 0, 7, 14, 30, 60, 90, 120, 180, 270, 365)
@@ -64,6 +65,12 @@ def position(offset: int, low: int, high: int) -> float:
             return round(start + share * min(1.0, max(0.0, inside)), 4)
         start += share
     return 1.0
+
+
+def day_at(share: float, low: int, high: int) -> int:
+    """The day a point of the timeline (0 to 1) stands for: the inverse of `position`, snapped to the nearest
+    day, so a card dropped there lands where the page would draw that day."""
+    return min(range(low, high + 1), key=lambda day: (abs(position(day, low, high) - share), abs(day)))
 
 
 def lanes(places: list[float]) -> list[int]:
@@ -649,6 +656,20 @@ class CadenceEditorState(SessionState):
         steps = list(self._steps)
         steps[index] = replace(steps[index], offset_days=offset)
         self._change(steps=steps)
+
+    @rx.event
+    @guarded
+    def drop(self, index: int, moved: int, width: int) -> None:
+        """A step card dragged `moved` px along a track `width` px wide: it goes to the day drawn where it was
+        dropped (the page's own scale), if the rules allow that day."""
+        index = self._index(index)
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (moved, width)):
+            raise BadRequest
+        if not 0 < width <= MAX_TRACK_PX or abs(moved) > width:
+            raise BadRequest
+        low, high = span([s.offset_days for s in self._steps])
+        share = position(self._steps[index].offset_days, low, high) + moved / width
+        self._move(index, day_at(share, low, high))
 
     @rx.event
     @guarded
