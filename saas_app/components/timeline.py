@@ -3,7 +3,8 @@
 from typing import Any
 
 import reflex as rx
-from reflex.event import EventHandler, key_event
+from reflex.event import EventHandler, key_event, passthrough_event_spec
+from reflex.utils.imports import ImportVar
 
 from saas_app import styles
 
@@ -98,3 +99,49 @@ class KeyedCard(rx.el.Div):
 
 
 keyed_card = KeyedCard.create
+
+
+# react-draggable moves the card under the mouse and reports how far it went; nothing else runs in the
+# browser. React 19 has no findDOMNode, so the library needs a ref to the card: this module-level wrapper
+# (bundled with the page, no inline script) holds one, folds away the click that ends a drag (so a drop does
+# not also open the step), and hands the distance and the track's width to the server, which turns them
+# into a day with the page's own scale. `position` stays at 0: the server's answer places the card.
+DRAGGABLE_CARD_JS = """
+function CobroDraggableCard({onDropAt, children, ...props}) {
+  const node = useRef(null);
+  const moved = useRef(false);
+  const stop = (event, data) => {
+    if (Math.abs(data.x) >= 3 && onDropAt) {
+      moved.current = true;
+      onDropAt(Math.round(data.x), node.current.parentElement.clientWidth);
+    }
+  };
+  const swallowClick = (event) => {
+    if (moved.current) { moved.current = false; event.stopPropagation(); }
+  };
+  return jsx(Draggable, {nodeRef: node, axis: "x", bounds: "parent", position: {x: 0, y: 0}, cancel: "button",
+                         onStart: () => { moved.current = false; }, onStop: stop},
+             jsx("div", {...props, ref: node, onClickCapture: swallowClick}, children));
+}
+"""
+
+
+class DraggableCard(KeyedCard):
+    """A step card dragged along the track with the mouse (react-draggable), still focusable and keyed."""
+
+    tag = "CobroDraggableCard"
+    _is_tag_in_global_scope = False
+
+    # How far the card was dragged (px, + later) and the track's width (px): the server makes them a day.
+    on_drop_at: EventHandler[passthrough_event_spec(int, int)]  # type: ignore[type-arg, valid-type]
+
+    def add_imports(self) -> dict[str, Any]:
+        """The drag library, pinned, and the hook the wrapper keeps its ref in."""
+        return {"react-draggable@4.7.2": ImportVar(tag="Draggable", is_default=True), "react": ["useRef"]}
+
+    def add_custom_code(self) -> list[str]:
+        """The wrapper, once per page."""
+        return [DRAGGABLE_CARD_JS]
+
+
+draggable_card = DraggableCard.create

@@ -8,7 +8,7 @@ import reflex as rx
 from saas_app import routes, styles
 from saas_app.components.forms import form_error
 from saas_app.components.layout import app_page, empty_state, section_card
-from saas_app.components.timeline import keyed_card, mini_timeline, timeline, tone_scheme
+from saas_app.components.timeline import draggable_card, keyed_card, mini_timeline, timeline, tone_scheme
 from saas_app.components.whatsapp import chat_backdrop, whatsapp_bubble
 from saas_app.i18n import N_
 from saas_app.state.base import t
@@ -24,6 +24,8 @@ COVERAGE_SCHEMES = {
     "disabled": "red",
     "missing": "red",
 }
+# Below this width the cards of close days would overlap: a phone scrolls the timeline sideways instead.
+TRACK_MIN_WIDTH = "56rem"
 assert set(COVERAGE_SCHEMES) == {*STATUS_LABELS, "missing"}
 
 
@@ -150,59 +152,73 @@ def _nudge_button(icon: str, label: str, index: Any, days: int, disabled: Any) -
     )
 
 
-def step_card(card: Any) -> rx.Component:
-    """A step at its day: the offset, its template and tone; arrows or −/+ move it a day."""
-    state = CadenceEditorState
+def _card_face(card: Any, editable: bool) -> rx.Component:
+    """What a card shows: the day (between −/+ for those who may move it), the template, the tone."""
     scheme = tone_scheme(card["tone"])
-    return keyed_card(
-        rx.vstack(
-            rx.hstack(
-                rx.cond(
-                    state.can_collect, _nudge_button("chevron-left", N_("One day earlier"), card["index"], -1, False)
-                ),
-                rx.text(card["day"], size="2", weight="bold", class_name="step-day", flex="1", text_align="center"),
-                rx.cond(
-                    state.can_collect, _nudge_button("chevron-right", N_("One day later"), card["index"], 1, False)
-                ),
-                align="center",
-                spacing="1",
-                width="100%",
+    day = rx.text(card["day"], size="2", weight="bold", class_name="step-day", flex="1", text_align="center")
+    return rx.vstack(
+        rx.hstack(
+            *(
+                [
+                    _nudge_button("chevron-left", N_("One day earlier"), card["index"], -1, False),
+                    day,
+                    _nudge_button("chevron-right", N_("One day later"), card["index"], 1, False),
+                ]
+                if editable
+                else [day]
             ),
-            rx.text(
-                card["template_name"], size="1", trim="both", class_name="step-template", truncate=True, width="100%"
-            ),
-            rx.hstack(
-                rx.text(card["tone_label"], size="1", color=rx.color(scheme, 11)),
-                rx.cond(
-                    card["problems"] > 0,
-                    rx.icon("circle-alert", size=12, color=styles.DANGER, class_name="step-problem"),
-                ),
-                spacing="1",
-                align="center",
-            ),
+            align="center",
             spacing="1",
             width="100%",
         ),
-        position="absolute",
-        left=card["left"],
-        top=card["top"],
-        width="7.5rem",
-        margin_left="-3.75rem",
-        padding="0.35em 0.4em",
-        background=rx.color(scheme, 3),
-        border=f"1px solid {rx.color(scheme, 7)}",
-        border_top=f"3px solid {rx.color(scheme, 9)}",
-        border_radius="6px",
-        cursor="pointer",
-        tab_index=0,
-        role="button",
-        aria_label=card["day"] + " · " + card["template_name"],
-        on_click=state.open(card["index"]),
+        rx.text(card["template_name"], size="1", trim="both", class_name="step-template", truncate=True, width="100%"),
+        rx.hstack(
+            rx.text(card["tone_label"], size="1", color=rx.color(scheme, 11)),
+            rx.cond(
+                card["problems"] > 0,
+                rx.icon("circle-alert", size=12, color=styles.DANGER, class_name="step-problem"),
+            ),
+            spacing="1",
+            align="center",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def step_card(card: Any, editable: bool) -> rx.Component:
+    """A step at its day. For a member who may change it: dragged along the track, nudged by −/+ or the arrow
+    keys; for a viewer: opened to read, with no handler that moves anything bound at all."""
+    state = CadenceEditorState
+    scheme = tone_scheme(card["tone"])
+    look = {
+        "position": "absolute",
+        "left": card["left"],
+        "top": card["top"],
+        "width": "7.5rem",
+        "margin_left": "-3.75rem",
+        "padding": "0.35em 0.4em",
+        "background": rx.color(scheme, 3),
+        "border": f"1px solid {rx.color(scheme, 7)}",
+        "border_top": f"3px solid {rx.color(scheme, 9)}",
+        "border_radius": "6px",
+        "tab_index": 0,
+        "role": "button",
+        "aria_label": card["day"] + " · " + card["template_name"],
+        "on_click": state.open(card["index"]),
+        "class_name": "step-card",
+        "data_index": card["index"],
+        "data_offset": card["offset"],
+        "_focus_visible": {"outline": f"2px solid {styles.BRAND}", "outline_offset": "2px"},
+    }
+    if not editable:
+        return keyed_card(_card_face(card, editable=False), cursor="pointer", **look)
+    return draggable_card(
+        _card_face(card, editable=True),
+        cursor="grab",
         on_key_down=lambda key: state.key_on_step(card["index"], key),
-        class_name="step-card",
-        data_index=card["index"],
-        data_offset=card["offset"],
-        _focus_visible={"outline": f"2px solid {styles.BRAND}", "outline_offset": "2px"},
+        on_drop_at=lambda moved, width: state.drop(card["index"], moved, width),
+        **look,
     )
 
 
@@ -227,16 +243,28 @@ def timeline_section() -> rx.Component:
             align="center",
             width="100%",
         ),
-        N_("Day 0 is the due date. Open a step to choose its template; move it with − and + or the arrow keys."),
+        N_(
+            "Day 0 is the due date. Open a step to choose its template; drag it, or move it with − and + "
+            "or the arrow keys."
+        ),
         rx.cond(
             state.cards.length() > 0,
-            timeline(
-                state.bands,
-                state.ticks,
-                state.zero,
-                state.track_height,
-                rx.foreach(state.cards, step_card),
-                id="timeline",
+            rx.box(
+                timeline(
+                    state.bands,
+                    state.ticks,
+                    state.zero,
+                    state.track_height,
+                    rx.cond(
+                        state.can_collect,
+                        rx.foreach(state.cards, lambda card: step_card(card, editable=True)),
+                        rx.foreach(state.cards, lambda card: step_card(card, editable=False)),
+                    ),
+                    id="timeline",
+                    min_width=TRACK_MIN_WIDTH,
+                ),
+                width="100%",
+                overflow_x="auto",
             ),
             rx.text(t("No steps yet: add the first one."), color=styles.MUTED, id="no-steps"),
         ),
@@ -463,29 +491,51 @@ def _invoice_picker() -> rx.Component:
 
 
 def _dry_run_row(row: Any) -> rx.Component:
-    return rx.grid(
-        rx.vstack(
-            rx.hstack(
-                rx.badge(row["day"], variant="outline"),
-                rx.text(row["template_name"], size="2", weight="medium"),
-                align="center",
-                wrap="wrap",
+    """A step's moment for the debtor; opened, the message they would read (one open at a time)."""
+    state = CadenceEditorState
+    shown = row["index"] == state.shown_message
+    return rx.vstack(
+        rx.hstack(
+            rx.badge(row["day"], variant="outline", flex_shrink="0", min_width="4.5em", justify="center"),
+            rx.vstack(
+                rx.text(
+                    row["local"],
+                    size="2",
+                    weight="medium",
+                    class_name="dry-run-local",
+                    color=rx.cond(row["skipped"], styles.MUTED, styles.TEXT),
+                ),
+                rx.text(
+                    row["template_name"] + " · " + row["language"],
+                    size="1",
+                    color=styles.MUTED,
+                    class_name="dry-run-language",
+                ),
+                rx.text(row["org_time"], size="1", color=styles.MUTED, class_name="dry-run-org"),
+                spacing="0",
+                flex="1",
+                min_width="0",
             ),
-            rx.text(
-                row["local"],
-                size="2",
-                class_name="dry-run-local",
-                color=rx.cond(row["skipped"], styles.MUTED, styles.TEXT),
+            rx.cond(
+                ~row["skipped"],
+                rx.icon_button(
+                    rx.icon(rx.cond(shown, "chevron-up", "message-square-text"), size=14),
+                    size="1",
+                    variant="ghost",
+                    aria_label=t("See the message"),
+                    title=t("See the message"),
+                    on_click=state.show_message(row["index"]),
+                    class_name="dry-run-open",
+                ),
             ),
-            rx.text(row["org_time"], size="1", color=styles.MUTED, class_name="dry-run-org"),
-            rx.text(row["language"], size="1", color=styles.MUTED, class_name="dry-run-language"),
-            spacing="1",
+            align="start",
+            spacing="3",
+            width="100%",
         ),
-        rx.cond(~row["skipped"], chat_backdrop(whatsapp_bubble(row["bubble"]), width="100%")),
-        grid_template_columns=rx.breakpoints(initial="1fr", md="1fr 1.3fr"),
-        spacing="3",
+        rx.cond(shown, chat_backdrop(whatsapp_bubble(row["bubble"]), width="100%", max_width="26rem")),
+        spacing="2",
         width="100%",
-        padding_y="0.5em",
+        padding_y="0.6em",
         border_bottom=styles.BORDER,
         class_name="dry-run-row",
         data_index=row["index"],

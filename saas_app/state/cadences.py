@@ -42,6 +42,9 @@ BUCKETS: list[tuple[str, str, float]] = [
 ]
 CARD_SHARE = 0.19  # a step card's width as a share of the timeline's, to stack close steps in lanes
 LANE_HEIGHT = 104  # px: a card with a two-line template name fits
+MAX_TRACK_PX = 20_000  # no screen draws the timeline wider: a larger width is forged
+TICK_ROOM = 24  # px under the last lane for the day ticks, so no card hides them
+EDGE = 0.03  # a tick closer than this to either end would be cut in half: it is left out
 TICKS = (-60, -30, -14, -7, 0, 7, 14, 30, 60, 90, 120, 180, 270, 365)
 
 
@@ -62,6 +65,12 @@ def position(offset: int, low: int, high: int) -> float:
             return round(start + share * min(1.0, max(0.0, inside)), 4)
         start += share
     return 1.0
+
+
+def day_at(share: float, low: int, high: int) -> int:
+    """The day a point of the timeline (0 to 1) stands for: the inverse of `position`, snapped to the nearest
+    day, so a card dropped there lands where the page would draw that day."""
+    return min(range(low, high + 1), key=lambda day: (abs(position(day, low, high) - share), abs(day)))
 
 
 def lanes(places: list[float]) -> list[int]:
@@ -353,6 +362,7 @@ class CadenceEditorState(SessionState):
     invoice_label: str = ""
     invoice_choices: list[Choice] = []
     dry_run: list[DryRunRow] = []
+    shown_message: int = -1  # the dry run's row whose message is shown as a bubble; one at a time keeps it short
     dry_run_note: str = ""
     error: str = ""
     typed_key: int = 0
@@ -428,7 +438,7 @@ class CadenceEditorState(SessionState):
             )
             for index, (step, place, lane) in enumerate(zip(self._steps, places, chosen, strict=True))
         ]
-        self.track_height = f"{44 + max([0, *[lane + 1 for lane in chosen]]) * LANE_HEIGHT + 8}px"
+        self.track_height = f"{44 + max([0, *[lane + 1 for lane in chosen]]) * LANE_HEIGHT + TICK_ROOM}px"
         edges = [low, 0, 30, 90, high]
         self.bands = [
             BandRow(
@@ -442,7 +452,7 @@ class CadenceEditorState(SessionState):
         self.ticks = [
             TickRow(left=percent(position(day, low, high)), label=day_label(day, self.locale) if day else "0")
             for day in TICKS
-            if low <= day <= high
+            if low <= day <= high and EDGE <= position(day, low, high) <= 1 - EDGE
         ]
         self.zero = percent(position(0, low, high))
 
@@ -523,6 +533,9 @@ class CadenceEditorState(SessionState):
         chain = cadences.language_chain(session, context.org_id)
         variants = {s.template_id: templates.variants_of(session, s.template_id) for s in found}
         self.dry_run = [self._dry_run_row(s, zone, facts.locale, values, variants, chain) for s in found]
+        sent = [row["index"] for row in self.dry_run if not row["skipped"]]
+        if self.shown_message not in sent:
+            self.shown_message = sent[0] if sent else -1
         self.dry_run_note = gettext(self.locale, N_("Times in the debtor's zone; yours below each."))
 
     def _dry_run_row(
@@ -593,7 +606,7 @@ class CadenceEditorState(SessionState):
     def load(self) -> Any:
         """Opening the editor: the cadence as stored, the most recent open invoice tried on it."""
         self._steps, self._invoice_id, self.stale, self.open_step, self.choice_open = [], None, "", -1, False
-        self.cards, self.others, self.dry_run, self.invoice_label = [], [], [], ""
+        self.cards, self.others, self.dry_run, self.invoice_label, self.shown_message = [], [], [], "", -1
         redirect, self.error = self._open_page(self._first_look)
         if redirect is not None or self.error:
             self.cadence_id = ""
@@ -643,6 +656,20 @@ class CadenceEditorState(SessionState):
         steps = list(self._steps)
         steps[index] = replace(steps[index], offset_days=offset)
         self._change(steps=steps)
+
+    @rx.event
+    @guarded
+    def drop(self, index: int, moved: int, width: int) -> None:
+        """A step card dragged `moved` px along a track `width` px wide: it goes to the day drawn where it was
+        dropped (the page's own scale), if the rules allow that day."""
+        index = self._index(index)
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (moved, width)):
+            raise BadRequest
+        if not 0 < width <= MAX_TRACK_PX or abs(moved) > width:
+            raise BadRequest
+        low, high = span([s.offset_days for s in self._steps])
+        share = position(self._steps[index].offset_days, low, high) + moved / width
+        self._move(index, day_at(share, low, high))
 
     @rx.event
     @guarded
@@ -778,6 +805,15 @@ class CadenceEditorState(SessionState):
         self.invoice_choices = [
             Choice(value=str(c.invoice_id), label=neutralized(f"{c.number} · {c.debtor}")) for c in found
         ]
+
+    @rx.event
+    @guarded
+    def show_message(self, index: int) -> None:
+        """A dry run's row opened: its message as the debtor would read it (the others fold away)."""
+        self._cadence_id()
+        if not any(row["index"] == index and not row["skipped"] for row in self.dry_run) or isinstance(index, bool):
+            raise BadRequest
+        self.shown_message = index
 
     @rx.event
     @guarded

@@ -5,12 +5,13 @@ import re
 import uuid
 from datetime import timedelta
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlmodel import Session
 
 from saas_app import db
 from saas_app.models import Organization, Template, TemplateVariant
 from saas_app.services import cadences
+from saas_app.state.cadences import position, span
 from tests.browser.test_signup_and_team import sign_up
 from tests.browser.test_workspace_lists import log_in, owner_context
 from tests.factories import PASSWORD, add_member, debtor_with_invoice, today_of
@@ -92,6 +93,46 @@ def test_moving_a_step_moves_the_dry_run_and_a_new_step_says_what_it_lacks(new_p
     kept = reader.locator('.step-card[data-index="2"]')
     expect(kept).to_have_attribute("data-offset", "5")
     kept.focus()
-    reader.keyboard.press("ArrowRight")
-    expect(reader.get_by_text("Your role does not allow this.")).to_be_visible()
+    reader.keyboard.press("ArrowRight")  # no key handler is bound for a viewer: nothing happens, not even a refusal
+    drag(reader, kept, 120)
+    reader.wait_for_timeout(500)
+    expect(reader.get_by_text("Your role does not allow this.")).to_have_count(0)
     expect(kept).to_have_attribute("data-offset", "5")
+
+
+def drag(page: Page, card: Locator, pixels: float) -> None:
+    """Press on the card's template name, move the mouse `pixels` to the right in small steps, release."""
+    box = card.locator(".step-template").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + pixels, y, steps=12)
+    page.mouse.up()
+
+
+def test_dragging_the_plus_3_step_to_plus_5_moves_its_dry_run_by_two_days(new_page, app_server) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    page = new_page()
+    company, email = f"Trascina Srl {suffix}", f"dora-{suffix}@example.com"
+    sign_up(page, name="Dora", email=email, company=company)
+    cadence_id = an_italian_debtor_and_an_english_only_template(
+        app_server.database_url, company, email, f"ugo-{suffix}@example.com"
+    )
+    page.goto(f"/cadences/{cadence_id}")
+    expect(dry_run_of(page, 2)).to_contain_text(re.compile(r"^Wednesday"))
+    card = page.locator('.step-card[data-index="2"]')
+    expect(card).to_have_attribute("data-offset", "3")
+    offsets = [-7, 0, 3, 14, 28, 45, 75, 95, 120]
+    low, high = span(offsets)
+    track = page.locator("#timeline").bounding_box()
+    assert track is not None
+    drag(page, card, (position(5, low, high) - position(3, low, high)) * track["width"])
+    expect(card).to_have_attribute("data-offset", "5")
+    expect(dry_run_of(page, 2)).to_contain_text(re.compile(r"^Friday"))
+    expect(page.locator("#step-dialog")).to_have_count(0)  # a drop is not a click that opens the step
+    expect(page.locator("#unsaved")).to_be_visible()
+
+    drag(page, card, track["width"] / 3)  # past the +14 step: the server refuses, the card goes back
+    expect(page.get_by_text("Steps go out in the order of their days")).to_be_visible()
+    expect(card).to_have_attribute("data-offset", "5")

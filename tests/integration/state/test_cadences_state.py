@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from saas_app.services import cadences
-from saas_app.state.cadences import CadenceEditorState, CadencesState
+from saas_app.state.cadences import CadenceEditorState, CadencesState, day_at, position, span
 from tests.factories import add_member, debtor_with_invoice, sign_up
 from tests.integration.state.test_handlers import is_redirect_to_login, state_for, token_of
 
@@ -110,3 +110,39 @@ def test_another_organization_s_cadence_is_as_missing_as_none(session: Session, 
     assert state.error == "This cadence does not exist."
     signed_out = state_for(CadenceEditorState, path=f"/cadences/{world['ours']}")
     assert is_redirect_to_login(CadenceEditorState.load.fn(signed_out))
+
+
+def test_the_dry_run_shows_one_message_at_a_time_and_refuses_a_skipped_or_forged_row(session: Session, world) -> None:
+    state = editor(session, "viewer@example.com", world["ours"])
+    sent = [row["index"] for row in state.dry_run if not row["skipped"]]
+    assert state.shown_message == sent[0]
+    CadenceEditorState.show_message.fn(state, sent[1])
+    assert state.shown_message == sent[1]
+    skipped = [row["index"] for row in state.dry_run if row["skipped"]]
+    for forged in [*skipped, 99, -1, "2", True]:
+        CadenceEditorState.show_message.fn(state, forged)
+        assert state.shown_message == sent[1], forged
+
+
+def test_a_dropped_card_lands_on_the_day_drawn_where_it_was_dropped(session: Session, world) -> None:
+    state = editor(session, "alpha@example.com", world["ours"])
+    low, high = span(offsets(state))
+    width = 1000
+    two_days = round((position(5, low, high) - position(3, low, high)) * width)
+    CadenceEditorState.drop.fn(state, 2, two_days, width)
+    assert offsets(state)[2] == 5
+    assert state.dry_run[2]["local"].startswith("Friday")
+    kept = offsets(state)
+    for forged in [(2, 10_000, width), (2, 5, 0), (2, 5, -3), (2, "9", width), (2, True, width), (2, 5, 10**9)]:
+        CadenceEditorState.drop.fn(state, *forged)
+        assert offsets(state) == kept, forged
+    CadenceEditorState.drop.fn(state, 2, width // 3, width)  # past the next steps: refused, nothing moves
+    assert offsets(state) == kept
+    viewer = editor(session, "viewer@example.com", world["ours"])
+    CadenceEditorState.drop.fn(viewer, 2, two_days, width)
+    assert offsets(viewer)[2] == 3
+
+
+def test_day_at_is_the_inverse_of_the_page_s_scale() -> None:
+    low, high = span([-7, 0, 3, 14, 28, 45, 75, 95, 120])
+    assert all(day_at(position(day, low, high), low, high) == day for day in range(low, high + 1))
