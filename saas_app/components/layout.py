@@ -223,11 +223,11 @@ def app_page(
         rx.vstack(
             mobile_bar(),
             rx.hstack(
-                heading,
-                rx.spacer(),
-                *actions,
-                role_badge(SessionState.role, id="role-badge"),
-                user_menu(),
+                rx.box(heading, flex="1 1 16em", min_width="0"),  # the title keeps room; the group wraps first
+                # One group: the buttons, the role and the user stay together, wrapping under the title as one.
+                rx.hstack(
+                    *actions, role_badge(SessionState.role, id="role-badge"), user_menu(), align="center", wrap="wrap"
+                ),
                 align="center",
                 wrap="wrap",
                 width="100%",
