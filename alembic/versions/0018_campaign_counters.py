@@ -63,6 +63,8 @@ _BACKFILL = [
 ]
 
 # A debtor's reply: once per message answered, and once per campaign for the debtor's first reply since it started.
+# Rows are found by debtor (a debtor is one organization's): given the organization too, SQLite, without
+# statistics, reads every row of the organization instead.
 _REPLY_SQL = """
     {counter} SELECT m.org_id, m.campaign_id, coalesce(m.step_position, -1), m.language, 'replied', 1
     FROM message m WHERE m.id = NEW.replied_to_message_id AND m.campaign_id IS NOT NULL
@@ -70,9 +72,9 @@ _REPLY_SQL = """
                     WHERE i.replied_to_message_id = NEW.replied_to_message_id AND i.id <> NEW.id)
     {add};
     {counter} SELECT c.org_id, c.id, -1, '', 'debtors_replied', 1 FROM campaign c
-    WHERE c.id IN (SELECT e.campaign_id FROM enrollment e WHERE e.debtor_id = NEW.debtor_id AND e.org_id = NEW.org_id)
-    AND c.created_at <= NEW.received_at
-    AND NOT EXISTS (SELECT 1 FROM inboundmessage i WHERE i.org_id = NEW.org_id AND i.debtor_id = NEW.debtor_id
+    WHERE c.id IN (SELECT e.campaign_id FROM enrollment e WHERE e.debtor_id = NEW.debtor_id)
+    AND c.org_id = NEW.org_id AND c.created_at <= NEW.received_at
+    AND NOT EXISTS (SELECT 1 FROM inboundmessage i WHERE i.debtor_id = NEW.debtor_id
                     AND i.received_at >= c.created_at AND i.id <> NEW.id)
     {add};
 """
@@ -97,10 +99,10 @@ _ENROLLMENT_SQL = """
     {counter} SELECT NEW.org_id, NEW.campaign_id, -1, '', 'paid', 1 FROM invoice i
     WHERE i.id = NEW.invoice_id AND i.status = 'paid' {add};
     {counter} SELECT c.org_id, c.id, -1, '', 'debtors_replied', 1 FROM campaign c WHERE c.id = NEW.campaign_id
-    AND EXISTS (SELECT 1 FROM inboundmessage im WHERE im.org_id = c.org_id AND im.debtor_id = NEW.debtor_id
+    AND EXISTS (SELECT 1 FROM inboundmessage im WHERE im.debtor_id = NEW.debtor_id
                 AND im.received_at >= c.created_at)
-    AND NOT EXISTS (SELECT 1 FROM enrollment e WHERE e.campaign_id = NEW.campaign_id
-                    AND e.debtor_id = NEW.debtor_id AND e.id <> NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM enrollment e WHERE e.debtor_id = NEW.debtor_id
+                    AND e.campaign_id + 0 = NEW.campaign_id AND e.id <> NEW.id)
     {add};
     {hourly} SELECT c.org_id, c.id, {hour_paid}, p.currency, 0, sum(p.amount_minor)
     FROM payment p JOIN campaign c ON c.id = NEW.campaign_id
