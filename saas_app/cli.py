@@ -264,6 +264,16 @@ def cmd_export(args: argparse.Namespace) -> None:
     print(f"{rows} invoices exported.", file=sys.stderr)
 
 
+def cmd_repair_counters(args: argparse.Namespace) -> None:
+    """`cobro repair-counters [--org ID]`: every campaign's counters recounted from its rows."""
+    with session_scope() as session:
+        org_id = None
+        if args.org:
+            org_id = int(args.org) if args.org.isdigit() else _operator(session, args.org).org_id
+        recounted = campaigns.repair_counters(session, org_id=org_id)
+    print(f"Counters of {recounted} campaigns recounted from their messages, invoices, payments and replies.")
+
+
 def cmd_refresh_behaviour(args: argparse.Namespace) -> None:
     """`cobro refresh-behaviour`: every debtor's payment behaviour recomputed from their history, as of today."""
     with session_scope() as session:
@@ -478,6 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulator.add_argument("--seed", type=int, default=None, help="make the simulated world repeatable")
     refresh = add("refresh-behaviour", cmd_refresh_behaviour, "Recompute every debtor's payment behaviour.")
     refresh.add_argument("--org", required=True, help="organization slug")
+    repair = add("repair-counters", cmd_repair_counters, "Recount the campaigns' counters from the rows.")
+    repair.add_argument("--org", default=None, help="organization id or slug (default: every organization)")
     return parser
 
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from saas_app.models.base import utc_field
@@ -152,7 +152,8 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("enrollment_id", "step_position"),
         Index("ix_message_due", "status", "scheduled_at"),
-        Index("ix_message_campaign_status", "campaign_id", "status"),
+        # A campaign's messages in one status; the last one planned (campaign_stats.last_send_at) from it alone.
+        Index("ix_message_campaign_status_at", "campaign_id", "status", "scheduled_at"),
         # Statuses and replies find their message by (org, wamid). One index on both: with one on each,
         # SQLite (no ANALYZE statistics) picks org_id and reads the whole organization's messages.
         Index("ix_message_org_wamid", "org_id", "wamid"),
@@ -184,3 +185,42 @@ class Message(SQLModel, table=True):
     error_code: str = Field(default="", max_length=20)
     error_message: str = Field(default="", max_length=500)
     created_at: datetime = utc_field(default_now=True)
+
+
+class CampaignCounter(SQLModel, table=True):
+    """How many of a campaign's rows are in one state: kept by database triggers, read by the campaign views.
+
+    Per step and language: messages by status, and `replied` (messages a debtor answered). Per campaign
+    (step -1, language ""): `invoices` enrolled, `paid` (enrolled invoices paid in full) and
+    `debtors_replied` (enrolled debtors who wrote after the campaign started). The triggers of
+    migration 0018 change them in the same statement as the rows they count; `cobro repair-counters`
+    recounts them from the rows (services.campaigns.repair_counters).
+    """
+
+    __table_args__ = (UniqueConstraint("campaign_id", "step", "language", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    step: int  # the message's step position; -1 for a figure of the whole campaign
+    language: str = Field(max_length=10)
+    status: str = Field(max_length=20)
+    count: int = 0
+
+
+class CampaignHour(SQLModel, table=True):
+    """A campaign over time, by UTC hour (so that any time zone's days can be summed from it).
+
+    `sent`: messages whose sent stamp falls in the hour (currency ""); `recovered_minor`: payments on
+    enrolled invoices made in the hour since the campaign started, per currency. Kept like CampaignCounter.
+    """
+
+    __table_args__ = (UniqueConstraint("campaign_id", "hour", "currency"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    hour: int = Field(sa_type=BigInteger)  # hours since 1970-01-01 00:00 UTC
+    currency: str = Field(max_length=3)
+    sent: int = 0
+    recovered_minor: int = Field(default=0, sa_type=BigInteger)

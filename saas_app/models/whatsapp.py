@@ -65,7 +65,11 @@ class WebhookEvent(SQLModel, table=True):
 class InboundMessage(SQLModel, table=True):
     """A debtor's reply: the conversation kept as evidence, its intent, and whether a person saw it."""
 
-    __table_args__ = (UniqueConstraint("org_id", "wamid"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "wamid"),
+        # The first answer to a message, counted by the campaign counters (migration 0018).
+        Index("ix_inboundmessage_replied_to", "replied_to_message_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", index=True)

@@ -3,29 +3,30 @@
 The planner that materializes their messages is worker.planner; the stops are services.reminders.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+import re
+from dataclasses import astuple, dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, insert
+from sqlalchemy import and_, delete, insert, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from saas_app.core.campaigns import LIVE, EnrollmentState
-from saas_app.core.invoices import STOPPING, Status
+from saas_app.core.invoices import STOPPING
 from saas_app.core.messages import PENDING, MessageStatus
 from saas_app.core.roles import Action
 from saas_app.core.schedule import first_step
 from saas_app.i18n import N_
 from saas_app.models import (
     Campaign,
+    CampaignCounter,
+    CampaignHour,
     Debtor,
     Enrollment,
-    InboundMessage,
     Invoice,
     Message,
-    Payment,
     WhatsAppAccount,
 )
 from saas_app.services import audit, segments
@@ -240,14 +241,39 @@ def create_from_segment(
 
 
 def campaign_counts(session: Session, ctx: OrgContext, campaign_id: int) -> dict[str, int]:
-    """How many of the campaign's messages are in each status."""
+    """How many of the campaign's messages are in each status, from its counters."""
     ctx.require(Action.VIEW)
-    rows = session.exec(
-        select(Message.status, func.count())
-        .where(Message.org_id == ctx.org_id, Message.campaign_id == campaign_id)
-        .group_by(Message.status)
+    return _message_counts(_counters(session, ctx.org_id, [campaign_id]).get(campaign_id, {}))
+
+
+# A campaign's counters: (step, language, status) -> count; figures of the whole campaign are at step -1.
+_Counts = dict[tuple[int, str, str], int]
+_MESSAGE_STATUSES = frozenset(MessageStatus)
+_WHOLE = -1  # the step of a figure of the whole campaign: invoices, paid, debtors_replied
+
+
+def _counters(session: Session, org_id: int, campaign_ids: list[int]) -> dict[int, _Counts]:
+    rows = session.execute(
+        sa_select(
+            col(CampaignCounter.campaign_id),
+            col(CampaignCounter.step),
+            col(CampaignCounter.language),
+            col(CampaignCounter.status),
+            col(CampaignCounter.count),
+        ).where(col(CampaignCounter.org_id) == org_id, col(CampaignCounter.campaign_id).in_(campaign_ids))
     ).all()
-    return dict(rows)
+    found: dict[int, _Counts] = {}
+    for campaign_id, step, language, status, count in rows:
+        found.setdefault(campaign_id, {})[(step, language, status)] = count
+    return found
+
+
+def _message_counts(counts: _Counts) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for (_step, _language, status), count in counts.items():
+        if status in _MESSAGE_STATUSES and count:
+            totals[status] = totals.get(status, 0) + count
+    return {status: count for status, count in totals.items() if count}
 
 
 @dataclass(frozen=True)
@@ -288,49 +314,140 @@ def scan_campaigns(
 def campaign_stats(session: Session, ctx: OrgContext, campaign_id: int) -> CampaignStats:
     """A campaign's figures: invoices and messages by stage, debtors who replied, invoices and amounts paid since."""
     campaign = get_campaign(session, ctx, campaign_id)
-    by_status = campaign_counts(session, ctx, campaign_id)
-    enrolled = (Enrollment.org_id == ctx.org_id) & (Enrollment.campaign_id == campaign.id)
-    invoices, paid = session.exec(
-        select(func.count(), func.count().filter(col(Invoice.status) == Status.PAID))
-        .select_from(Enrollment)
-        .join(Invoice, col(Invoice.id) == Enrollment.invoice_id)
-        .where(enrolled)
-    ).one()
-    replied = session.exec(
-        select(func.count(func.distinct(InboundMessage.debtor_id))).where(
-            InboundMessage.org_id == ctx.org_id,
-            col(InboundMessage.received_at) >= campaign.created_at,
-            col(InboundMessage.debtor_id).in_(select(Enrollment.debtor_id).where(enrolled)),
+    return campaigns_stats(session, ctx, [campaign.id or 0])[campaign.id or 0]
+
+
+def campaigns_stats(session: Session, ctx: OrgContext, campaign_ids: list[int]) -> dict[int, CampaignStats]:
+    """The figures of several of the organization's campaigns (a page of the list) from their counters.
+
+    A few queries whatever the campaigns' sizes: counters, amounts per currency, and the last planned
+    send of each, read from the end of an index. Another tenant's campaign ids get nothing.
+    """
+    ctx.require(Action.VIEW)
+    ids = sorted(set(campaign_ids))
+    owned = session.exec(select(Campaign.id).where(Campaign.org_id == ctx.org_id, col(Campaign.id).in_(ids))).all()
+    ids = [i for i in owned if i is not None]
+    counters = _counters(session, ctx.org_id, ids)
+    amounts: dict[int, dict[str, int]] = {}
+    for campaign_id, currency, total in session.exec(
+        select(CampaignHour.campaign_id, CampaignHour.currency, func.sum(CampaignHour.recovered_minor))
+        .where(CampaignHour.org_id == ctx.org_id, col(CampaignHour.campaign_id).in_(ids), CampaignHour.currency != "")
+        .group_by(col(CampaignHour.campaign_id), col(CampaignHour.currency))
+    ).all():
+        if total:
+            amounts.setdefault(campaign_id, {})[currency] = int(total)
+    return {
+        campaign_id: _stats_from(
+            counters.get(campaign_id, {}), amounts.get(campaign_id, {}), _last_send_at(session, campaign_id)
         )
-    ).one()
-    amounts = session.exec(
-        select(Payment.currency, func.sum(Payment.amount_minor))
-        .where(
-            Payment.org_id == ctx.org_id,
-            col(Payment.created_at) >= campaign.created_at,
-            col(Payment.invoice_id).in_(select(Enrollment.invoice_id).where(enrolled)),
-        )
-        .group_by(col(Payment.currency))
-    ).all()
+        for campaign_id in ids
+    }
+
+
+def _last_send_at(session: Session, campaign_id: int) -> datetime | None:
+    """When the campaign's last planned message goes: the end of ix_message_campaign_status_at, per pending status."""
+    latest = [
+        session.exec(
+            select(func.max(Message.scheduled_at)).where(Message.campaign_id == campaign_id, Message.status == status)
+        ).one()
+        for status in PENDING
+    ]
+    found = [at for at in latest if at is not None]
+    return max(found) if found else None
+
+
+def _stats_from(counts: _Counts, paid_minor: dict[str, int], last_send_at: datetime | None) -> CampaignStats:
+    by_status = _message_counts(counts)
     delivered = by_status.get(MessageStatus.DELIVERED, 0) + by_status.get(MessageStatus.READ, 0)
-    last_send_at = session.exec(
-        select(func.max(Message.scheduled_at)).where(
-            Message.org_id == ctx.org_id, Message.campaign_id == campaign.id, col(Message.status).in_(PENDING)
-        )
-    ).one()
     return CampaignStats(
-        invoices=invoices,
+        invoices=counts.get((_WHOLE, "", "invoices"), 0),
         scheduled=by_status.get(MessageStatus.SCHEDULED, 0) + by_status.get(MessageStatus.SENDING, 0),
         sent=delivered + by_status.get(MessageStatus.SENT, 0),
         delivered=delivered,
         read=by_status.get(MessageStatus.READ, 0),
         failed=by_status.get(MessageStatus.FAILED, 0),
         expired=by_status.get(MessageStatus.EXPIRED, 0),
-        replied=replied,
-        paid=paid,
-        paid_minor={currency: int(total) for currency, total in amounts},
+        replied=counts.get((_WHOLE, "", "debtors_replied"), 0),
+        paid=counts.get((_WHOLE, "", "paid"), 0),
+        paid_minor=paid_minor,
         last_send_at=last_send_at,
     )
+
+
+@dataclass(frozen=True)
+class StepFigures:
+    """One step in one language: how far its messages got, and how many a debtor answered."""
+
+    step: int
+    language: str
+    scheduled: int
+    sent: int  # sent, delivered or read
+    delivered: int  # delivered or read
+    read: int
+    replied: int  # messages a debtor answered (replied to in WhatsApp), each once
+    failed: int
+    expired: int
+    stopped: int  # cancelled or skipped: never went
+
+
+def step_figures(session: Session, ctx: OrgContext, campaign_id: int) -> list[StepFigures]:
+    """The campaign's table per step and language, by step then language, from its counters."""
+    campaign = get_campaign(session, ctx, campaign_id)
+    by_row: dict[tuple[int, str], dict[str, int]] = {}
+    for (step, language, status), count in (
+        _counters(session, ctx.org_id, [campaign.id or 0]).get(campaign.id or 0, {}).items()
+    ):
+        if step != _WHOLE:
+            by_row.setdefault((step, language), {})[status] = count
+    figures = []
+    for (step, language), c in sorted(by_row.items()):
+        delivered = c.get(MessageStatus.DELIVERED, 0) + c.get(MessageStatus.READ, 0)
+        figures.append(
+            StepFigures(
+                step=step,
+                language=language,
+                scheduled=c.get(MessageStatus.SCHEDULED, 0) + c.get(MessageStatus.SENDING, 0),
+                sent=delivered + c.get(MessageStatus.SENT, 0),
+                delivered=delivered,
+                read=c.get(MessageStatus.READ, 0),
+                replied=c.get("replied", 0),
+                failed=c.get(MessageStatus.FAILED, 0),
+                expired=c.get(MessageStatus.EXPIRED, 0),
+                stopped=c.get(MessageStatus.CANCELLED, 0) + c.get(MessageStatus.SKIPPED, 0),
+            )
+        )
+    return [f for f in figures if any(astuple(f)[2:])]
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """One day of a campaign in the organization's time zone: messages that went, and what was paid."""
+
+    day: date
+    sent: int  # messages handed to WhatsApp that day (whatever became of them after)
+    recovered_minor: dict[str, int]  # paid that day on the campaign's invoices, per currency
+
+
+def daily_figures(session: Session, ctx: OrgContext, campaign_id: int, timezone: str) -> list[DayFigures]:
+    """The campaign over time, a row per day with something in it, summed from its hourly counters."""
+    campaign = get_campaign(session, ctx, campaign_id)
+    zone = ZoneInfo(timezone)
+    days: dict[date, tuple[int, dict[str, int]]] = {}
+    for hour, currency, sent, recovered in session.exec(
+        select(CampaignHour.hour, CampaignHour.currency, CampaignHour.sent, CampaignHour.recovered_minor).where(
+            CampaignHour.org_id == ctx.org_id, CampaignHour.campaign_id == campaign.id
+        )
+    ).all():
+        day = datetime.fromtimestamp(hour * 3600, UTC).astimezone(zone).date()
+        total_sent, amounts = days.get(day, (0, {}))
+        if recovered:
+            amounts[currency] = amounts.get(currency, 0) + recovered
+        days[day] = (total_sent + sent, amounts)
+    return [
+        DayFigures(day, sent, {c: a for c, a in amounts.items() if a})
+        for day, (sent, amounts) in sorted(days.items())
+        if sent or any(amounts.values())
+    ]
 
 
 @dataclass(frozen=True)
@@ -388,3 +505,82 @@ def campaign_schedule(
             )
         result.append(InvoiceSchedule(invoice.number, debtor.name, debtor.timezone, enrollment.state, steps))
     return result
+
+
+# Each counter recounted from the rows, the definitions the triggers of migration 0018 keep up to date:
+# messages by step, language and status; messages answered; invoices enrolled and paid; debtors who
+# wrote since the campaign started; messages sent and amounts recovered per hour.
+_COUNTER = "INSERT INTO campaigncounter (org_id, campaign_id, step, language, status, count)"
+_HOURLY = "INSERT INTO campaignhour (org_id, campaign_id, hour, currency, sent, recovered_minor)"
+_HOUR = {
+    "sqlite": "(CAST(strftime('%s', {0}) AS INTEGER) / 3600)",
+    "postgresql": "floor(extract(epoch FROM {0}) / 3600)::bigint",
+}
+_RECOUNT = [
+    """{counter} SELECT m.org_id, m.campaign_id, coalesce(m.step_position, -1), m.language, m.status, count(*)
+    FROM message m WHERE m.campaign_id IS NOT NULL {org:m}
+    GROUP BY m.org_id, m.campaign_id, coalesce(m.step_position, -1), m.language, m.status""",
+    """{counter} SELECT m.org_id, m.campaign_id, coalesce(m.step_position, -1), m.language, 'replied',
+    count(DISTINCT m.id) FROM message m JOIN inboundmessage i ON i.replied_to_message_id = m.id
+    WHERE m.campaign_id IS NOT NULL {org:m}
+    GROUP BY m.org_id, m.campaign_id, coalesce(m.step_position, -1), m.language""",
+    """{counter} SELECT e.org_id, e.campaign_id, -1, '', 'invoices', count(*) FROM enrollment e
+    WHERE true {org:e} GROUP BY e.org_id, e.campaign_id""",
+    """{counter} SELECT e.org_id, e.campaign_id, -1, '', 'paid', count(*) FROM enrollment e
+    JOIN invoice i ON i.id = e.invoice_id WHERE i.status = 'paid' {org:e} GROUP BY e.org_id, e.campaign_id""",
+    """{counter} SELECT c.org_id, c.id, -1, '', 'debtors_replied', count(DISTINCT e.debtor_id)
+    FROM campaign c JOIN enrollment e ON e.campaign_id = c.id AND e.org_id = c.org_id
+    WHERE EXISTS (SELECT 1 FROM inboundmessage im WHERE im.org_id = c.org_id AND im.debtor_id = e.debtor_id
+    AND im.received_at >= c.created_at) {org:c} GROUP BY c.org_id, c.id""",
+    """{hourly} SELECT m.org_id, m.campaign_id, {hour:m.sent_at}, '', count(*), 0 FROM message m
+    WHERE m.campaign_id IS NOT NULL AND m.sent_at IS NOT NULL {org:m}
+    GROUP BY m.org_id, m.campaign_id, {hour:m.sent_at}""",
+    """{hourly} SELECT c.org_id, c.id, {hour:p.created_at}, p.currency, 0, sum(p.amount_minor) FROM payment p
+    JOIN enrollment e ON e.invoice_id = p.invoice_id AND e.org_id = p.org_id
+    JOIN campaign c ON c.id = e.campaign_id WHERE p.created_at >= c.created_at {org:c}
+    GROUP BY c.org_id, c.id, {hour:p.created_at}, p.currency""",
+]
+_PLACEHOLDER = re.compile(r"\{(counter|hourly|org:|hour:)([\w.]*)\}")
+
+
+def repair_counters(session: Session, *, org_id: int | None = None) -> int:
+    """Recount every campaign's counters (one organization's, or all) from the rows; how many campaigns.
+
+    The counters' tables are locked first, so that a status written meanwhile waits and is counted
+    once, by its trigger, after the recount. The caller commits.
+    """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE campaigncounter, campaignhour IN EXCLUSIVE MODE")
+    else:
+        _sqlite_write_lock(session)
+    scope = {"org_id": org_id}
+    for table in (CampaignCounter, CampaignHour):
+        gone = delete(table)
+        if org_id is not None:
+            gone = gone.where(col(table.org_id) == org_id)
+        session.execute(gone)
+
+    def fill(match: re.Match[str]) -> str:
+        kind, value = match.groups()
+        if kind in ("counter", "hourly"):
+            return _COUNTER if kind == "counter" else _HOURLY
+        if kind == "hour:":
+            return _HOUR[dialect].format(value)
+        return f"AND {value}.org_id = :org_id" if org_id is not None else ""
+
+    for statement in _RECOUNT:
+        session.execute(text(_PLACEHOLDER.sub(fill, statement)), scope)
+    campaigns = select(func.count()).select_from(Campaign)
+    if org_id is not None:
+        campaigns = campaigns.where(Campaign.org_id == org_id)
+    return session.exec(campaigns).one()
+
+
+def _sqlite_write_lock(session: Session) -> None:
+    """SQLite: take the database's write lock before reading (pysqlite would begin at the first write)."""
+    connection = session.connection()
+    sqlite = connection.connection.driver_connection
+    if sqlite is not None and not sqlite.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
