@@ -3,11 +3,10 @@
 Triggers change them in the same statement as the rows they count, whoever writes those rows (the
 worker, the webhooks, the reminders service, payments, replies): PostgreSQL once per statement,
 from its transition tables, in key order; SQLite once per row. Existing campaigns are counted here.
-Chained after 0016 for now: 0017 (cadences) is being written beside it; the lead re-chains at merge.
 
 Revision ID: 0018
-Revises: 0016
-Create Date: 2026-12-08 09:00:00
+Revises: 0017
+Create Date: 2026-12-06 01:00:00
 """
 
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
