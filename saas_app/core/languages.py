@@ -71,6 +71,15 @@ def normalize_locale(text: str) -> str | None:
     return _known_locales().get(text.strip().replace("-", "_").lower())
 
 
+def with_region(locale: str, region: str) -> str:
+    """A bare language given the debtor's country, when CLDR knows the pair: ('es', 'MX') -> 'es_MX', so that
+    a Mexican debtor reads $9,500.00 and not Spain's 9.500,00 MXN; a locale with its region, or a pair CLDR
+    does not know (('it', 'BR')), stays as it is."""
+    if "_" in locale or not region:
+        return locale
+    return _known_locales().get(f"{locale}_{region}".lower(), locale)
+
+
 @cache
 def locale_choices(country: str, reader: str) -> tuple[tuple[str, str], ...]:
     """Every locale a debtor may have as (code, name in the reader's language): the country's own first,

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from saas_app.core.behaviour import assess
 from saas_app.core.consent import opt_out_confirmation
-from saas_app.core.languages import normalize_locale
+from saas_app.core.languages import normalize_locale, with_region
 from saas_app.core.messages import MessageKind
 from saas_app.core.phones import PhoneError, normalize_phone, region_of
 from saas_app.core.reminders import StopReason
@@ -75,7 +75,7 @@ def clean_debtor(data: DebtorInput, org: Organization) -> dict[str, Any]:
         "name": name[:200],
         "phone": phone,
         "email": email,
-        "locale": locale,
+        "locale": with_region(locale, region_of(phone)),
         "timezone": zone,
         "country": region_of(phone),
         "external_ref": data.external_ref.strip()[:100],

@@ -25,6 +25,7 @@ from saas_app.core.imports import (
     seekable,
     suggest_mapping,
 )
+from saas_app.core.languages import with_region
 from saas_app.core.phones import region_of
 from saas_app.core.roles import Action
 from saas_app.i18n import N_
@@ -263,7 +264,7 @@ def _debtor_values(row: ImportRow, org: Organization, now: datetime) -> dict[str
     values: dict[str, object] = {  # validated by core.imports, as services.debtors.clean_debtor does for a form
         "name": row.name[:200],
         "email": row.email[:254],
-        "locale": row.locale or org.default_locale,
+        "locale": with_region(row.locale or org.default_locale, region_of(row.phone)),
         "timezone": row.timezone or org.timezone,
         "country": region_of(row.phone),
         "updated_at": now,

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session, select
 
 from saas_app.core.message_values import MessageFacts, placeholder_values
-from saas_app.models import Debtor, TemplateVariant
+from saas_app.models import Debtor, Organization, TemplateVariant
 from saas_app.services import debtors, imports, templates
 from saas_app.services.errors import ServiceError
 from tests.factories import sign_up
@@ -20,6 +20,27 @@ def test_the_debtors_service_stores_a_regional_locale_as_cldr_writes_it(session:
     assert debtor.locale == "es_MX"
     changed = debtors.update_debtor(session, ctx, debtor.id or 0, replace(debtors.input_of(debtor), locale="FR_ca"))
     assert changed.locale == "fr_CA"
+
+
+def test_a_debtor_in_a_spanish_speaking_organization_reads_their_own_countrys_spanish(session: Session) -> None:
+    """The organization writes in Spanish; a Mexican number makes the debtor es_MX, whether typed, by the API
+    or from a file, so that their MXN invoice reads $9,500.00 and not 9.500,00 MXN."""
+    _, ctx = sign_up(session)
+    org = session.get(Organization, ctx.org_id)
+    assert org is not None
+    org.default_locale = "es"
+    session.add(org)
+    mexican = debtors.create_debtor(session, ctx, debtors.DebtorInput(name="Ana", phone="+525512345678"))
+    spaniard = debtors.create_debtor(session, ctx, debtors.DebtorInput(name="Eva", phone="+34612345678", locale="es"))
+    assert (mexican.locale, spaniard.locale) == ("es_MX", "es_ES")
+    headers = ["name", "phone", "invoice", "amount", "due"]
+    imports.import_file(
+        session,
+        ctx,
+        "people.csv",
+        csv_bytes([["Luis", "+525587654321", "F-1", "9500.00", "2026-12-01"]], headers=headers),
+    )
+    assert session.exec(select(Debtor.locale).where(Debtor.name == "Luis")).one() == "es_MX"
 
 
 @pytest.mark.parametrize("locale", ["xx_YY", "es_ZZ", "de_DE"])

@@ -8,6 +8,7 @@ from saas_app.core.languages import (
     normalize_locale,
     parse_chain,
     pick_language,
+    with_region,
 )
 
 VARIANTS = {"en", "it", "es", "pt_BR", "fr"}
@@ -70,3 +71,20 @@ def test_the_choices_start_with_the_countrys_own_locales_named_in_the_readers_la
     assert all(normalize_locale(code) == code for code in codes), "every choice is one the server accepts"
     canadian = [name for code, name in locale_choices("CA", "fr")[:2]]
     assert canadian == ["Anglais (Canada)", "Français (Canada)"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "region", "read_as"),
+    [
+        ("es", "MX", "es_MX"),  # $9,500.00, not Spain's 9.500,00 MXN
+        ("pt", "PT", "pt_PT"),
+        ("fr", "CA", "fr_CA"),
+        ("pt_BR", "PT", "pt_BR"),  # a region given is kept
+        ("it", "BR", "it"),  # CLDR has no Italian of Brazil
+        ("es", "", "es"),  # no country known
+    ],
+)
+def test_a_bare_language_takes_the_debtors_country_when_cldr_knows_the_pair(
+    locale: str, region: str, read_as: str
+) -> None:
+    assert with_region(locale, region) == read_as
