@@ -72,10 +72,10 @@ def normalize_locale(text: str) -> str | None:
 
 
 def with_region(locale: str, region: str) -> str:
-    """A bare language given the debtor's country, when CLDR knows the pair: ('es', 'MX') -> 'es_MX', so that
-    a Mexican debtor reads $9,500.00 and not Spain's 9.500,00 MXN; a locale with its region, or a pair CLDR
-    does not know (('it', 'BR')), stays as it is."""
-    if "_" in locale or not region:
+    """A bare language given the debtor's country when it is that country's own language: ('es', 'MX') ->
+    'es_MX', so that a Mexican debtor reads $9,500.00 and not Spain's 9.500,00 MXN. A locale with its region
+    stays, and so does a language foreign to the country (('en', 'IT') stays 'en': €123.45 as written)."""
+    if "_" in locale or not region or locale not in get_official_languages(region, de_facto=True):
         return locale
     return _known_locales().get(f"{locale}_{region}".lower(), locale)
 

@@ -158,7 +158,7 @@ def test_readiness_names_the_language_a_new_step_s_template_lacks(session: Sessi
     steps.append((len(steps), english_only.id or 0))
     covered = cadences.coverage(session, owner, steps, locales)
     problems = cadences.problems_in(covered, chain, require_approval=False)
-    assert [(p.step_position, p.language, p.status) for p in problems] == [(len(steps) - 1, "it", "missing")]
+    assert [(p.step_position, p.language, p.status) for p in problems] == [(len(steps) - 1, "it_IT", "missing")]
 
 
 def _running_campaign(session: Session, ctx) -> tuple[int, int]:

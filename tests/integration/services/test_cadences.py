@@ -103,8 +103,8 @@ def test_a_debtor_language_without_a_variant_in_the_chain_blocks_the_start(sessi
     with pytest.raises(campaigns.CadenceNotReady) as refused:
         campaigns.create_campaign(session, ctx, name="C", cadence_id=cadence_id, invoice_ids=[invoice_id], now=NOW)
     [problem] = refused.value.problems
-    assert (problem.language, problem.status) == ("it", "missing")
-    assert problem.message == "No version in it, nor in the fallback languages (pt_BR)."
+    assert (problem.language, problem.status) == ("it_IT", "missing")  # the debtor reads Italian as Italy writes it
+    assert problem.message == "No version in it_IT, nor in the fallback languages (pt_BR)."
 
 
 def test_the_organization_fallback_chain_picks_the_variant_and_the_dry_run_shows_it(session: Session) -> None:

@@ -81,10 +81,12 @@ def test_the_choices_start_with_the_countrys_own_locales_named_in_the_readers_la
         ("fr", "CA", "fr_CA"),
         ("pt_BR", "PT", "pt_BR"),  # a region given is kept
         ("it", "BR", "it"),  # CLDR has no Italian of Brazil
+        ("en", "IT", "en"),  # English is not Italy's own language: €123.45 as the organization writes it
+        ("en", "IE", "en_IE"),
         ("es", "", "es"),  # no country known
     ],
 )
-def test_a_bare_language_takes_the_debtors_country_when_cldr_knows_the_pair(
+def test_a_bare_language_takes_the_debtors_country_when_it_is_that_countrys_own(
     locale: str, region: str, read_as: str
 ) -> None:
     assert with_region(locale, region) == read_as
