@@ -224,3 +224,16 @@ class CampaignHour(SQLModel, table=True):
     currency: str = Field(max_length=3)
     sent: int = 0
     recovered_minor: int = Field(default=0, sa_type=BigInteger)
+
+
+class CampaignNote(SQLModel, table=True):
+    """A note the team keeps on a campaign: read by the team on the campaign's page, never sent to a debtor."""
+
+    __table_args__ = (Index("ix_campaignnote_campaign_id", "campaign_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    body: str = Field(max_length=2000)
+    created_at: datetime = utc_field(default_now=True)

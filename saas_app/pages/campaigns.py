@@ -1,16 +1,32 @@
 """Campaigns: each one's messages from planned to paid, and when the last planned one goes out."""
 
+from typing import Any
+
 import reflex as rx
 
 from saas_app import routes, styles
 from saas_app.components.badges import status_badge
+from saas_app.components.dialogs import confirm_dialog
 from saas_app.components.forms import form_error
-from saas_app.components.layout import app_page, empty_state
+from saas_app.components.layout import app_page, empty_state, section_card
 from saas_app.components.stats import stat_card, stat_grid
 from saas_app.components.table import Column, data_table, figure_cell, table_row
 from saas_app.i18n import N_
+from saas_app.pages.dashboard import CHART_HEIGHT, COMPACT_NUMBER
 from saas_app.state.base import t
-from saas_app.state.campaigns import CampaignRow, CampaignsState, CampaignState, ProblemRow
+from saas_app.state.campaigns import (
+    ActivityRow,
+    CampaignRow,
+    CampaignsState,
+    CampaignState,
+    FunnelRow,
+    MessageRow,
+    NoteRow,
+    ProblemRow,
+    ReasonRow,
+    RecoveryRow,
+    StepRow,
+)
 
 # key of CampaignStats, column heading, what the number counts (shown on the campaign's page)
 FIGURES = [
@@ -93,15 +109,360 @@ def problem_item(problem: ProblemRow) -> rx.Component:
     return rx.callout(problem["text"], icon="triangle-alert", color_scheme="red", size="1", width="100%")
 
 
+def funnel_stage(stage: FunnelRow) -> rx.Component:
+    """One stage of the funnel: its name, how many, a bar against the widest stage, and its rate."""
+    return rx.vstack(
+        rx.hstack(
+            rx.text(stage["label"], weight="medium", size="2"),
+            rx.spacer(),
+            rx.text(stage["value"], weight="bold", size="3", class_name="funnel-value"),
+            align="baseline",
+            width="100%",
+        ),
+        rx.box(
+            rx.box(height="10px", width=stage["width"], background=styles.tone("teal", 9), border_radius="4px"),
+            width="100%",
+            background=styles.tone("gray", 3),
+            border_radius="4px",
+        ),
+        rx.text(stage["rate"], size="1", color=styles.MUTED),
+        spacing="1",
+        width="100%",
+        id="funnel-" + stage["key"],
+    )
+
+
+def recovery_item(row: RecoveryRow) -> rx.Component:
+    """What one currency brought in, and its share of what was owed."""
+    return rx.vstack(
+        rx.heading(row["recovered"], size="5", class_name="recovered-amount"),
+        rx.text(row["rate"], size="1", color=styles.MUTED),
+        spacing="0",
+    )
+
+
+def reason_row(row: ReasonRow) -> rx.Component:
+    """Failed or expired messages sharing one of Meta's codes."""
+    return table_row(
+        rx.table.cell(row["kind"]),
+        rx.table.cell(row["code"]),
+        rx.table.cell(row["text"]),
+        figure_cell(row["count"]),
+        class_name="reason-row",
+    )
+
+
+REASON_COLUMNS = [Column(N_("Status")), Column(N_("Code")), Column(N_("Reason")), Column(N_("Messages"), "right")]
+
+
+def funnel_section() -> rx.Component:
+    """Targeted to paid with each stage's rate, what was recovered, and why messages did not arrive."""
+    state = CampaignState
+    return rx.grid(
+        section_card(
+            N_("Funnel"),
+            N_("From the invoices targeted to those paid; each rate against the stage before it."),
+            rx.vstack(rx.foreach(state.funnel, funnel_stage), spacing="3", width="100%", id="funnel"),
+        ),
+        rx.vstack(
+            section_card(
+                N_("Recovered"),
+                N_("Paid on the campaign's invoices since launch, per currency."),
+                rx.cond(
+                    state.recovery.length() > 0,
+                    rx.vstack(rx.foreach(state.recovery, recovery_item), spacing="2", id="recovery"),
+                    rx.text(t("Nothing paid yet."), size="2", color=styles.MUTED),
+                ),
+            ),
+            section_card(
+                N_("Not delivered"),
+                N_("Failed and expired messages, counted by WhatsApp's reason."),
+                rx.cond(
+                    state.reasons.length() > 0,
+                    data_table(REASON_COLUMNS, state.reasons, reason_row, size="1", id="reasons"),
+                    rx.text(t("No failed or expired message."), size="2", color=styles.MUTED),
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="4",
+        width="100%",
+    )
+
+
+STEP_COLUMNS = [
+    Column(N_("Step")),
+    Column(N_("Language")),
+    *[Column(label, "right") for label in (N_("Sent"), N_("Delivered"), N_("Read"), N_("Replied"))],
+    *[Column(label, "right") for label in (N_("Failed"), N_("Expired"))],
+]
+
+
+def _figure_with_rate(value: Any, rate: Any) -> rx.Component:
+    return rx.table.cell(
+        rx.vstack(rx.text(value), rx.text(rate, size="1", color=styles.MUTED), spacing="0", align="end"),
+        text_align="right",
+    )
+
+
+def step_row(row: StepRow) -> rx.Component:
+    """One step in one language: its figures, each rate under its figure."""
+    return table_row(
+        rx.table.cell(row["step"]),
+        rx.table.cell(row["language"]),
+        figure_cell(row["sent"]),
+        _figure_with_rate(row["delivered"], row["delivered_rate"]),
+        _figure_with_rate(row["read"], row["read_rate"]),
+        _figure_with_rate(row["replied"], row["replied_rate"]),
+        figure_cell(row["failed"]),
+        figure_cell(row["expired"]),
+        class_name="step-row",
+    )
+
+
+def steps_section() -> rx.Component:
+    """Which message works: each step in each language, with its rates."""
+    return section_card(
+        N_("By step and language"),
+        N_("Delivered against sent; read and replied against delivered. Payments are counted per campaign only."),
+        data_table(
+            STEP_COLUMNS,
+            CampaignState.steps,
+            step_row,
+            empty=rx.text(t("No message has gone out yet."), size="2", color=styles.MUTED),
+            size="1",
+            id="steps",
+        ),
+    )
+
+
+# The tooltip shows the day's figures as the state wrote them ("12 sent · €1,234.00").
+DAY_TOOLTIP: rx.Var = rx.vars.FunctionStringVar.create("(value, name, item) => [item.payload.text, '']")
+
+
+def days_section() -> rx.Component:
+    """Messages sent (bars) and amounts recovered (line) per day, in the organization's time zone."""
+    state = CampaignState
+    return section_card(
+        N_("Over time"),
+        N_("Messages sent (bars) and amounts recovered (line) per day."),
+        rx.cond(
+            state.days.length() > 0,
+            rx.recharts.responsive_container(
+                rx.recharts.composed_chart(
+                    rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+                    rx.recharts.x_axis(data_key="tick", font_size=12),
+                    rx.recharts.y_axis(y_axis_id="left", width=50, font_size=12, tick_formatter=COMPACT_NUMBER),
+                    rx.recharts.y_axis(
+                        y_axis_id="right", orientation="right", width=50, font_size=12, tick_formatter=COMPACT_NUMBER
+                    ),
+                    rx.recharts.graphing_tooltip(custom_attrs={"formatter": DAY_TOOLTIP}),
+                    rx.recharts.bar(
+                        data_key="sent",
+                        y_axis_id="left",
+                        fill=styles.tone("teal", 9),
+                        radius=[4, 4, 0, 0],
+                        is_animation_active=False,
+                    ),
+                    rx.recharts.line(
+                        data_key="recovered",
+                        y_axis_id="right",
+                        stroke=styles.tone("orange", 9),
+                        stroke_width=2,
+                        is_animation_active=False,
+                    ),
+                    data=state.days,
+                ),
+                width="100%",
+                height=CHART_HEIGHT,
+                id="days-chart",
+            ),
+            rx.text(t("No message has gone out yet."), size="2", color=styles.MUTED),
+        ),
+    )
+
+
+MESSAGE_COLUMNS = [
+    Column(N_("Debtor")),
+    Column(N_("Invoice")),
+    Column(N_("Step")),
+    Column(N_("Language")),
+    Column(N_("Status")),
+    Column(N_("Time")),
+    Column(N_("Error")),
+]
+
+
+def message_row(row: MessageRow) -> rx.Component:
+    """One message in the list."""
+    return table_row(
+        rx.table.cell(row["debtor"]),
+        rx.table.cell(row["invoice"]),
+        rx.table.cell(row["step"]),
+        rx.table.cell(row["language"]),
+        rx.table.cell(status_badge(row["status"], row["status_label"])),
+        rx.table.cell(row["at"], white_space="nowrap"),
+        rx.table.cell(row["error"], color=styles.MUTED),
+        class_name="message-row",
+    )
+
+
+def _filter(name: str, choices: Any, value: Any) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(),
+        rx.select.content(rx.foreach(choices, lambda c: rx.select.item(c["label"], value=c["value"]))),
+        value=value,
+        on_change=lambda v: CampaignState.filter_messages(name, v),
+        id=f"filter-{name}",
+    )
+
+
+def messages_section() -> rx.Component:
+    """Every message of the campaign, filtered and paged on the server, and its CSV."""
+    state = CampaignState
+    return section_card(
+        N_("Messages"),
+        N_("Each message: to whom, for which invoice, at which step, and what became of it."),
+        rx.hstack(
+            _filter("status", state.status_choices, state.status_filter),
+            _filter("step", state.step_choices, state.step_filter),
+            _filter("language", state.language_choices, state.language_filter),
+            rx.spacer(),
+            rx.button(
+                rx.icon("download", size=16), t("Export CSV"), variant="soft", on_click=state.export_csv, id="export"
+            ),
+            wrap="wrap",
+            spacing="2",
+            width="100%",
+        ),
+        data_table(
+            MESSAGE_COLUMNS,
+            state.messages,
+            message_row,
+            pages=state,
+            empty=rx.text(t("No message matches these filters."), size="2", color=styles.MUTED),
+            size="1",
+            id="messages",
+        ),
+    )
+
+
+def steering() -> rx.Component:
+    """Pause, resume and stop, each confirmed first; only for roles that may (the server checks again)."""
+    state = CampaignState
+    pause = confirm_dialog(
+        rx.button(rx.icon("pause", size=16), t("Pause"), variant="soft", color_scheme="amber", id="pause"),
+        N_("Pause this campaign?"),
+        N_("Nothing more is sent and its schedule waits until you resume it."),
+        N_("Pause"),
+        state.pause,
+        color="amber",
+        id="pause-dialog",
+    )
+    resume = confirm_dialog(
+        rx.button(rx.icon("play", size=16), t("Resume"), variant="soft", id="resume"),
+        N_("Resume this campaign?"),
+        N_("Its next messages are planned again in their send windows."),
+        N_("Resume"),
+        state.resume,
+        color="teal",
+        id="resume-dialog",
+    )
+    stop = confirm_dialog(
+        rx.button(rx.icon("square", size=16), t("Stop"), variant="soft", color_scheme="red", id="stop"),
+        N_("Stop this campaign?"),
+        N_("Every message it still has planned is cancelled. This cannot be undone."),
+        N_("Stop"),
+        state.stop,
+        id="stop-dialog",
+    )
+    return rx.cond(
+        state.can_collect,
+        rx.hstack(
+            rx.cond(state.status == "running", pause),
+            rx.cond(state.status == "paused", resume),
+            rx.cond((state.status == "running") | (state.status == "paused"), stop),
+            spacing="2",
+        ),
+    )
+
+
+def activity_item(row: ActivityRow) -> rx.Component:
+    """What a person did to the campaign, and when."""
+    return rx.hstack(
+        rx.text(row["text"], weight="medium", size="2"),
+        rx.text(row["who"], size="2", color=styles.MUTED),
+        rx.spacer(),
+        rx.text(row["at"], size="1", color=styles.MUTED, white_space="nowrap"),
+        width="100%",
+        class_name="activity-item",
+    )
+
+
+def note_item(row: NoteRow) -> rx.Component:
+    """A team note, with its author and time."""
+    return rx.vstack(
+        rx.text(row["body"], size="2", white_space="pre-wrap"),
+        rx.text(row["who"], " · ", row["at"], size="1", color=styles.MUTED),
+        spacing="1",
+        width="100%",
+        class_name="note-item",
+    )
+
+
+def team_section() -> rx.Component:
+    """Who did what to the campaign, and the team's own notes on it."""
+    state = CampaignState
+    return rx.grid(
+        section_card(
+            N_("Activity"),
+            N_("Launched, paused, resumed, edited, stopped: by whom and when."),
+            rx.vstack(rx.foreach(state.activity, activity_item), spacing="2", width="100%", id="activity"),
+        ),
+        section_card(
+            N_("Team notes"),
+            N_("For the team only: never sent to a debtor."),
+            rx.cond(
+                state.can_collect,
+                rx.form(
+                    rx.vstack(
+                        rx.text_area(name="note", id="note", max_length=2000, width="100%"),
+                        rx.cond(state.note_error != "", rx.text(state.note_error, color="red", size="2")),
+                        rx.button(t("Add note"), type="submit", id="add-note"),
+                        spacing="2",
+                        align="end",
+                        width="100%",
+                    ),
+                    on_submit=state.add_note,
+                    width="100%",
+                ),
+            ),
+            rx.vstack(rx.foreach(state.notes, note_item), spacing="3", width="100%", id="notes"),
+        ),
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="4",
+        width="100%",
+    )
+
+
 def campaign_detail() -> rx.Component:
-    """One campaign: its status, cadence, when messages go out, its counts, what was paid, and its problems."""
+    """One campaign: status and steering, funnel, per step, over time, messages, problems, activity and notes."""
     state = CampaignState
     return rx.vstack(
         rx.hstack(
-            rx.heading(state.name, size="5", id="campaign-name"),
-            status_badge(state.status, state.status_label),
+            rx.hstack(
+                rx.heading(state.name, size="5", id="campaign-name"),
+                status_badge(state.status, state.status_label, id="campaign-status"),
+                align="center",
+                spacing="3",
+            ),
+            steering(),
+            justify="between",
             align="center",
-            spacing="3",
+            wrap="wrap",
+            width="100%",
         ),
         rx.text(
             t("Cadence"),
@@ -132,14 +493,6 @@ def campaign_detail() -> rx.Component:
             color_scheme="teal",
             width="100%",
         ),
-        stat_grid(
-            *[stat_card(label, state.counts[key], meaning, id=f"figure-{key}") for key, label, meaning in FIGURES],
-            id="campaign-figures",
-        ),
-        rx.cond(
-            state.paid_amounts != "",
-            rx.text(t("Paid on its invoices since launch:"), " ", rx.text.strong(state.paid_amounts), size="3"),
-        ),
         rx.cond(
             state.problems.length() > 0,
             rx.vstack(
@@ -153,6 +506,15 @@ def campaign_detail() -> rx.Component:
                 width="100%",
             ),
         ),
+        stat_grid(
+            *[stat_card(label, state.counts[key], meaning, id=f"figure-{key}") for key, label, meaning in FIGURES],
+            id="campaign-figures",
+        ),
+        funnel_section(),
+        steps_section(),
+        days_section(),
+        messages_section(),
+        team_section(),
         spacing="4",
         width="100%",
     )

@@ -4,6 +4,7 @@ The planner that materializes their messages is worker.planner; the stops are se
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,13 +14,14 @@ from sqlalchemy import and_, delete, insert, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from saas_app.core.campaigns import LIVE, EnrollmentState
+from saas_app.core.campaigns import LIVE, CampaignStatus, EnrollmentState
 from saas_app.core.invoices import STOPPING
 from saas_app.core.messages import PENDING, MessageStatus
 from saas_app.core.roles import Action
 from saas_app.core.schedule import first_step
 from saas_app.i18n import N_
 from saas_app.models import (
+    AuditLog,
     Campaign,
     CampaignCounter,
     CampaignHour,
@@ -27,13 +29,15 @@ from saas_app.models import (
     Enrollment,
     Invoice,
     Message,
+    User,
     WhatsAppAccount,
 )
-from saas_app.services import audit, segments
+from saas_app.models.campaigns import CampaignNote
+from saas_app.services import audit, reminders, segments
 from saas_app.services.cadences import TemplateProblem, dry_run, get_cadence, readiness, steps_of
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import ServiceError
-from saas_app.services.paging import Slice, keyset
+from saas_app.services.paging import MAX_PAGE, Slice, keyset
 from saas_app.whatsapp import sandbox
 
 # Who goes first when the WhatsApp messaging limit makes a campaign wait.
@@ -448,6 +452,259 @@ def daily_figures(session: Session, ctx: OrgContext, campaign_id: int, timezone:
         for day, (sent, amounts) in sorted(days.items())
         if sent or any(amounts.values())
     ]
+
+
+def targeted_amounts(session: Session, ctx: OrgContext, campaign_id: int) -> dict[str, tuple[int, int]]:
+    """Per currency, (paid since launch, still owed) on the campaign's invoices: the recovery rate's parts.
+
+    What was owed at launch is what is still owed plus what came in since; paid since comes from the
+    hourly counters, still owed from the enrolled invoices (one grouped read of the enrollments).
+    """
+    campaign = get_campaign(session, ctx, campaign_id)
+    paid = campaign_stats(session, ctx, campaign.id or 0).paid_minor
+    owed = {
+        currency: int(total or 0)
+        for currency, total in session.exec(
+            select(Invoice.currency, func.sum(col(Invoice.amount_minor) - col(Invoice.paid_minor)))
+            .join(Enrollment, col(Enrollment.invoice_id) == Invoice.id)
+            .where(Enrollment.org_id == ctx.org_id, Enrollment.campaign_id == campaign.id)
+            .group_by(col(Invoice.currency))
+        ).all()
+    }
+    return {
+        currency: (paid.get(currency, 0), max(0, owed.get(currency, 0)))
+        for currency in sorted(set(paid) | set(owed))
+        if paid.get(currency, 0) or owed.get(currency, 0)
+    }
+
+
+# Messages that never reached the debtor, whose reasons the campaign view counts.
+UNDELIVERED = (MessageStatus.FAILED, MessageStatus.EXPIRED)
+
+
+@dataclass(frozen=True)
+class FailureReason:
+    """Failed or expired messages of one campaign that share Meta's error code."""
+
+    status: str  # failed or expired
+    code: str  # Meta's error code, "" when it gave none
+    message: str  # what Meta or the worker said (one of them): the fallback when we have no text of our own
+    count: int
+
+
+def failure_reasons(session: Session, ctx: OrgContext, campaign_id: int) -> list[FailureReason]:
+    """Why the campaign's messages failed or expired, counted by code, the most frequent first.
+
+    Reads only those messages, through ix_message_campaign_status_at.
+    """
+    campaign = get_campaign(session, ctx, campaign_id)
+    rows = session.exec(
+        select(Message.status, Message.error_code, func.max(Message.error_message), func.count())
+        .where(Message.campaign_id == campaign.id, col(Message.status).in_(UNDELIVERED))
+        .group_by(col(Message.status), col(Message.error_code))
+    ).all()
+    reasons = [FailureReason(status, code, message or "", count) for status, code, message, count in rows]
+    return sorted(reasons, key=lambda r: (-r.count, r.status, r.code))
+
+
+@dataclass(frozen=True)
+class MessageFilters:
+    """What the message list shows: one status, one step, one language; None for any."""
+
+    status: str | None = None
+    step: int | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageLine:
+    """One of the campaign's messages as the list shows it."""
+
+    id: int
+    debtor_name: str
+    invoice_number: str
+    step: int | None
+    language: str
+    status: str
+    at: datetime  # when it last moved: failed, read, delivered, sent, or when it is planned
+    error_code: str
+    error_message: str
+
+
+def _message_query(campaign_id: int, filters: MessageFilters) -> Any:
+    query = (
+        select(Message, Debtor.name, Invoice.number)
+        .join(Debtor, col(Debtor.id) == Message.debtor_id)
+        .outerjoin(Invoice, col(Invoice.id) == Message.invoice_id)
+        .where(Message.campaign_id == campaign_id)
+    )
+    if filters.status is not None:
+        query = query.where(Message.status == filters.status)
+    if filters.step is not None:
+        query = query.where(Message.step_position == filters.step)
+    if filters.language is not None:
+        query = query.where(Message.language == filters.language)
+    return query
+
+
+def _line(message: Message, debtor_name: str, invoice_number: str | None) -> MessageLine:
+    moments = (message.failed_at, message.read_at, message.delivered_at, message.sent_at)
+    return MessageLine(
+        id=message.id or 0,
+        debtor_name=debtor_name,
+        invoice_number=invoice_number or "",
+        step=message.step_position,
+        language=message.language,
+        status=message.status,
+        at=next((m for m in moments if m is not None), message.scheduled_at),
+        error_code=message.error_code,
+        error_message=message.error_message,
+    )
+
+
+def campaign_messages(
+    session: Session,
+    ctx: OrgContext,
+    campaign_id: int,
+    filters: MessageFilters,
+    *,
+    after: int | None = None,
+    limit: int = 50,
+) -> Slice[MessageLine]:
+    """The campaign's messages a slice at a time, by id, with their debtor and invoice."""
+    campaign = get_campaign(session, ctx, campaign_id)
+    limit = max(1, min(limit, MAX_PAGE))
+    query = _message_query(campaign.id or 0, filters)
+    if after is not None:
+        query = query.where(col(Message.id) > after)
+    rows = session.exec(query.order_by(col(Message.id)).limit(limit + 1)).all()
+    lines = [_line(message, name, number) for message, name, number in rows[:limit]]
+    return Slice(lines, lines[-1].id if len(rows) > limit and lines else None)
+
+
+def all_campaign_messages(
+    session: Session, ctx: OrgContext, campaign_id: int, filters: MessageFilters, *, chunk: int = MAX_PAGE
+) -> Iterator[MessageLine]:
+    """Every message the filters select, read a slice at a time: for the CSV export."""
+    after: int | None = None
+    while True:
+        found = campaign_messages(session, ctx, campaign_id, filters, after=after, limit=chunk)
+        yield from found.items
+        if found.next_after is None:
+            return
+        after = found.next_after
+
+
+def pause_campaign(session: Session, ctx: OrgContext, campaign_id: int) -> int:
+    """Nothing more goes out and the schedule waits: planned messages are taken back until it resumes.
+
+    Returns the messages taken back. Only a running campaign pauses.
+    """
+    ctx.require(Action.COLLECT)
+    campaign = _steered(session, ctx, campaign_id, CampaignStatus.RUNNING, N_("Only a running campaign can be paused."))
+    campaign.status = CampaignStatus.PAUSED
+    session.add(campaign)
+    session.flush()
+    held = reminders.hold_campaign(session, ctx.org_id, campaign.id or 0)
+    audit.record_for(ctx, session, "campaign.paused", target_type="campaign", target_id=campaign.id, held=held)
+    return held
+
+
+def resume_campaign(session: Session, ctx: OrgContext, campaign_id: int) -> None:
+    """A paused campaign runs again: the planner schedules its next messages in their send windows."""
+    ctx.require(Action.COLLECT)
+    campaign = _steered(session, ctx, campaign_id, CampaignStatus.PAUSED, N_("Only a paused campaign can resume."))
+    campaign.status = CampaignStatus.RUNNING
+    session.add(campaign)
+    audit.record_for(ctx, session, "campaign.resumed", target_type="campaign", target_id=campaign.id)
+
+
+def stop_campaign(session: Session, ctx: OrgContext, campaign_id: int) -> int:
+    """The campaign ends for good: everything it still had planned is cancelled. Returns how many."""
+    ctx.require(Action.COLLECT)
+    campaign = get_campaign(session, ctx, campaign_id)
+    if campaign.status not in (CampaignStatus.RUNNING, CampaignStatus.PAUSED):
+        raise ServiceError(N_("This campaign is already over."))
+    campaign.status = CampaignStatus.CANCELLED
+    session.add(campaign)
+    session.flush()
+    cancelled = reminders.stop_campaign(session, ctx.org_id, campaign.id or 0)
+    audit.record_for(
+        ctx, session, "campaign.stopped", target_type="campaign", target_id=campaign.id, cancelled=cancelled
+    )
+    return cancelled
+
+
+def _steered(session: Session, ctx: OrgContext, campaign_id: int, status: str, refusal: str) -> Campaign:
+    campaign = get_campaign(session, ctx, campaign_id)
+    if campaign.status != status:
+        raise ServiceError(refusal)
+    return campaign
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """Something a person did to the campaign: launched, paused, resumed, edited, stopped."""
+
+    action: str  # the audit action: campaign.created, campaign.paused...
+    who: str  # the person's name or email; "" when no person (an API key, the system)
+    at: datetime
+
+
+def campaign_activity(session: Session, ctx: OrgContext, campaign_id: int, *, limit: int = 50) -> list[ActivityEntry]:
+    """The campaign's history from the audit log, newest first."""
+    campaign = get_campaign(session, ctx, campaign_id)
+    rows = session.exec(
+        select(AuditLog.action, User.name, User.email, AuditLog.created_at)
+        .outerjoin(User, col(User.id) == AuditLog.actor_user_id)
+        .where(
+            AuditLog.org_id == ctx.org_id,
+            AuditLog.target_type == "campaign",
+            AuditLog.target_id == str(campaign.id),
+            col(AuditLog.action).startswith("campaign."),
+        )
+        .order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
+        .limit(limit)
+    ).all()
+    return [ActivityEntry(action, name or email or "", at) for action, name, email, at in rows]
+
+
+NOTE_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class NoteEntry:
+    body: str
+    who: str
+    at: datetime
+
+
+def add_note(session: Session, ctx: OrgContext, campaign_id: int, body: str) -> CampaignNote:
+    """A note for the team on the campaign's page; it is never sent to anyone."""
+    ctx.require(Action.COLLECT)
+    campaign = get_campaign(session, ctx, campaign_id)
+    text_ = body.strip()
+    if not text_:
+        raise ServiceError(N_("Write the note first."), field="note")
+    if len(text_) > NOTE_LIMIT:
+        raise ServiceError(N_("A note holds up to {limit} characters."), field="note", limit=NOTE_LIMIT)
+    note = CampaignNote(org_id=ctx.org_id, campaign_id=campaign.id or 0, author_id=ctx.user_id, body=text_)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def campaign_notes(session: Session, ctx: OrgContext, campaign_id: int, *, limit: int = 50) -> list[NoteEntry]:
+    """The team's notes on the campaign, newest first."""
+    campaign = get_campaign(session, ctx, campaign_id)
+    rows = session.exec(
+        select(CampaignNote.body, User.name, User.email, CampaignNote.created_at)
+        .outerjoin(User, col(User.id) == CampaignNote.author_id)
+        .where(CampaignNote.org_id == ctx.org_id, CampaignNote.campaign_id == campaign.id)
+        .order_by(col(CampaignNote.id).desc())
+        .limit(limit)
+    ).all()
+    return [NoteEntry(body, name or email or "", at) for body, name, email, at in rows]
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,33 @@ def stop_debtor(session: Session, org_id: int, debtor_id: int, *, reason: StopRe
     return _stop(session, (Enrollment.org_id == org_id) & (Enrollment.debtor_id == debtor_id), reason)
 
 
+# A person stopped the whole campaign: its enrollments' stop reason, and what each message held back says.
+CAMPAIGN_STOPPED = "campaign_stopped"
+
+
+def stop_campaign(session: Session, org_id: int, campaign_id: int) -> int:
+    """A person stopped the campaign: every message it still had planned is cancelled. Returns how many.
+
+    What a worker already claimed may still go, as with every other stop.
+    """
+    return _stop(session, (Enrollment.org_id == org_id) & (Enrollment.campaign_id == campaign_id), CAMPAIGN_STOPPED)
+
+
+def hold_campaign(session: Session, org_id: int, campaign_id: int) -> int:
+    """A person paused the campaign: its planned messages are taken back, so that nothing goes and the
+    planner schedules them again, in their send windows, once it runs again. Returns how many."""
+    waiting = session.exec(
+        select(Message.enrollment_id)
+        .where(
+            Message.org_id == org_id,
+            Message.campaign_id == campaign_id,
+            Message.status == MessageStatus.SCHEDULED,
+        )
+        .distinct()
+    ).all()
+    return unplan(session, [e for e in waiting if e is not None])
+
+
 def unplan(session: Session, enrollment_ids: list[int]) -> int:
     """Take back messages not yet claimed by a worker, so the planner schedules their step again later."""
     if not enrollment_ids:
