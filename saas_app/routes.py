@@ -28,6 +28,7 @@ CADENCES = "/cadences"
 CADENCE = "/cadences/[cadence_id]"  # the timeline editor with its dry run
 CAMPAIGNS = "/campaigns"
 CAMPAIGN = "/campaigns/[campaign_id]"
+CAMPAIGN_NEW = "/campaigns/new"  # build a segment, pick a cadence, preview, launch
 INBOX = "/inbox"
 
 SETTINGS = "/settings"  # the team tab

@@ -6,6 +6,7 @@ from saas_app.api.app import create_api
 from saas_app.pages import (
     auth,
     cadences,
+    campaign_launch,
     campaigns,
     dashboard,
     debtors,
@@ -17,5 +18,17 @@ from saas_app.pages import (
 )
 
 app = rx.App(api_transformer=create_api())
-for module in (landing, auth, dashboard, debtors, invoices, templates, cadences, campaigns, inbox, settings):
+for module in (
+    landing,
+    auth,
+    dashboard,
+    debtors,
+    invoices,
+    templates,
+    cadences,
+    campaign_launch,
+    campaigns,
+    inbox,
+    settings,
+):
     module.register(app)

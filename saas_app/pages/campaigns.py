@@ -13,7 +13,7 @@ from saas_app.components.stats import stat_card, stat_grid
 from saas_app.components.table import Column, data_table, figure_cell, table_row
 from saas_app.i18n import N_
 from saas_app.pages.dashboard import CHART_HEIGHT, COMPACT_NUMBER
-from saas_app.state.base import t
+from saas_app.state.base import SessionState, t
 from saas_app.state.campaigns import (
     ActivityRow,
     CampaignRow,
@@ -93,6 +93,10 @@ def campaigns_page() -> rx.Component:
                         "send",
                         N_("No campaigns yet"),
                         N_("Launch a cadence on a set of invoices and follow sent, delivered, read, replied and paid."),
+                        rx.cond(
+                            SessionState.can_collect,
+                            rx.link(rx.button(t("New campaign")), href=routes.CAMPAIGN_NEW),
+                        ),
                     ),
                     size="1",
                     id="campaigns",
@@ -101,6 +105,14 @@ def campaigns_page() -> rx.Component:
                 width="100%",
             ),
         ),
+        actions=[
+            rx.cond(
+                SessionState.can_collect,
+                rx.link(
+                    rx.button(rx.icon("plus", size=16), t("New campaign")), href=routes.CAMPAIGN_NEW, id="new-campaign"
+                ),
+            )
+        ],
     )
 
 

@@ -43,7 +43,7 @@ def _has_any_tag(session: Session, tags: frozenset[str]) -> ColumnElement[bool]:
     return sa_select(literal_column("1")).select_from(elements).where(elements.c.value.in_(sorted(tags))).exists()
 
 
-def _conditions(session: Session, ctx: OrgContext, rules: SegmentRules, today: date) -> list[Any]:
+def conditions(session: Session, ctx: OrgContext, rules: SegmentRules, today: date) -> list[Any]:
     """The rule as SQL over Invoice joined to Debtor: the same meaning as core.segments.matches."""
     due = col(Invoice.amount_minor) - col(Invoice.paid_minor)
     where: list[Any] = [Invoice.org_id == ctx.org_id, col(Invoice.status).in_(sorted(rules.statuses))]
@@ -67,7 +67,8 @@ def _conditions(session: Session, ctx: OrgContext, rules: SegmentRules, today: d
     return where
 
 
-def _busy() -> Any:
+def busy_invoice() -> Any:
+    """The invoice is already chased by a running campaign (over Invoice, as a correlated EXISTS)."""
     return (
         select(Enrollment.id)
         .where(Enrollment.invoice_id == Invoice.id, Enrollment.state == EnrollmentState.ACTIVE)
@@ -78,12 +79,12 @@ def _busy() -> Any:
 def count(session: Session, ctx: OrgContext, rules: SegmentRules, today: date) -> SegmentCount:
     """How many invoices the rule selects today, and how many of them a running campaign already chases."""
     ctx.require(Action.VIEW)
-    busy = func.sum(case((_busy(), 1), else_=0))
+    busy = func.sum(case((busy_invoice(), 1), else_=0))
     query = (
         select(func.count(), busy)
         .select_from(Invoice)
         .join(Debtor, col(Debtor.id) == Invoice.debtor_id)
-        .where(and_(*_conditions(session, ctx, rules, today)))
+        .where(and_(*conditions(session, ctx, rules, today)))
     )
     matching, busy_count = session.exec(query).one()
     return SegmentCount(int(matching or 0), int(busy_count or 0))
@@ -95,7 +96,7 @@ def free_invoice_ids(session: Session, ctx: OrgContext, rules: SegmentRules, tod
     query = (
         select(Invoice.id)
         .join(Debtor, col(Debtor.id) == Invoice.debtor_id)
-        .where(*_conditions(session, ctx, rules, today), ~_busy())
+        .where(*conditions(session, ctx, rules, today), ~busy_invoice())
         .order_by(col(Invoice.due_on), col(Invoice.id))
     )
     return [i for i in session.exec(query) if i is not None]

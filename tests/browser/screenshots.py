@@ -33,6 +33,7 @@ PAGES = [
     "/cadences/1",
     "/campaigns",
     "/campaigns/1",
+    "/campaigns/new",
     "/inbox",
     "/settings",
     "/settings/organization",
@@ -42,8 +43,8 @@ PAGES = [
     "/settings/webhooks",
 ]
 VIEWS = [("en", 1280), ("it", 1280), ("en", 390), ("pt", 1280)]
-# Pages also taken in Portuguese (the studio is where a Brazilian team checks its messages).
-PORTUGUESE_PAGES = {"/templates", "/templates/9", "/templates/9?view=all"}
+# Pages also taken in Portuguese (the studio, where a Brazilian team checks its messages, and its campaigns).
+PORTUGUESE_PAGES = {"/templates", "/templates/9", "/templates/9?view=all", "/campaigns/1", "/campaigns/new"}
 # The import dialog's steps, on a file with bad rows: chosen and mapped, then checked; cancelled, so nothing is written.
 IMPORT_FILE = Path(__file__).parents[1] / "data" / "invoices_with_errors.csv"
 IMPORT_VIEWS = {("en", 1280), ("it", 1280)}
