@@ -1,14 +1,16 @@
 """The templates pages' handlers, called as a browser could: any caller, any arguments."""
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from reflex.istate.data import RouterData
 from sqlmodel import Session, func, select
 
 from saas_app.models import Template
 from saas_app.services import templates
 from saas_app.state.templates import TemplateEditorState, TemplatesState
-from tests.factories import add_member, sign_up
+from tests.factories import add_member, debtor_with_invoice, sign_up
 from tests.integration.state.test_handlers import call, is_redirect_to_login, state_for, token_of
 
 
@@ -236,3 +238,123 @@ def test_meta_s_reason_for_a_refusal_is_said_in_the_reader_s_words(session: Sess
     assert state.reason == "NEW_REASON_META_ADDS", "a reason we have no words for is shown as Meta wrote it"
     TemplateEditorState.select_language.fn(state, "en")
     assert state.reason == ""
+
+
+def said(result: Any) -> str:
+    """The toast a handler answered with, as text."""
+    return str(getattr(result, "args", result))
+
+
+def test_the_filter_menus_offer_their_choices_in_the_reader_s_language(session: Session, world) -> None:
+    state = listed(session, "viewer@example.com")
+    state.locale = "it"
+    assert state.group_choices[0] == {"value": "pre_due", "label": "Prima della scadenza"}
+    assert [c["value"] for c in state.tone_choices] == ["friendly", "neutral", "firm"]
+    assert {"value": "pt_BR", "label": "Portoghese (Brasile)"} in state.language_choices
+    assert [c["value"] for c in state.status_choices][:3] == ["draft", "pending", "approved"]
+
+
+def test_a_link_to_one_language_or_to_every_language_side_by_side_opens_it(session: Session, world) -> None:
+    token = token_of(session, "viewer@example.com")
+    path = f"/templates/{world['ours']}"
+    state = state_for(TemplateEditorState, token=token, path=path)
+    state.router = RouterData.from_router_data(
+        {"headers": state.router.headers.raw_headers, "pathname": path, "asPath": f"{path}?language=fr&view=all"}
+    )
+    TemplateEditorState.load.fn(state)
+    assert (state.language, state.side_by_side, len(state.side)) == ("fr", True, 5)
+    for bad in ("/templates/abc", "/templates/1/2", "/templates/" + "9" * 19):
+        wrong = state_for(TemplateEditorState, token=token, path=bad)
+        TemplateEditorState.load.fn(wrong)
+        assert (wrong.template_id, wrong.error) == ("", "This template does not exist."), bad
+
+
+def test_quick_reply_buttons_are_added_typed_and_removed_up_to_three(session: Session, world) -> None:
+    state = editor(session, "carla@example.com", world["ours"])
+    kept = list(state.buttons)
+    while len(state.buttons) < 3:
+        TemplateEditorState.add_button.fn(state)
+    assert "not valid" in said(TemplateEditorState.add_button.fn(state))
+    assert len(state.buttons) == 3
+    TemplateEditorState.edit_button.fn(state, 2, "I paid already")
+    assert state.buttons[2] == "I paid already"
+    assert state.bubble["buttons"][2] == "I paid already"
+    TemplateEditorState.edit_button.fn(state, 1, "")
+    assert "Each button has 1 to 25 characters." in state.problems["buttons"]
+    assert "marked in red" in said(TemplateEditorState.save.fn(state))
+    assert list(templates.variants_of(session, world["ours"])["en"].buttons) == kept, "nothing saved"
+    TemplateEditorState.remove_button.fn(state, 1)
+    assert state.buttons[-1] == "I paid already"
+    for handler, args in [("edit_button", ("1", "x")), ("edit_button", (1, 5)), ("remove_button", (9,))]:
+        assert "not valid" in said(getattr(TemplateEditorState, handler).fn(state, *args)), (handler, args)
+    TemplateEditorState.save.fn(state)
+    session.expire_all()
+    assert templates.variants_of(session, world["ours"])["en"].buttons[-1] == "I paid already"
+
+
+def test_the_header_shows_filled_above_the_message_and_its_problems_are_said(session: Session, world) -> None:
+    state = editor(session, "carla@example.com", world["ours"])
+    TemplateEditorState.edit.fn(state, "header", "Invoice {{invoice_number}}")
+    assert state.bubble["header"].startswith("Invoice ")
+    assert "{{" not in state.bubble["header"]
+    assert state.problems["header"] == ""
+    TemplateEditorState.edit.fn(state, "header", "x" * 61)
+    assert state.problems["header"] == "61 characters: WhatsApp allows 60."
+    state.locale = "it"
+    TemplateEditorState.edit.fn(state, "body", "Hi {{customer_name, pay " + "y" * 1100)
+    assert "1.124 caratteri" in state.problems["body"], "the count is written the reader's way"
+    assert "{{name}}" in state.problems["body"]
+
+
+def test_a_placeholder_chip_writes_where_the_cursor_was_or_at_the_end(session: Session, world) -> None:
+    state = editor(session, "carla@example.com", world["ours"])
+    TemplateEditorState.focus.fn(state, "header")
+    TemplateEditorState.focus.fn(state, "footer")  # the footer takes no placeholder: the header keeps the chips
+    script = said(TemplateEditorState.insert.fn(state, "amount"))
+    assert "template-header" in script
+    assert "{{amount}}" in script
+    TemplateEditorState.insert_missed.fn(state, "{{amount}}")  # the page could not put it at the cursor
+    assert state.header.endswith(" {{amount}}")
+    TemplateEditorState.focus.fn(state, "body")
+    TemplateEditorState.insert_missed.fn(state, "{{due_date}}")
+    assert state.body.endswith(" {{due_date}}")
+    before = state.body
+    TemplateEditorState.insert_missed.fn(state, "")  # inserted at the cursor: nothing more to do
+    for forged in ("{{password}}", "{{amount}} and more", "amount"):
+        assert "not valid" in said(TemplateEditorState.insert_missed.fn(state, forged)), forged
+    assert state.body == before
+
+
+def test_the_bubbles_fill_for_a_picked_invoice_then_for_the_sample_again(session: Session, world) -> None:
+    due = date.today() + timedelta(days=3)
+    _, mine = debtor_with_invoice(session, world["alpha"], phone="+393331112222", number="F-9", due=due)
+    _, theirs = debtor_with_invoice(session, world["beta"], phone="+393331113333", number="B-9", due=due)
+    state = editor(session, "viewer@example.com", world["ours"])
+    TemplateEditorState.edit.fn(state, "body", "Hi {{customer_name}}, please pay {{amount}} today.")
+    TemplateEditorState.find_invoices.fn(state, "f-9")
+    assert [c["label"] for c in state.invoice_choices] == ["F-9 · Debtor F-9"]
+    TemplateEditorState.find_invoices.fn(state, "B-9")
+    assert state.invoice_choices == []
+    TemplateEditorState.pick_invoice.fn(state, str(mine))
+    assert state.sample_label == "Invoice F-9 of Debtor F-9"
+    assert bubble_text(state.bubble) == "Hi Debtor F-9, please pay €123.45 today."
+    assert "does not exist" in said(TemplateEditorState.pick_invoice.fn(state, str(theirs)))
+    assert "not valid" in said(TemplateEditorState.find_invoices.fn(state, 7))
+    TemplateEditorState.use_sample.fn(state)
+    assert state.sample_label == "Sample debtor in each language"
+    assert bubble_text(state.bubble) != "Hi Debtor F-9, please pay €123.45 today."
+    assert "{{" not in bubble_text(state.bubble), "filled for the sample debtor"
+
+
+def test_forged_languages_are_refused_and_the_editor_s_presence_ends_on_leave(session: Session, world) -> None:
+    owner = editor(session, "alpha@example.com", world["ours"])
+    collector = editor(session, "carla@example.com", world["ours"])
+    assert len(collector.others) == 1
+    assert "not valid" in said(TemplateEditorState.add_language.fn(collector, "de"))
+    assert "not valid" in said(TemplateEditorState.remove_language.fn(collector, "de"))
+    assert len(templates.variants_of(session, world["ours"])) == 5
+    TemplateEditorState.leave.fn(owner)
+    TemplateEditorState.heartbeat.fn(collector)
+    assert collector.others == []
+    signed_out = state_for(TemplateEditorState, path=f"/templates/{world['ours']}")
+    TemplateEditorState.leave.fn(signed_out)  # nobody to forget, and no crash
