@@ -142,7 +142,13 @@ def _saved_segments() -> rx.Component:
             SessionState.can_collect,
             rx.form(
                 rx.hstack(
-                    rx.input(name="segment_name", id="segment_name", placeholder=t("Name these rules"), required=True),
+                    rx.input(
+                        name="segment_name",
+                        id="segment_name",
+                        placeholder=t("Name these rules"),
+                        required=True,
+                        width="18em",
+                    ),
                     rx.button(t("Save segment"), type="submit", variant="soft", id="save-segment"),
                     spacing="2",
                 ),

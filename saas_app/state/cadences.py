@@ -249,7 +249,7 @@ class CadencesState(SessionState):
         if not steps:
             readiness = gettext(locale, N_("No steps yet"))
         elif problems:
-            readiness = gettext(locale, N_("{count} problems"), count=len(problems))
+            readiness = gettext(locale, N_("Problems: {count}"), count=len(problems))
         else:
             readiness = gettext(locale, N_("Ready"))
         return CadenceRow(
@@ -258,7 +258,7 @@ class CadencesState(SessionState):
             description=neutralized(cadence.description),
             built_in=cadence.built_in,
             steps=timeline_dots(dots),
-            step_count=gettext(locale, N_("{count} steps"), count=len(steps)),
+            step_count=gettext(locale, N_("Steps: {count}"), count=len(steps)),
             campaigns=neutralized(", ".join(c.name for c in using)),
             problems=len(problems) if steps else -1,
             readiness=readiness,
@@ -509,7 +509,7 @@ class CadenceEditorState(SessionState):
         if not self._steps:
             self.readiness_label = gettext(locale, N_("No steps yet"))
         elif problems:
-            self.readiness_label = gettext(locale, N_("{count} problems"), count=len(problems))
+            self.readiness_label = gettext(locale, N_("Problems: {count}"), count=len(problems))
         else:
             self.readiness_label = gettext(locale, N_("Ready"))
 

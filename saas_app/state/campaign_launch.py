@@ -184,7 +184,7 @@ class CampaignLaunchState(SessionState):
             if not steps:
                 note = gettext(self.locale, N_("No steps yet"))
             elif problems:
-                note = gettext(self.locale, N_("{count} problems"), count=len(problems))
+                note = gettext(self.locale, N_("Problems: {count}"), count=len(problems))
             else:
                 note = gettext(self.locale, N_("Ready"))
             options.append(

@@ -48,7 +48,7 @@ def test_the_list_shows_each_cadence_with_its_steps_and_readiness(session: Sessi
     [row] = state.rows
     assert row["name"] == "Standard reminders"
     assert len(row["steps"]) == 9
-    assert row["step_count"] == "9 steps"
+    assert row["step_count"] == "Steps: 9"
     assert row["readiness"] in ("Ready", f"{row['problems']} problems")
 
 
@@ -178,7 +178,7 @@ def test_new_cadence_is_a_copy_of_the_standard_or_blank_and_opens_in_the_editor(
     CadencesState.load.fn(owner)
     rows = {row["name"]: row for row in owner.rows}
     assert (rows["Empty"]["readiness"], rows["Empty"]["problems"], rows["Empty"]["steps"]) == ("No steps yet", -1, [])
-    assert rows["Gentle"]["step_count"] == "9 steps"
+    assert rows["Gentle"]["step_count"] == "Steps: 9"
 
 
 def test_a_new_cadence_from_a_viewer_a_forged_start_or_without_a_name_is_refused(session: Session, world) -> None:
@@ -361,7 +361,7 @@ def test_a_step_s_problem_is_counted_on_its_card_and_linked_to_its_template(sess
     session.commit()
     state = editor(session, "viewer@example.com", world["ours"])
     assert state.cards[0]["problems"] == 1
-    assert state.readiness_label == "1 problems"
+    assert state.readiness_label == "Problems: 1"
     [problem] = state.problems
     assert problem["text"] == (
         "Step 1 (−7 d), " + state.cards[0]["template_name"] + ", English: "
@@ -371,7 +371,7 @@ def test_a_step_s_problem_is_counted_on_its_card_and_linked_to_its_template(sess
     assert state.readiness[0]["cells"][0]["status_label"] == "Rejected"
     lists = state_for(CadencesState, token=token_of(session, "viewer@example.com"), path="/cadences")
     CadencesState.load.fn(lists)
-    assert (lists.rows[0]["readiness"], lists.rows[0]["problems"]) == ("1 problems", 1)
+    assert (lists.rows[0]["readiness"], lists.rows[0]["problems"]) == ("Problems: 1", 1)
 
 
 def test_a_debtor_whose_language_a_step_lacks_gets_the_fallback_and_the_page_says_so(session: Session, world) -> None:
