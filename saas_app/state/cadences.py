@@ -16,6 +16,7 @@ from babel.dates import format_date, format_time, get_day_names
 from sqlmodel import Session
 
 from saas_app import routes
+from saas_app.core.languages import LANGUAGES, pick_language
 from saas_app.core.message_values import placeholder_values
 from saas_app.core.roles import Action
 from saas_app.core.text import neutralized
@@ -207,6 +208,11 @@ def message_bubble(variants: dict, locale: str, values: dict[str, str], chain: l
         return bubble_row(row.body, header=row.header, footer=row.footer, buttons=list(row.buttons), time=time)
     header, body, footer = split_rendered(templates.as_variant(row), shown.rendered.text)
     return bubble_row(body, header=header, footer=footer, buttons=list(row.buttons), time=time, status="read")
+
+
+def _variant_to_write(locale: str) -> str:
+    """The template language that would reach a debtor: Italian for it_IT, Brazil's Portuguese for pt_PT."""
+    return pick_language(locale, set(LANGUAGES)) or locale
 
 
 class CadencesState(SessionState):
@@ -502,7 +508,7 @@ class CadenceEditorState(SessionState):
         self.problems = [
             ProblemRow(
                 text=neutralized(problem_text(p, day_label(self._steps[p.step_position].offset_days, locale), locale)),
-                href=f"{routes.template_url(ids[p.step_position])}?language={p.language}",
+                href=f"{routes.template_url(ids[p.step_position])}?language={_variant_to_write(p.language)}",
             )
             for p in problems
         ]

@@ -75,7 +75,7 @@ def test_moving_a_step_moves_the_dry_run_and_a_new_step_says_what_it_lacks(new_p
     expect(page.locator("#step-dialog")).to_be_visible()
     page.click("#step-template")
     page.get_by_role("option", name=re.compile(r"^English only")).click()
-    expect(page.locator("#readiness-problems")).to_contain_text("Italian: No version in it")
+    expect(page.locator("#readiness-problems")).to_contain_text("Italian (Italy): No version in it_IT")
     expect(page.locator("#readiness-problems a").first).to_have_attribute(
         "href", re.compile(r"^/templates/\d+\?language=it$")
     )
