@@ -364,6 +364,7 @@ def cmd_simulator(args: argparse.Namespace) -> None:
         offline_rate=args.offline_rate,
         ttl_scale=args.ttl_scale,
         messaging_limits=not args.no_messaging_limits,
+        batch_share=args.batch_share,
     )
     state = SimulatorState(behaviour=behaviour, sandbox_secret=settings.simulator_secret)
     if args.seed is not None:
@@ -474,6 +475,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulator.add_argument("--failure-rate", type=float, default=0.03, help="share of sends that fail (0 to 1)")
     simulator.add_argument("--reply-rate", type=float, default=0.2, help="share of read messages answered")
     simulator.add_argument("--no-webhooks", action="store_true", help="answer sends only")
+    simulator.add_argument(
+        "--batch-share",
+        type=float,
+        default=0.05,
+        help="share of webhook POSTs carrying every change then due, as Meta now and then does (0 to 1; default 0.05)",
+    )
     simulator.add_argument(
         "--offline-rate", type=float, default=0.0, help="share of phones that stay off: dropped after the TTL"
     )

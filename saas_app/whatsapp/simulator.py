@@ -12,6 +12,8 @@ for recipients whose phone stays off (a `failed` status with 410 once it runs ou
 """
 
 import asyncio
+import base64
+import hashlib
 import heapq
 import itertools
 import json
@@ -22,7 +24,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,17 +38,11 @@ from saas_app.core.pacing import MESSAGING_TIERS
 from saas_app.core.ratelimit import most_in_any_second
 from saas_app.core.schedule import PAIR_SPACING
 from saas_app.core.templates import placeholders_in
-from saas_app.whatsapp import sandbox
+from saas_app.whatsapp import sandbox, simulator_replies
+from saas_app.whatsapp import simulator_webhooks as meta
 from saas_app.whatsapp.errors import MESSAGING_LIMIT_CODE, TTL_EXPIRED_CODE
 from saas_app.whatsapp.templates import UTILITY_TTL
-from saas_app.whatsapp.webhooks import (
-    button_message,
-    contact,
-    envelope,
-    signature_of,
-    status_item,
-    text_message,
-)
+from saas_app.whatsapp.webhooks import envelope, signature_of
 
 _E164_DIGITS = re.compile(r"^[1-9]\d{7,14}$")
 _DAY = 24 * 3600.0
@@ -81,6 +77,7 @@ class SimTemplate:
     body: str
     status: str = "APPROVED"
     ttl_seconds: int | None = None  # message_send_ttl_seconds, as submitted
+    buttons: tuple[str, ...] = ()  # quick-reply labels
 
     def as_json(self) -> dict[str, Any]:
         """The template as Meta's template listing shows it, with named parameters."""
@@ -115,46 +112,12 @@ class Behaviour:
     # Refuse templates to new people beyond each number's messaging-limit tier. Off by default: demos
     # and benchmarks send to thousands at once from fresh sandbox numbers (TIER_250).
     messaging_limits: bool = False
+    # Meta posts one change at a time, and now and then several together: the share of POSTs that
+    # carry every change due for their number at that moment (up to BATCH_MOST).
+    batch_share: float = 0.05
 
 
-# Replies a debtor might write, per language: (quick-reply button index or None, text).
-REPLIES: dict[str, tuple[tuple[int | None, str], ...]] = {
-    "en": (
-        (0, "Already paid"),
-        (1, "I need more time"),
-        (None, "I will pay on {date}"),
-        (None, "STOP"),
-        (None, "I never received the invoice"),
-    ),
-    "it": (
-        (0, "Ho già pagato"),
-        (1, "Mi serve più tempo"),
-        (None, "Pagherò il {date}"),
-        (None, "BASTA"),
-        (None, "Non ho ricevuto la fattura"),
-    ),
-    "es": (
-        (0, "Ya pagué"),
-        (1, "Necesito más tiempo"),
-        (None, "Voy a pagar el {date}"),
-        (None, "BAJA"),
-        (None, "No me llegó la factura"),
-    ),
-    "pt_BR": (
-        (0, "Já paguei"),
-        (1, "Preciso de mais prazo"),
-        (None, "Vou pagar dia {date}"),
-        (None, "PARAR"),
-        (None, "Não recebi a fatura"),
-    ),
-    "fr": (
-        (0, "J'ai déjà payé"),
-        (1, "J'ai besoin d'un délai"),
-        (None, "Je paierai le {date}"),
-        (None, "ARRÊTER"),
-        (None, "Je n'ai pas reçu la facture"),
-    ),
-}
+BATCH_MOST = 1000  # changes Meta puts in one POST at most
 
 
 @dataclass(order=True)
@@ -162,7 +125,7 @@ class _Due:
     at: float
     seq: int
     phone_number_id: str = field(compare=False)
-    value: dict[str, Any] = field(compare=False)  # statuses, or contacts and messages
+    value: dict[str, Any] = field(compare=False)  # one change: contacts and statuses or messages; or approved
 
 
 @dataclass
@@ -204,6 +167,9 @@ class SimulatorState:
     throttled: int = 0  # sends refused with 130429
     offline: set[str] = field(default_factory=set)  # recipients (digits) whose phone stays off
     reached: dict[str, _Reached] = field(default_factory=lambda: defaultdict(_Reached))  # per number
+    # (number, recipient): the language of the last template, what a debtor answers free text in
+    languages: dict[tuple[str, str], str] = field(default_factory=dict)
+    replies: list[simulator_replies.Reply] = field(default_factory=list)  # what debtors wrote, in order
 
     def number(self, phone_number_id: str) -> Number | None:
         """A known number, or a sandbox one made on first use with the built-in library approved."""
@@ -221,7 +187,10 @@ class SimulatorState:
             self.numbers[phone_number_id] = found
             for language in library.LANGUAGES:
                 for text in library.texts(language):
-                    self.add_template(found.waba_id, text.key, language, text.variant.body, ttl_seconds=_OUR_TTL)
+                    added = self.add_template(
+                        found.waba_id, text.key, language, text.variant.body, ttl_seconds=_OUR_TTL
+                    )
+                    added.buttons = text.variant.buttons
         return found
 
     def debtor_wrote(self, phone_number_id: str, to: str, at: float | None = None) -> None:
@@ -255,11 +224,15 @@ class SimulatorState:
         """A new message id in the shape of Meta's wamids."""
         return f"wamid.SIM{next(self._ids):012d}"
 
-    def ttl_of(self, number: Number, body: dict[str, Any]) -> float:
-        """How long Meta tries to deliver this message: its template's TTL, else Meta's default."""
+    def template_of(self, number: Number, body: dict[str, Any]) -> SimTemplate | None:
+        """The template a send names, if it is a template message."""
         content = body.get("template") or {}
         name, language = str(content.get("name", "")), str((content.get("language") or {}).get("code", ""))
-        template = self.templates[number.waba_id].get((name, language)) if content else None
+        return self.templates[number.waba_id].get((name, language)) if content else None
+
+    def ttl_of(self, number: Number, body: dict[str, Any]) -> float:
+        """How long Meta tries to deliver this message: its template's TTL, else Meta's default."""
+        template = self.template_of(number, body)
         return float(template.ttl_seconds) if template and template.ttl_seconds else DEFAULT_TTL_SECONDS
 
 
@@ -270,28 +243,51 @@ def _error(code: int, message: str, http_status: int = 400, details: str = "") -
     return JSONResponse({"error": body}, status_code=http_status)
 
 
-def _lifecycle(state: SimulatorState, number: Number, wamid: str, body: dict[str, Any]) -> None:
+def _lifecycle(state: SimulatorState, number: Number, wamid: str, body: dict[str, Any], version: str) -> None:
     """What Meta would tell the app about this message later, drawn from the behaviour's rates."""
     world, rng = state.behaviour, state.rng
     if not world.webhooks:
         return
     to, callback = str(body.get("to", "")).lstrip("+"), str(body.get("biz_opaque_callback_data", ""))
     now = datetime.now(UTC)
+    user_id = meta.bsuid(number.waba_id, to)
+    person = meta.contact(to, user_id, _profile_name(body))
+    category, free = _billing(state, number, body, to)
+    # Up to v23.0 every message opens its own conversation, announced on `sent` and `delivered`.
+    conversation_id = hashlib.md5(wamid.encode()).hexdigest()  # noqa: S324 (an id, not a secret)
+    with_conversations = meta.version_number(version) <= meta.LAST_VERSION_WITH_CONVERSATIONS
 
-    def status(delay: float, name: str, error: tuple[int, str] | None = None, details: str = "") -> None:
-        item = status_item(wamid, name, to, now + timedelta(seconds=delay), callback, error)
-        if details:
-            item["errors"][0]["error_data"]["details"] = details
-        state.later(delay, number.phone_number_id, statuses=[item])
+    def status(delay: float, name: str, failure: dict[str, Any] | None = None) -> None:
+        at = now + timedelta(seconds=delay)
+        billed = failure is None and name in ("sent", "delivered")
+        conversation = None
+        if billed and with_conversations:
+            conversation = meta.conversation(conversation_id, category, at if name == "sent" else None)
+        item = meta.status(
+            wamid,
+            name,
+            at,
+            to,
+            user_id,
+            callback_data=callback,
+            billing=meta.pricing(category, free) if billed else None,
+            conversation_block=conversation,
+            failure=failure,
+        )
+        change: dict[str, Any] = {"statuses": [item]}
+        if failure is None:  # Meta leaves the contacts block out of failed statuses
+            change = {"contacts": [person], **change}
+        state.later(delay, number.phone_number_id, **change)
 
     if to in state.offline or (world.offline_rate and rng.random() < world.offline_rate):
         status(world.sent_after, "sent")  # on WhatsApp's servers; the phone never picks it up
         expiry = max(world.sent_after, state.ttl_of(number, body) * world.ttl_scale)
         details = "Message failed to send during its Time To Live (TTL) duration"
-        status(expiry, "failed", (TTL_EXPIRED_CODE, "Message expired"), details)
+        status(expiry, "failed", meta.error(TTL_EXPIRED_CODE, "Message expired", details))
         return
     if rng.random() < world.failure_rate:
-        status(world.sent_after, "failed", (131026, "Message undeliverable"))
+        undeliverable = "Message failed to send because of an unknown error or the recipient is not on WhatsApp."
+        status(world.sent_after, "failed", meta.error(131026, "Message undeliverable", undeliverable))
         return
     status(world.sent_after, "sent")
     if rng.random() >= world.delivered_rate:
@@ -301,20 +297,82 @@ def _lifecycle(state: SimulatorState, number: Number, wamid: str, body: dict[str
         return
     status(world.read_after, "read")
     if rng.random() < world.reply_rate:
-        language = str(((body.get("template") or {}).get("language") or {}).get("code", "en"))
-        _reply(state, number, wamid, to, language, world.reply_after)
+        _reply(state, number, wamid, body, person, world.reply_after)
 
 
-def _reply(state: SimulatorState, number: Number, wamid: str, to: str, language: str, delay: float) -> None:
-    button, text = state.rng.choice(REPLIES.get(language, REPLIES["en"]))
+def _profile_name(body: dict[str, Any]) -> str:
+    """The debtor's WhatsApp profile name: the name the business addressed them by, if it did."""
+    for component in (body.get("template") or {}).get("components") or []:
+        for parameter in component.get("parameters") or []:
+            if parameter.get("parameter_name") == "customer_name" and str(parameter.get("text", "")).strip():
+                return str(parameter["text"])
+    return "Simulated debtor"
+
+
+def _billing(state: SimulatorState, number: Number, body: dict[str, Any], to: str) -> tuple[str, bool]:
+    """The pricing category, and whether the message is free: a utility template or anything but a
+    marketing template costs nothing inside the 24-hour service window."""
+    if body.get("type") != "template":
+        return "service", True
+    template = state.template_of(number, body)
+    category = (template.category if template else "UTILITY").lower()
+    return category, category != "marketing" and state.window_open(number.phone_number_id, to)
+
+
+def _quick_replies(state: SimulatorState, number: Number, body: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, payload) of each quick reply on a template message: the payload the business set, or the label."""
+    template = state.template_of(number, body)
+    language = str(((body.get("template") or {}).get("language") or {}).get("code", "en"))
+    buttons = [c for c in (body.get("template") or {}).get("components") or [] if c.get("type") == "button"]
+    labels = list(template.buttons) if template and template.buttons else list(_library_labels(language))
+    found: list[tuple[str, str]] = []
+    for position, button in enumerate(buttons[: len(labels)]):
+        payloads = [p.get("payload") for p in button.get("parameters") or [] if p.get("type") == "payload"]
+        found.append((labels[position], str(payloads[0]) if payloads else labels[position]))
+    return found
+
+
+def _library_labels(language: str) -> tuple[str, ...]:
+    """The built-in reminders' quick replies in the nearest language Cobro's library has."""
+    base = language.split("_")[0]
+    nearest = next((lang for lang in library.LANGUAGES if lang == language or lang.split("_")[0] == base), "en")
+    return next((text.variant.buttons for text in library.texts(nearest) if text.variant.buttons), ())
+
+
+def _reply(
+    state: SimulatorState, number: Number, wamid: str, body: dict[str, Any], person: dict[str, Any], delay: float
+) -> None:
+    """The debtor answers our message `wamid`: in their language, with what they tap or type."""
+    to = str(person["wa_id"])
     at = datetime.now(UTC) + timedelta(seconds=delay)
-    promised = (date.today() + timedelta(days=state.rng.randint(2, 10))).strftime("%d/%m")
+    kind = body.get("type")
+    interactive = [
+        b.get("reply") or {} for b in ((body.get("interactive") or {}).get("action") or {}).get("buttons") or []
+    ]
+    quick = _quick_replies(state, number, body) if kind == "template" else []
+    language = state.languages.get((number.phone_number_id, to), "en")
+    today = at.date()
     reply_id = f"wamid.SIMIN{next(state._ids):012d}"
-    if button is None:
-        message = text_message(reply_id, to, at, text.format(date=promised), context_wamid=wamid)
+
+    def posted(**content: Any) -> None:
+        message = meta.message(reply_id, to, person["user_id"], at, number.display_phone_number, wamid, **content)
+        state.later(delay, number.phone_number_id, contacts=[person], messages=[message])
+
+    if kind == "interactive" and interactive:  # the debtor taps one of the reply buttons
+        tapped = state.rng.choice(interactive)
+        posted(interactive={"type": "button_reply", "button_reply": {"id": tapped["id"], "title": tapped["title"]}})
     else:
-        message = button_message(reply_id, to, at, text, library.REPLY_BUTTONS[button], wamid)
-    state.later(delay, number.phone_number_id, contacts=[contact(to, "Simulated debtor")], messages=[message])
+        drawn = simulator_replies.draw(state.rng, language, to, today, tuple(label for label, _ in quick))
+        state.replies.append(drawn)
+        if drawn.kind == "button" and drawn.button is not None:
+            label, payload = quick[drawn.button]
+            posted(button={"payload": payload, "text": label})
+        elif drawn.kind == "image":  # a photo of the bank receipt, captioned
+            digest = hashlib.sha256(reply_id.encode()).digest()
+            image = {"caption": drawn.text, "mime_type": "image/jpeg", "sha256": base64.b64encode(digest).decode()}
+            posted(image=image | {"id": str(int.from_bytes(digest[:6]))})
+        else:
+            posted(text={"body": drawn.text})
     state.debtor_wrote(number.phone_number_id, to, time.monotonic() + delay)
 
 
@@ -323,34 +381,47 @@ WEBHOOK_RETRY_SECONDS = 5.0  # Meta retries undelivered webhooks for days; the s
 
 
 async def post_due(state: SimulatorState, deliver: Deliver, until: float | None = None) -> int:
-    """Post every webhook due by `until` (default now), one signed POST per number; returns POSTs made."""
+    """Post every webhook due by `until` (default now), signed, as Meta does: mostly one change per POST,
+    and for a share of POSTs (Behaviour.batch_share) every change then due for that number."""
     limit = time.monotonic() if until is None else until
-    grouped: dict[str, dict[str, list[Any]]] = {}
+    due: list[_Due] = []
     while state.pending and state.pending[0].at <= limit:
-        due = heapq.heappop(state.pending)
-        value = grouped.setdefault(due.phone_number_id, {})
-        for key, items in due.value.items():
-            value.setdefault(key, []).extend(items)
+        due.append(heapq.heappop(state.pending))
     posts = 0
-    for phone_number_id, value in grouped.items():
-        number = state.numbers[phone_number_id]
-        for template in value.pop("approved", []):
+    while due:
+        first = due.pop(0)
+        group = [first]
+        if "approved" not in first.value and state.rng.random() < state.behaviour.batch_share:
+            together = [d for d in due if d.phone_number_id == first.phone_number_id and "approved" not in d.value]
+            group += together[: BATCH_MOST - 1]
+            due = [d for d in due if d not in group]
+        number = state.numbers[first.phone_number_id]
+        if "approved" in first.value:
+            template = first.value["approved"][0]
             template.status = "APPROVED"
-            raw = json.dumps(_template_event(number.waba_id, template), ensure_ascii=False).encode()
-            if await _post(deliver, raw, number):
-                posts += 1
-            else:
-                state.later(WEBHOOK_RETRY_SECONDS, phone_number_id, approved=[template])
-        for chunk in _chunks(value) if value else []:
-            raw = json.dumps(
-                envelope(number.waba_id, phone_number_id, number.display_phone_number, **chunk), ensure_ascii=False
-            ).encode()
-            if await _post(deliver, raw, number):
-                posts += 1
-            else:  # like Meta: the app was unreachable, so the same events come again later
-                state.later(WEBHOOK_RETRY_SECONDS, phone_number_id, **chunk)
+            payload = meta.template_status(
+                number.waba_id, int(template.id), template.name, template.language, template.category, "APPROVED",
+                datetime.now(UTC),
+            )  # fmt: skip
+        else:
+            payload = envelope(number.waba_id, number.phone_number_id, number.display_phone_number, **_merged(group))
+        raw = json.dumps(payload, ensure_ascii=False).encode()
+        if await _post(deliver, raw, number):
+            posts += 1
+        else:  # like Meta: the app was unreachable, so the same events come again later
+            for change in group:
+                state.later(WEBHOOK_RETRY_SECONDS, change.phone_number_id, **change.value)
     state.delivered_webhooks += posts
     return posts
+
+
+def _merged(group: list[_Due]) -> dict[str, list[Any]]:
+    """Several changes as one `value`: each person once in `contacts`, then the statuses and messages."""
+    value: dict[str, list[Any]] = {}
+    for change in group:
+        for key, items in change.value.items():
+            value.setdefault(key, []).extend(i for i in items if key != "contacts" or i not in value.get(key, []))
+    return value
 
 
 async def _post(deliver: Deliver, raw: bytes, number: Number) -> bool:
@@ -359,32 +430,6 @@ async def _post(deliver: Deliver, raw: bytes, number: Number) -> bool:
     except (httpx.HTTPError, WebhookRefused):
         return False
     return True
-
-
-def _template_event(waba_id: str, template: SimTemplate) -> dict[str, Any]:
-    value = {
-        "event": template.status,
-        "message_template_id": template.id,
-        "message_template_name": template.name,
-        "message_template_language": template.language,
-        "reason": "NONE",
-    }
-    change = {"field": "message_template_status_update", "value": value}
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": waba_id, "time": int(time.time()), "changes": [change]}],
-    }
-
-
-def _chunks(value: dict[str, list[Any]], size: int = 100) -> list[dict[str, list[Any]]]:
-    """Meta batches up to 1,000 changes; smaller POSTs keep each one quick to answer."""
-    if "messages" in value:  # replies go one per POST, as Meta sends them, with their contact
-        contacts = {c["wa_id"]: c for c in value.get("contacts", [])}
-        replies = [{"contacts": [contacts[m["from"]]], "messages": [m]} for m in value["messages"]]
-        statuses = value.get("statuses", [])
-        return [{"statuses": statuses[i : i + size]} for i in range(0, len(statuses), size)] + replies
-    statuses = value.get("statuses", [])
-    return [{"statuses": statuses[i : i + size]} for i in range(0, len(statuses), size)]
 
 
 class WebhookRefused(Exception):
@@ -478,7 +523,7 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
         if not _E164_DIGITS.match(to):
             return _error(100, "(#100) Invalid parameter", 400, "to: not a valid WhatsApp phone number")
         kind = body.get("type")
-        if kind not in ("template", "text", "document"):
+        if kind not in ("template", "text", "document", "interactive"):
             return _error(131051, "(#131051) Unsupported message type", 400)
         now = clock()
         if over_throughput(number, now):
@@ -492,7 +537,7 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
             refused = check_template(number.waba_id, body.get("template") or {})
             if refused is not None:
                 return refused
-        elif kind == "text" and not state.window_open(number.phone_number_id, to):
+        elif kind in ("text", "interactive") and not state.window_open(number.phone_number_id, to):
             details = "More than 24 hours have passed since the recipient last replied."
             return _error(131047, "(#131047) Re-engagement message", 400, details)
         if kind == "template" and not within_messaging_limit(number, to, now):
@@ -502,7 +547,10 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
         wamid = state.next_wamid()
         state.sent.append({"wamid": wamid, "phone_number_id": number.phone_number_id, **body})
         state.send_times.append(now)
-        _lifecycle(state, number, wamid, body)
+        if kind == "template":  # the debtor's language, as far as the business knows it
+            language = str(((body.get("template") or {}).get("language") or {}).get("code", "en"))
+            state.languages[(number.phone_number_id, to)] = language
+        _lifecycle(state, number, wamid, body, request.path_params["version"])
         return JSONResponse(
             {
                 "messaging_product": "whatsapp",
