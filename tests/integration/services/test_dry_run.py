@@ -39,7 +39,9 @@ def test_a_sample_debtor_in_sao_paulo_reading_brazilian_portuguese_gets_each_ste
     found = cadences.dry_run(session, owner, standard.id or 0, None, NOW, sample=sample)
     assert [s.offset_days for s in found][:3] == [-7, 0, 3]
     first, due_day, third = found[:3]
-    assert first.local is not None and due_day.local is not None and third.local is not None
+    assert first.local is not None
+    assert due_day.local is not None
+    assert third.local is not None
     assert first.local.isoformat() == "2026-11-23T09:00:00-03:00"  # today, as the window opens there
     assert due_day.local.isoformat() == "2026-11-30T09:00:00-03:00"
     assert third.local.isoformat() == "2026-12-03T09:00:00-03:00"
@@ -68,7 +70,8 @@ def test_a_sample_debtor_s_holidays_are_their_country_s(session: Session, owner)
     [in_brazil] = cadences.dry_run(session, owner, cadence_id, None, earlier, sample=brazil)
     [in_italy] = cadences.dry_run(session, owner, cadence_id, None, earlier, sample=italy)
     assert brazil.due_on == date(2026, 11, 20)
-    assert in_italy.local is not None and in_brazil.local is not None
+    assert in_italy.local is not None
+    assert in_brazil.local is not None
     assert (in_italy.local.date(), in_brazil.local.date()) == (date(2026, 11, 20), date(2026, 11, 21))
 
 
@@ -123,13 +126,19 @@ def test_another_campaign_s_reminder_the_same_day_moves_the_step_and_says_so(ses
     assert before.local.isoformat() == "2026-11-30T09:00:00+01:00"
     other = _second_invoice(session, owner, debtor_id, "F-2", due)
     campaigns.create_campaign(
-        session, owner, name="Other", cadence_id=simple_cadence(session, owner, offsets=(0,)), invoice_ids=[other], now=NOW
+        session,
+        owner,
+        name="Other",
+        cadence_id=simple_cadence(session, owner, offsets=(0,)),
+        invoice_ids=[other],
+        now=NOW,
     )
     session.commit()
     planner.plan_all(session, now=NOW)
     session.commit()
     after = cadences.dry_run(session, owner, standard.id or 0, invoice_id, NOW)[1]
-    assert after.local is not None and after.moved_by is not None
+    assert after.local is not None
+    assert after.moved_by is not None
     assert after.moved_by.astimezone(UTC).isoformat() == "2026-11-30T08:00:00+00:00"
     assert after.local.isoformat() == "2026-12-01T09:00:00+01:00"  # 20 hours apart at least, in the window
     assert after.paced_until is None
@@ -148,9 +157,7 @@ def test_the_invoice_s_own_campaign_on_this_cadence_does_not_move_its_steps(sess
     assert not any(s.moved_by for s in after)
 
 
-def test_a_full_messaging_limit_moves_the_step_until_it_has_room_and_says_until_when(
-    session: Session, owner
-) -> None:
+def test_a_full_messaging_limit_moves_the_step_until_it_has_room_and_says_until_when(session: Session, owner) -> None:
     session.execute(
         update(WhatsAppAccount).where(col(WhatsAppAccount.org_id) == owner.org_id).values(messaging_limit=2)
     )
@@ -159,14 +166,16 @@ def test_a_full_messaging_limit_moves_the_step_until_it_has_room_and_says_until_
     _, invoice_id = debtor_with_invoice(session, owner, phone="+393331112222", number="F-1", due=date(2026, 11, 23))
     _, other = debtor_with_invoice(session, owner, phone="+393331112223", number="F-2", due=date(2026, 11, 23))
     [free] = cadences.dry_run(session, owner, cadence_id, invoice_id, NOW)
-    assert free.local is not None and free.local.isoformat() == "2026-11-23T09:00:00+01:00"
+    assert free.local is not None
+    assert free.local.isoformat() == "2026-11-23T09:00:00+01:00"
     # A limit of 2 plans one send a day (a place is kept free): another debtor's reminder takes it.
     campaigns.create_campaign(session, owner, name="First", cadence_id=cadence_id, invoice_ids=[other], now=NOW)
     session.commit()
     planner.plan_all(session, now=NOW)
     session.commit()
     [paced] = cadences.dry_run(session, owner, cadence_id, invoice_id, NOW)
-    assert paced.paced_until is not None and paced.local is not None
+    assert paced.paced_until is not None
+    assert paced.local is not None
     assert paced.paced_until.astimezone(UTC).isoformat() == "2026-11-24T08:00:01+00:00"
     assert paced.local.isoformat() == "2026-11-24T09:01:00+01:00"
     assert paced.moved_by is None
@@ -254,7 +263,7 @@ def test_a_step_added_before_the_one_planned_is_sent_next_and_none_is_sent_twice
 
 def test_a_step_removed_before_the_one_planned_skips_nothing(session: Session, owner) -> None:
     due = date(2026, 12, 1)
-    cadence_id, enrollment_id = _running(session, owner, (-3, 0, 3, 7), due)
+    cadence_id, _enrollment_id = _running(session, owner, (-3, 0, 3, 7), due)
     _replan(session, owner, cadence_id, (0, 3, 7), _at(due))
     for day in (due, due + timedelta(days=3), due + timedelta(days=7)):
         planner.plan_all(session, now=_at(day))
