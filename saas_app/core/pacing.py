@@ -11,7 +11,7 @@ each step of `limit` places waits a day.
 """
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 DAY = timedelta(hours=24)
@@ -50,3 +50,34 @@ class Ledger:
     def book(self, at: datetime) -> None:
         """Count a send at `at`, which the caller has placed no earlier than earliest()."""
         self._last.append(at)
+
+
+def headroom(limit: int) -> int:
+    """Places of the limit the planner leaves free: a retried or held send goes out later than
+    planned, and must not push a moving day over Meta's limit."""
+    return max(1, limit // 20) if limit > 1 else 0
+
+
+def planned_limit(limit: int) -> int:
+    """How many sends a moving day may be planned with under Meta's `limit`: the limit less its headroom."""
+    return limit - headroom(limit)
+
+
+def paced(
+    ledger: Ledger, when: datetime, not_before: datetime, send_time: Callable[[datetime], datetime | None]
+) -> datetime | None:
+    """The send time once the account's messaging limit has room, booked in the ledger.
+
+    `when` is the first moment the debtor's rules allow; `send_time(t)` gives the first one they allow
+    from `t` on. None (nothing booked) when no allowed moment is left once the limit has room.
+    """
+    earliest = ledger.earliest()
+    if earliest is not None and when < earliest:
+        # Up to the whole minute: later is always allowed, and sends in one minute share a lookup.
+        earliest = earliest.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        later = send_time(max(not_before, earliest))
+        if later is None:
+            return None
+        when = later
+    ledger.book(when)
+    return when

@@ -4,11 +4,13 @@ All inputs and outputs are plain values; times are timezone-aware, UTC in and UT
 debtor's zone (zoneinfo) is applied only here, so daylight-saving changes are handled in one place.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, partial
 from zoneinfo import ZoneInfo, available_timezones
+
+from saas_app.core.pacing import Ledger, paced
 
 WEEK = timedelta(days=7)
 ALL_WEEKDAYS = frozenset(range(7))  # Monday = 0
@@ -125,6 +127,22 @@ class PlannedSend:
     due_day: date
     send_at: datetime | None  # UTC; None when no moment fits within the horizon
     local: datetime | None
+    # Why it goes later than its own rules alone would send it: another message to the debtor then (UTC),
+    # or the account's messaging limit, full until then (UTC).
+    moved_by: datetime | None = None
+    paced_until: datetime | None = None
+
+
+def _pushed_by(alone: datetime, others: Sequence[datetime], rules: SendRules) -> datetime | None:
+    """The other message that kept a step from going at `alone`: the nearest within the spacing, else
+    the nearest in the same seven days (the weekly cap)."""
+    gap = max(rules.min_gap, PAIR_SPACING)
+    near = [o for o in others if abs(o - alone) < gap] or [o for o in others if abs(o - alone) < WEEK]
+    return min(near, key=lambda o: abs(o - alone)) if near else None
+
+
+def _from(send_time: Callable[..., datetime | None], others: Sequence[datetime], start: datetime) -> datetime | None:
+    return send_time(not_before=start, others=others)
 
 
 def plan(
@@ -134,22 +152,35 @@ def plan(
     zone: str,
     now: datetime,
     others: Sequence[datetime] = (),
+    ledger: Ledger | None = None,
 ) -> list[PlannedSend]:
-    """The dry run: when each step of a cadence would go out for one invoice, in order.
+    """The dry run: when each step of a cadence would go out for one invoice, in order, as the planner
+    would place it.
 
     A step whose day has passed goes out at the next allowed moment; each step waits for the one
-    before it, and all of them count toward the debtor's spacing and weekly cap.
+    before it, and all of them count toward the debtor's spacing and weekly cap, with the debtor's
+    `others` (other campaigns' messages). With the account's messaging-limit `ledger`, each step waits
+    for a place in it too, and takes it.
     """
     tz = ZoneInfo(zone)
     planned: list[PlannedSend] = []
-    booked = list(others)
+    own: list[datetime] = []
     not_before = now
     for index, step in enumerate(steps):
         target = due + timedelta(days=step.offset_days)
-        at = next_send_time(target=target, zone=zone, rules=step.rules, not_before=not_before, others=booked)
-        planned.append(PlannedSend(index, target, at, at.astimezone(tz) if at else None))
+        send_time = partial(next_send_time, target=target, zone=zone, rules=step.rules)
+        alone = send_time(not_before=not_before, others=own)
+        everyone = [*own, *others]
+        at = send_time(not_before=not_before, others=everyone) if others else alone
+        moved_by = _pushed_by(alone, others, step.rules) if alone is not None and at != alone else None
+        paced_until = None
+        if at is not None and ledger is not None:
+            frees, unpaced = ledger.earliest(), at
+            at = paced(ledger, at, not_before, partial(_from, send_time, everyone))
+            paced_until = frees if at != unpaced else None
+        planned.append(PlannedSend(index, target, at, at.astimezone(tz) if at else None, moved_by, paced_until))
         if at is not None:
-            booked.append(at)
+            own.append(at)
             not_before = at
     return planned
 

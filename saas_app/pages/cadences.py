@@ -12,7 +12,7 @@ from saas_app.components.timeline import draggable_card, keyed_card, mini_timeli
 from saas_app.components.whatsapp import chat_backdrop, whatsapp_bubble
 from saas_app.i18n import N_
 from saas_app.state.base import t
-from saas_app.state.cadences import HOURS, CadenceEditorState, CadenceRow, CadencesState
+from saas_app.state.cadences import ALL_ZONES, HOURS, CadenceEditorState, CadenceRow, CadencesState
 from saas_app.state.templates import STATUS_LABELS
 
 COVERAGE_SCHEMES = {
@@ -26,6 +26,7 @@ COVERAGE_SCHEMES = {
 }
 # Below this width the cards of close days would overlap: a phone scrolls the timeline sideways instead.
 TRACK_MIN_WIDTH = "56rem"
+SAMPLE_FIELD_STYLE = {"width": "100%", "height": "var(--space-6)", "padding": "0 var(--space-2)"}
 assert set(COVERAGE_SCHEMES) == {*STATUS_LABELS, "missing"}
 
 
@@ -490,6 +491,77 @@ def _invoice_picker() -> rx.Component:
     )
 
 
+def _sample_field(label: str, field: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(t(label), size="1", weight="medium"), field, spacing="1", width="100%")
+
+
+def _sample_select(name: str, choices: Any, value: Any) -> rx.Component:
+    return rx.el.select(
+        rx.foreach(choices, lambda c: rx.el.option(c["label"], value=c["value"])),
+        name=name,
+        id=f"sample-{name}",
+        default_value=value,
+        style=SAMPLE_FIELD_STYLE,
+    )
+
+
+def _sample_picker() -> rx.Component:
+    """A made-up debtor: the zone they live in (typed or picked, the organization's debtors' zones first), the
+    language they read, their country's holidays, and when their invoice falls due."""
+    state = CadenceEditorState
+    form = rx.form(
+        rx.vstack(
+            _sample_field(
+                N_("Time zone"),
+                rx.fragment(
+                    rx.el.input(
+                        name="zone",
+                        id="sample-zone",
+                        list="sample-zone-list",
+                        default_value=state.sample_zone,
+                        placeholder="America/Sao_Paulo",
+                        auto_complete="off",
+                        style=SAMPLE_FIELD_STYLE,
+                    ),
+                    rx.el.datalist(
+                        rx.foreach(state.sample_zones, lambda zone: rx.el.option(value=zone)),
+                        *[rx.el.option(value=zone) for zone in ALL_ZONES],
+                        id="sample-zone-list",
+                    ),
+                ),
+            ),
+            _sample_field(N_("Language"), _sample_select("locale", state.sample_locales, state.sample_locale)),
+            _sample_field(
+                N_("Country, for public holidays"),
+                _sample_select("country", state.sample_countries, state.sample_country),
+            ),
+            _sample_field(N_("Invoice"), _sample_select("due", state.sample_dues, state.sample_due)),
+            rx.cond(
+                state.sample_error != "",
+                rx.text(state.sample_error, size="1", color=styles.DANGER, role="alert", id="sample-error"),
+            ),
+            rx.button(t("Try it"), type="submit", size="2", id="try-sample", width="100%"),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=state.try_sample,
+        reset_on_submit=False,
+    )
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(rx.icon("user-round", size=14), t("Sample debtor"), variant="soft", size="1", id="pick-sample")
+        ),
+        rx.popover.content(
+            # Mounted once the choices are there, so each list opens on the value filled in.
+            rx.cond(state.sample_locales.length() > 0, form, rx.spinner()),
+            width="20em",
+            id="sample-form",
+        ),
+        open=state.sample_open,
+        on_open_change=state.open_sample,
+    )
+
+
 def _dry_run_row(row: Any) -> rx.Component:
     """A step's moment for the debtor; opened, the message they would read (one open at a time)."""
     state = CadenceEditorState
@@ -512,6 +584,17 @@ def _dry_run_row(row: Any) -> rx.Component:
                     class_name="dry-run-language",
                 ),
                 rx.text(row["org_time"], size="1", color=styles.MUTED, class_name="dry-run-org"),
+                rx.cond(
+                    row["moved"] != "",
+                    rx.hstack(
+                        rx.icon("clock-arrow-up", size=12, flex_shrink="0", margin_top="0.2em"),
+                        rx.text(row["moved"], size="1"),
+                        spacing="1",
+                        align="start",
+                        color="var(--amber-11)",
+                        class_name="dry-run-moved",
+                    ),
+                ),
                 spacing="0",
                 flex="1",
                 min_width="0",
@@ -543,22 +626,32 @@ def _dry_run_row(row: Any) -> rx.Component:
 
 
 def dry_run_section() -> rx.Component:
-    """Try it on an invoice: when each step would go out for its debtor, and the message they would read."""
+    """Try it on an invoice or a sample debtor: when each step would go out for them, and the message they
+    would read."""
     state = CadenceEditorState
     return section_card(
         rx.hstack(
-            rx.heading(t("Try it on an invoice"), size="4"),
+            rx.heading(t("Try it"), size="4"),
             rx.spacer(),
-            _invoice_picker(),
+            rx.hstack(_invoice_picker(), _sample_picker(), spacing="2", wrap="wrap", justify="end"),
             align="center",
             width="100%",
         ),
-        N_("Each step's exact moment for this debtor, after the window, weekdays, holidays and spacing."),
+        N_(
+            "Each step's exact moment for this debtor, after the window, weekdays, holidays, spacing, "
+            "their other reminders and the account's daily limit."
+        ),
         rx.cond(
-            state.invoice_label != "",
-            rx.text(state.invoice_label, size="2", weight="medium", id="dry-run-invoice"),
-            rx.text(
-                t("No open invoice yet: import or add one to try the cadence on it."), size="2", color=styles.MUTED
+            state.sample_label != "",
+            rx.text(state.sample_label, size="2", weight="medium", id="dry-run-sample"),
+            rx.cond(
+                state.invoice_label != "",
+                rx.text(state.invoice_label, size="2", weight="medium", id="dry-run-invoice"),
+                rx.text(
+                    t("No open invoice yet: try the cadence on a sample debtor, or import or add an invoice."),
+                    size="2",
+                    color=styles.MUTED,
+                ),
             ),
         ),
         rx.cond(state.dry_run_note != "", rx.text(state.dry_run_note, size="1", color=styles.MUTED)),

@@ -1,21 +1,24 @@
 """Cadences of one organization: steps, send rules, and the dry run the editor shows."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import holidays as public_holidays
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from saas_app.core.campaigns import LIVE, CampaignStatus
+from saas_app.core.countries import normalize_country
 from saas_app.core.invoices import OUTSTANDING
-from saas_app.core.languages import pick_language
+from saas_app.core.languages import LANGUAGES, pick_language
+from saas_app.core.message_values import MessageFacts
 from saas_app.core.roles import Action
-from saas_app.core.schedule import SendRules, StepPlan, first_step, plan
+from saas_app.core.schedule import SendRules, StepPlan, first_step, is_time_zone, plan
 from saas_app.i18n import N_
 from saas_app.models import (
     AuditLog,
@@ -25,6 +28,7 @@ from saas_app.models import (
     Debtor,
     Enrollment,
     Invoice,
+    Message,
     Organization,
     Template,
     TemplateVariant,
@@ -32,7 +36,7 @@ from saas_app.models import (
 )
 from saas_app.models.base import utcnow
 from saas_app.models.campaigns import CadencePresence
-from saas_app.services import audit, reminders
+from saas_app.services import audit, pacing, reminders, templates
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import Conflict, NotFound, ServiceError
 from saas_app.services.invoices import debtor_of, get_invoice
@@ -196,6 +200,8 @@ class DryRunStep:
     language: str = ""  # the variant the debtor gets: theirs, or the fallback chain's; "" when none fits
     fallback: bool = False  # the debtor's own language has no variant: the chain chose another
     template_id: int = 0
+    moved_by: datetime | None = None  # another reminder to this debtor then (UTC) moved this step later
+    paced_until: datetime | None = None  # the account's messaging limit, full until then (UTC), moved it
 
 
 def language_chain(session: Session, org_id: int) -> list[str]:
@@ -323,23 +329,125 @@ def variant_languages(session: Session, org_id: int) -> dict[int, set[str]]:
     return found
 
 
+# How far from today the sample debtor's invoice falls due, in days (negative: already overdue).
+SAMPLE_DUE_IN_DAYS = (-30, -7, 0, 7, 14)
+SAMPLE_AMOUNT_MINOR = 123_456  # in the organization's currency: R$ 1.234,56, 1.234,56 €
+
+
+@dataclass(frozen=True)
+class SampleDebtor:
+    """A debtor made up to try a cadence on: where they live, the language they read, and when their invoice
+    is due. It carries what `rules_for` reads of a debtor."""
+
+    timezone: str
+    locale: str
+    country: str  # "" for none: no public holidays
+    due_on: date
+    window_start_minute: int | None = None
+    window_end_minute: int | None = None
+
+
+def sample_locales(session: Session, ctx: OrgContext) -> list[str]:
+    """The languages a sample debtor may read: the debtors' own first, then the organization's default and
+    fallback languages, then every language Cobro's library is written in."""
+    ctx.require(Action.VIEW)
+    org = session.get(Organization, ctx.org_id)
+    assert org is not None
+    mine = sorted(debtor_locales(session, ctx))
+    return list(dict.fromkeys([*mine, org.default_locale, *org.language_fallback, *LANGUAGES]))
+
+
+def debtor_zones(session: Session, ctx: OrgContext) -> list[str]:
+    """The time zones the organization's debtors live in, the most common first; the organization's own
+    when it has no debtor yet."""
+    ctx.require(Action.VIEW)
+    count = func.count()
+    rows = session.exec(
+        select(Debtor.timezone, count)
+        .where(Debtor.org_id == ctx.org_id)
+        .group_by(col(Debtor.timezone))
+        .order_by(count.desc(), col(Debtor.timezone))
+        .limit(20)
+    ).all()
+    found = [zone for zone, _ in rows if is_time_zone(zone)]
+    if found:
+        return found
+    org = session.get(Organization, ctx.org_id)
+    assert org is not None
+    return [org.timezone]
+
+
+def sample_debtor(
+    session: Session, ctx: OrgContext, *, timezone: str, locale: str, country: str, due_in_days: int, now: datetime
+) -> SampleDebtor:
+    """A sample debtor as the editor asks for one, every value checked: a zone zoneinfo knows, one of the
+    organization's languages, a known country (or none), and a due date the editor offers."""
+    ctx.require(Action.VIEW)
+    if not isinstance(timezone, str) or not is_time_zone(timezone):
+        raise ServiceError(N_("Choose a time zone from the list, such as America/Sao_Paulo."), field="sample_zone")
+    if not isinstance(locale, str) or locale not in sample_locales(session, ctx):
+        raise ServiceError(N_("Choose one of the languages offered."), field="sample_locale")
+    if not isinstance(country, str) or (country and normalize_country(country) != country):
+        raise ServiceError(N_("Choose a country from the list."), field="sample_country")
+    if not _is_int(due_in_days) or due_in_days not in SAMPLE_DUE_IN_DAYS:
+        raise ServiceError(N_("Choose a due date from the list."), field="sample_due")
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    return SampleDebtor(timezone, locale, country, today + timedelta(days=due_in_days))
+
+
+def sample_facts(session: Session, ctx: OrgContext, sample: SampleDebtor) -> MessageFacts:
+    """What a reminder to the sample debtor says: the templates studio's sample, in the organization's
+    currency and due when the sample's invoice is."""
+    org = session.get(Organization, ctx.org_id)
+    assert org is not None
+    found = templates.sample_facts(session, ctx, sample.locale)
+    return replace(found, due_on=sample.due_on, currency=org.currency, amount_due_minor=SAMPLE_AMOUNT_MINOR)
+
+
+def _own_enrollments(session: Session, ctx: OrgContext, invoice_id: int, cadence_id: int) -> list[int]:
+    """The invoice's enrollments in campaigns on this cadence: the dry run plans their steps afresh."""
+    rows = session.exec(
+        select(Enrollment.id)
+        .join(Campaign, col(Campaign.id) == Enrollment.campaign_id)
+        .where(
+            Enrollment.org_id == ctx.org_id,
+            Enrollment.invoice_id == invoice_id,
+            Campaign.cadence_id == cadence_id,
+        )
+    ).all()
+    return [enrollment_id for enrollment_id in rows if enrollment_id is not None]
+
+
 def dry_run(
     session: Session,
     ctx: OrgContext,
     cadence_id: int,
-    invoice_id: int,
+    invoice_id: int | None,
     now: datetime,
     *,
     steps: Sequence[StepDraft] | None = None,
     settings: CadenceSettings | None = None,
+    sample: SampleDebtor | None = None,
 ) -> list[DryRunStep]:
-    """For this invoice, exactly when each step would go out, in the debtor's local time.
+    """For this invoice (or the sample debtor's), exactly when each step would go out, in the debtor's local
+    time, placed as the planner places it: the debtor's other reminders and the account's messaging limit
+    count, and each step says when one of them moved it.
 
     `steps` and `settings`, when given, are the editor's unsaved draft of the cadence.
     """
     cadence = get_cadence(session, ctx, cadence_id)
-    invoice: Invoice = get_invoice(session, ctx, invoice_id)
-    debtor = debtor_of(session, invoice)
+    others: list[datetime] = []
+    debtor: Debtor | SampleDebtor
+    if invoice_id is not None:
+        invoice: Invoice = get_invoice(session, ctx, invoice_id)
+        debtor, due_on = debtor_of(session, invoice), invoice.due_on
+        excluding = _own_enrollments(session, ctx, invoice_id, cadence.id or 0)
+        found = pacing.debtor_schedule(session, now, [debtor.id or 0], excluding=excluding)
+        others = found.get(debtor.id or 0, [])
+    elif sample is not None:
+        debtor, due_on = sample, sample.due_on
+    else:
+        raise ServiceError(N_("Choose an invoice or a sample debtor."))
     if steps is None:
         steps = [StepDraft(s.offset_days, s.template_id) for s in steps_of(session, cadence.id or 0)]
     if not steps:
@@ -354,20 +462,23 @@ def dry_run(
         chosen = pick_language(debtor.locale, languages.get(step.template_id, set()), chain) or ""
         return chosen, bool(chosen) and chosen != debtor.locale
 
-    rules = rules_for(cadence, debtor, invoice.due_on)
-    start = first_step([s.offset_days for s in steps], invoice.due_on, now.date())
+    rules = rules_for(cadence, debtor, due_on)
+    start = first_step([s.offset_days for s in steps], due_on, now.date())
+    ledger, _ = pacing.account_ledger(session, ctx.org_id, now)
     planned = plan(
-        due=invoice.due_on,
+        due=due_on,
         steps=[StepPlan(s.offset_days, rules) for s in steps[start:]],
         zone=debtor.timezone,
         now=now,
+        others=others,
+        ledger=ledger,
     )
     result = [
         DryRunStep(
             position,
             s.offset_days,
             names.get(s.template_id, ""),
-            invoice.due_on + timedelta(s.offset_days),
+            due_on + timedelta(s.offset_days),
             None,
             None,
             True,
@@ -388,6 +499,8 @@ def dry_run(
                 False,
                 *language_of(step),
                 template_id=step.template_id,
+                moved_by=item.moved_by,
+                paced_until=item.paced_until,
             )
         )
     return result
@@ -524,6 +637,67 @@ def _copy(session: Session, ctx: OrgContext, original: Cadence, name: str) -> Ca
     return copy
 
 
+def resume_at(offsets: Sequence[int], last_sent: int | None, due: date, today: date) -> int:
+    """Where an enrollment resumes on an edited cadence (its step offsets): the first step after the day of
+    the last step it was sent (`last_sent`, None for none), never one whose day a later step's has passed."""
+    after = next((i for i, offset in enumerate(offsets) if last_sent is None or offset > last_sent), len(offsets))
+    return max(after, first_step(offsets, due, today))
+
+
+def _follow_the_edit(
+    session: Session, live: Any, old: Sequence[StepDraft], new: Sequence[StepDraft], today: date
+) -> None:
+    """The `live` enrollments, re-planned after their cadence's steps changed, go on with the edited cadence
+    from what each was already sent: never a step again, never one skipped.
+
+    Their messages not yet sent are taken back already; the ones left (sent, being sent, or done with) move to
+    the position of their step in the edited cadence, or to none when its day is gone, so the positions the
+    planner plans next are free and the campaign's figures per step follow the edit.
+    """
+    old_offsets = [s.offset_days for s in old]
+    new_offsets = [s.offset_days for s in new]
+    mine = col(Message.enrollment_id).in_(live)
+    last = dict(
+        session.exec(
+            select(Message.enrollment_id, func.max(Message.step_position))
+            .where(mine, col(Message.step_position).is_not(None))
+            .group_by(col(Message.enrollment_id))
+        ).all()
+    )
+    dues = session.exec(
+        select(col(Enrollment.id), col(Invoice.due_on))
+        .join(Invoice, col(Invoice.id) == Enrollment.invoice_id)
+        .where(col(Enrollment.id).in_(live))
+    ).all()
+    place = {offset: position for position, offset in enumerate(new_offsets)}
+    moves = {position: place.get(offset) for position, offset in enumerate(old_offsets)}
+    # Each message moves once and onto a free place: the gone first, then those moving down from the lowest,
+    # then those moving up from the highest (positions follow offsets in both cadences).
+    gone = [p for p, to in moves.items() if to is None]
+    down = sorted(p for p, to in moves.items() if to is not None and to < p)
+    up = sorted((p for p, to in moves.items() if to is not None and to > p), reverse=True)
+    for position in [*gone, *down, *up]:
+        session.execute(
+            update(Message)
+            .where(mine, col(Message.step_position) == position)
+            .values(step_position=moves[position])
+            .execution_options(synchronize_session=False)
+        )
+    resume: dict[int, list[int]] = {}
+    for enrollment_id, due_on in dues:
+        sent = last.get(enrollment_id)
+        last_sent = old_offsets[sent] if sent is not None and 0 <= sent < len(old_offsets) else None
+        resume.setdefault(resume_at(new_offsets, last_sent, due_on, today), []).append(enrollment_id or 0)
+    for position, ids in resume.items():
+        for start in range(0, len(ids), 10_000):
+            session.execute(
+                update(Enrollment)
+                .where(col(Enrollment.id).in_(ids[start : start + 10_000]))
+                .values(next_step=position)
+                .execution_options(synchronize_session=False)
+            )
+
+
 def save_cadence(
     session: Session,
     ctx: OrgContext,
@@ -534,6 +708,7 @@ def save_cadence(
     settings: CadenceSettings,
     version: int,
     running: str | None = None,
+    now: datetime | None = None,
 ) -> Cadence:
     """Save the editor's cadence, if nobody saved it since `version` was read; every rule checked here.
 
@@ -571,12 +746,13 @@ def save_cadence(
         _write_steps(session, ctx, cadence.id or 0, steps)
     replanned = 0
     if under_way and running == REPLAN:
-        enrollments = session.exec(
-            select(Enrollment.id).where(
-                col(Enrollment.campaign_id).in_([c.id for c in under_way]), col(Enrollment.state).in_(LIVE)
-            )
-        ).all()
+        live = select(Enrollment.id).where(
+            col(Enrollment.campaign_id).in_([c.id for c in under_way]), col(Enrollment.state).in_(LIVE)
+        )
+        enrollments = session.exec(live).all()
         replanned = reminders.unplan(session, [e for e in enrollments if e is not None])
+        if "steps" in changed:
+            _follow_the_edit(session, live, stored, steps, (now or utcnow()).date())
     audit.record_for(
         ctx,
         session,

@@ -16,15 +16,24 @@ from babel.dates import format_date, format_time, get_day_names
 from sqlmodel import Session
 
 from saas_app import routes
+from saas_app.core.countries import countries_for, time_zones_for
 from saas_app.core.languages import LANGUAGES, pick_language
-from saas_app.core.message_values import placeholder_values
+from saas_app.core.message_values import MessageFacts, placeholder_values
+from saas_app.core.money import format_money
 from saas_app.core.roles import Action
 from saas_app.core.text import neutralized
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.models import Cadence, Template
 from saas_app.services import cadences, campaigns, organizations, templates
-from saas_app.services.cadences import CadenceSettings, Coverage, DryRunStep, StepDraft, TemplateProblem
+from saas_app.services.cadences import (
+    CadenceSettings,
+    Coverage,
+    DryRunStep,
+    SampleDebtor,
+    StepDraft,
+    TemplateProblem,
+)
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, ServiceError
 from saas_app.state.base import BadRequest, SessionState, guarded, parse_id
@@ -174,6 +183,7 @@ class DryRunRow(TypedDict):
     local: str
     org_time: str
     language: str
+    moved: str  # why it goes later than its own rules would send it; "" when nothing moved it
     bubble: BubbleRow
 
 
@@ -329,6 +339,21 @@ PART_LABELS = {
     "pauses": N_("pauses"),
 }
 HOURS = [str(hour) for hour in range(25)]
+# Every zone the sample debtor may live in, for the page's list (the organization's debtors' zones come first).
+ALL_ZONES = time_zones_for("")
+SAMPLE_DUE_LABELS = {
+    -30: N_("30 days overdue"),
+    -7: N_("7 days overdue"),
+    0: N_("Due today"),
+    7: N_("Due in 7 days"),
+    14: N_("Due in 14 days"),
+}
+assert set(SAMPLE_DUE_LABELS) == set(cadences.SAMPLE_DUE_IN_DAYS)
+
+
+def _whole_number(value: Any) -> int | None:
+    text = str(value).strip()
+    return int(text) if text.lstrip("-").isdigit() and len(text) < 5 else None
 
 
 class CadenceEditorState(SessionState):
@@ -370,6 +395,17 @@ class CadenceEditorState(SessionState):
     dry_run: list[DryRunRow] = []
     shown_message: int = -1  # the dry run's row whose message is shown as a bubble; one at a time keeps it short
     dry_run_note: str = ""
+    sample_label: str = ""  # the sample debtor tried, when it is one: where they live, what they read, what they owe
+    sample_zone: str = ""
+    sample_locale: str = ""
+    sample_country: str = ""
+    sample_due: str = "0"
+    sample_zones: list[str] = []  # the organization's debtors' zones, offered first
+    sample_locales: list[Choice] = []
+    sample_countries: list[Choice] = []
+    sample_dues: list[Choice] = []
+    sample_error: str = ""
+    sample_open: bool = False
     error: str = ""
     typed_key: int = 0
     _steps: list[StepDraft] = []
@@ -377,6 +413,7 @@ class CadenceEditorState(SessionState):
     _stored: tuple[str, list[StepDraft], CadenceSettings] = ("", [], CadenceSettings())
     _version: int = 0
     _invoice_id: int | None = None
+    _sample: tuple[str, str, str, int] | None = None  # zone, locale, country, days until due: checked again each use
 
     def _cadence_id(self) -> int:
         return cadence_id_in(self._current_path())
@@ -519,9 +556,33 @@ class CadenceEditorState(SessionState):
         else:
             self.readiness_label = gettext(locale, N_("Ready"))
 
+    def _sample_debtor(self, session: Session, context: OrgContext) -> SampleDebtor | None:
+        if self._sample is None:
+            return None
+        zone, locale, country, due_in_days = self._sample
+        return cadences.sample_debtor(
+            session,
+            context,
+            timezone=zone,
+            locale=locale,
+            country=country,
+            due_in_days=due_in_days,
+            now=datetime.now(UTC),
+        )
+
+    def _facts(self, session: Session, context: OrgContext, default_locale: str) -> MessageFacts:
+        """What the messages say: the invoice tried, the sample debtor, or the templates studio's sample."""
+        sample = self._sample_debtor(session, context)
+        if sample is not None:
+            return cadences.sample_facts(session, context, sample)
+        if self._invoice_id is not None:
+            return templates.invoice_facts(session, context, self._invoice_id)
+        return templates.sample_facts(session, context, default_locale)
+
     def _show_dry_run(self, session: Session, context: OrgContext) -> None:
         self.dry_run, self.dry_run_note = [], ""
-        if self._invoice_id is None or not self._steps:
+        sample = self._sample_debtor(session, context)
+        if (self._invoice_id is None and sample is None) or not self._steps:
             return
         org = organizations.settings_of(session, context)
         zone = ZoneInfo(org.timezone)
@@ -529,12 +590,13 @@ class CadenceEditorState(SessionState):
             session,
             context,
             self._cadence_id(),
-            self._invoice_id,
+            None if sample is not None else self._invoice_id,
             datetime.now(UTC),
             steps=self._steps,
             settings=self._settings,
+            sample=sample,
         )
-        facts = templates.invoice_facts(session, context, self._invoice_id)
+        facts = self._facts(session, context, org.default_locale)
         values = placeholder_values(facts, org_today(zone))
         chain = cadences.language_chain(session, context.org_id)
         variants = {s.template_id: templates.variants_of(session, s.template_id) for s in found}
@@ -550,6 +612,19 @@ class CadenceEditorState(SessionState):
         locale = self.locale
         local_time = format_time(step.local, "short", locale=locale) if step.local else ""
         bubble = message_bubble(variants.get(step.template_id, {}), debtor_locale, values, chain, local_time)
+        moved = ""
+        if step.paced_until is not None:
+            moved = gettext(
+                locale,
+                N_("Moved: the account's daily limit is full until {time} (your time)."),
+                time=when(step.paced_until, zone, locale),
+            )
+        elif step.moved_by is not None and step.local is not None:
+            moved = gettext(
+                locale,
+                N_("Moved: another reminder to this debtor on {time}."),
+                time=when(step.moved_by, ZoneInfo(str(step.local.tzinfo)), locale),
+            )
         if step.skipped:
             local, org_time = gettext(locale, N_("Not sent: the invoice starts at a later step")), ""
         elif step.local is None or step.send_at is None:
@@ -570,6 +645,7 @@ class CadenceEditorState(SessionState):
             local=local,
             org_time=org_time,
             language=language,
+            moved=moved,
             bubble=bubble,
         )
 
@@ -582,10 +658,7 @@ class CadenceEditorState(SessionState):
         self.step_template = str(template_id)
         self.step_template_href = routes.template_url(template_id)
         org = organizations.settings_of(session, context)
-        if self._invoice_id is not None:
-            facts = templates.invoice_facts(session, context, self._invoice_id)
-        else:
-            facts = templates.sample_facts(session, context, org.default_locale)
+        facts = self._facts(session, context, org.default_locale)
         values = placeholder_values(facts, org_today(ZoneInfo(org.timezone)))
         variants = templates.variants_of(session, template_id)
         chain = cadences.language_chain(session, context.org_id)
@@ -612,6 +685,7 @@ class CadenceEditorState(SessionState):
     def load(self) -> Any:
         """Opening the editor: the cadence as stored, the most recent open invoice tried on it."""
         self._steps, self._invoice_id, self.stale, self.open_step, self.choice_open = [], None, "", -1, False
+        self._sample, self.sample_label, self.sample_open, self.sample_error = None, "", False, ""
         self.cards, self.others, self.dry_run, self.invoice_label, self.shown_message = [], [], [], "", -1
         redirect, self.error = self._open_page(self._first_look)
         if redirect is not None or self.error:
@@ -830,10 +904,82 @@ class CadenceEditorState(SessionState):
         context = self._context(Action.VIEW)
         with session_scope() as session:
             facts = templates.invoice_facts(session, context, chosen)  # the organization's, or missing
-        self._invoice_id = chosen
+        self._invoice_id, self._sample, self.sample_label = chosen, None, ""
         self.invoice_label = neutralized(f"{facts.invoice_number} · {facts.customer_name}")
         self.invoice_choices = []
         self._refresh()
+
+    @rx.event
+    @guarded
+    def open_sample(self, opened: bool) -> None:
+        """The sample debtor's form opened: the zones of the organization's debtors first, its languages, the
+        countries, and the sample tried last (or the organization's own) filled in."""
+        self._cadence_id()
+        self.sample_open, self.sample_error = bool(opened), ""
+        if not opened:
+            return
+        context = self._context(Action.VIEW)
+        with session_scope() as session:
+            zones = cadences.debtor_zones(session, context)
+            offered = cadences.sample_locales(session, context)
+            org = organizations.settings_of(session, context)
+        locale = self.locale
+        self.sample_zones = zones
+        self.sample_locales = [Choice(value=code, label=language_label(code, locale)) for code in offered]
+        self.sample_countries = [
+            Choice(value="", label=gettext(locale, N_("None: no public holidays"))),
+            *(Choice(value=code, label=name) for code, name in countries_for(locale)),
+        ]
+        self.sample_dues = [
+            Choice(value=str(days), label=gettext(locale, text)) for days, text in SAMPLE_DUE_LABELS.items()
+        ]
+        zone, language, country, due = self._sample or (zones[0], org.default_locale, org.country, 0)
+        self.sample_zone, self.sample_locale, self.sample_country, self.sample_due = zone, language, country, str(due)
+
+    @rx.event
+    @guarded
+    def try_sample(self, form: dict[str, Any]) -> None:
+        """A sample debtor chosen: the dry run lists each step's moment where they live, in their language."""
+        self._cadence_id()
+        context = self._context(Action.VIEW)
+        if not isinstance(form, dict):
+            raise BadRequest
+        zone, locale, country = (str(form.get(name, ""))[:64].strip() for name in ("zone", "locale", "country"))
+        due = _whole_number(form.get("due", ""))
+        try:
+            with session_scope() as session:
+                sample = cadences.sample_debtor(
+                    session,
+                    context,
+                    timezone=zone,
+                    locale=locale,
+                    country=country,
+                    due_in_days=due if due is not None else -1,
+                    now=datetime.now(UTC),
+                )
+                currency = organizations.settings_of(session, context).currency
+        except ServiceError as refused:
+            self.sample_error = self._translate(refused)
+            return
+        self._sample = (sample.timezone, sample.locale, sample.country, due or 0)
+        self._invoice_id, self.invoice_label, self.invoice_choices = None, "", []
+        self.sample_open, self.sample_error = False, ""
+        self.sample_label = self._sample_text(sample, currency, due or 0)
+        self._refresh()
+
+    def _sample_text(self, sample: SampleDebtor, currency: str, due_in_days: int) -> str:
+        """'Sample debtor · America/Sao_Paulo · Portuguese (Brazil) · Brazil · R$1,234.56, due today'."""
+        locale = self.locale
+        country = dict(countries_for(locale)).get(sample.country, "") if sample.country else ""
+        parts = [
+            gettext(locale, N_("Sample debtor")),
+            sample.timezone,
+            language_label(sample.locale, locale),
+            *([country] if country else []),
+            format_money(cadences.SAMPLE_AMOUNT_MINOR, currency, locale),
+            gettext(locale, SAMPLE_DUE_LABELS[due_in_days]),
+        ]
+        return " · ".join(parts)
 
     @rx.event
     @guarded

@@ -22,7 +22,7 @@ from saas_app import db
 from saas_app.core.campaigns import CampaignStatus, EnrollmentState
 from saas_app.core.languages import pick_language
 from saas_app.core.messages import PENDING, MessageStatus
-from saas_app.core.pacing import DAY, Ledger
+from saas_app.core.pacing import Ledger, headroom, paced
 from saas_app.core.reminders import EXPLANATION, StopReason, reason_not_to_send
 from saas_app.core.schedule import SendRules, first_step, next_send_time
 from saas_app.models import (
@@ -34,14 +34,13 @@ from saas_app.models import (
     Invoice,
     Message,
     TemplateVariant,
-    WhatsAppAccount,
 )
+from saas_app.services import pacing
 from saas_app.services.cadences import language_chain, rules_for, steps_of
 
+__all__ = ["headroom", "plan_all", "plan_messages"]  # headroom: services.launch reads it from here
+
 S = MessageStatus
-NOT_COUNTED = (S.CANCELLED, S.SKIPPED, S.FAILED, S.EXPIRED)  # for spacing and the weekly cap
-# What Meta counts toward the messaging limit: templates on their way or arrived.
-REACHING = (S.SCHEDULED, S.SENDING, S.SENT, S.DELIVERED, S.READ)
 
 # Flat, distinct labels: each row is read by attribute, with no per-row object to build.
 COLUMNS: tuple[Any, ...] = (
@@ -117,29 +116,16 @@ class _Lookups:
         return self.ledgers[org_id]
 
     def _confirm_ledger(self, org_id: int) -> None:
-        """Read the ledger again only if the sends it counts changed under it (another planner, a
-        cancellation): a count is cheap, reading every send of a large campaign each batch is not.
-
-        On PostgreSQL the account row stays locked until the batch commits, so two planners never
-        book the same places; the worker's send-slot booking waits that long at most.
-        """
-        query = select(WhatsAppAccount.messaging_limit).where(WhatsAppAccount.org_id == org_id)
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        limit = self.session.exec(query).first()
-        known = self.ledgers.get(org_id)
-        if not limit:
-            self.ledgers[org_id] = None
-            return
-        reaching = _reaching(org_id, self.now)
-        planned_limit = limit - headroom(limit)
-        if known is not None and known.limit == planned_limit:
-            counted = self.session.exec(select(func.count()).select_from(Message).where(*reaching)).one()
-            if counted == self.tallies[org_id]:
-                return
-        booked = self.session.exec(select(_SENT_OR_DUE).where(*reaching)).all()
-        self.ledgers[org_id] = Ledger(planned_limit, [_aware(at) for at in booked])
-        self.tallies[org_id] = len(booked)
+        """Read the ledger again only if the sends it counts changed under it, the account locked until
+        the batch commits (services.pacing.account_ledger)."""
+        self.ledgers[org_id], self.tallies[org_id] = pacing.account_ledger(
+            self.session,
+            org_id,
+            self.now,
+            known=self.ledgers.get(org_id),
+            counted=self.tallies.get(org_id, 0),
+            lock=True,
+        )
 
     def language(self, locale: str, template_id: int, org_id: int) -> str | None:
         """The variant a debtor's locale gets for this template, with the organization's fallback chain."""
@@ -256,7 +242,8 @@ def _plan_batch(
     lookups.checked.clear()  # confirmed (and locked) again each batch: another planner may have booked since
     rows = _pacing_order(rows, lookups)
     now = lookups.now
-    others = _debtor_schedule(session, rows, after_id, last_id, now)
+    # The window's own bounds, not the rows': they may have been re-sorted for pacing.
+    others = pacing.debtor_schedule(session, now, {row.debtor_id for row in rows}, enrolled_between=(after_id, last_id))
     messages: list[tuple[Any, ...]] = []
     finished: list[int] = []
     stopped: dict[StopReason, list[int]] = defaultdict(list)
@@ -295,30 +282,6 @@ def _plan_batch(
             .values(state=EnrollmentState.STOPPED, stop_reason=reason)
         )
     return len(messages), last_id
-
-
-def headroom(limit: int) -> int:
-    """Places of the limit the planner leaves free: a retried or held send goes out later than
-    planned, and must not push a moving day over Meta's limit."""
-    return max(1, limit // 20) if limit > 1 else 0
-
-
-_SENT_OR_DUE = func.coalesce(col(Message.sent_at), col(Message.scheduled_at))
-
-
-def _reaching(org_id: int, now: datetime) -> tuple[Any, ...]:
-    """The organization's template sends Meta counts in a moving day that ends after `now`."""
-    return (
-        Message.org_id == org_id,
-        col(Message.template_id).is_not(None),
-        col(Message.status).in_(REACHING),
-        now - DAY <= _SENT_OR_DUE,
-    )
-
-
-def _aware(at: datetime) -> datetime:
-    """coalesce() loses the column type: SQLite gives naive UTC back."""
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def _pacing_order(rows: list[_Due], lookups: _Lookups) -> list[_Due]:
@@ -425,37 +388,6 @@ def _insert_ignoring_duplicates(session: Session, rows: list[tuple[Any, ...]]) -
     )
 
 
-def _debtor_schedule(
-    session: Session, rows: list[_Due], after_id: int, last_id: int, now: datetime
-) -> dict[int, list[datetime]]:
-    """The batch's debtors' messages around now, which spacing and caps must respect.
-
-    PostgreSQL gets the debtor ids as one array (an index scan); given a subquery it would scan
-    every message. SQLite gets the window's enrollment id range, not thousands of parameters: the
-    window's own bounds, since the rows may have been re-sorted for pacing.
-    """
-    dialect = session.get_bind().dialect.name
-    params: dict[str, Any] = {}
-    if dialect == "postgresql":
-        mine: Any = db.one_of(dialect, col(Message.debtor_id), "debtor_ids")
-        params["debtor_ids"] = sorted({row.debtor_id for row in rows})
-    else:
-        in_batch = select(Enrollment.debtor_id).where(col(Enrollment.id) > after_id, col(Enrollment.id) <= last_id)
-        mine = col(Message.debtor_id).in_(in_batch)
-    found = session.exec(
-        select(Message.debtor_id, Message.scheduled_at, Message.sent_at).where(
-            mine,
-            col(Message.status).not_in(NOT_COUNTED),
-            Message.scheduled_at > now - timedelta(days=8),
-        ),
-        params=params,
-    ).all()
-    times: dict[int, list[datetime]] = defaultdict(list)
-    for debtor_id, scheduled_at, sent_at in found:
-        times[debtor_id].append(sent_at or scheduled_at)
-    return times
-
-
 def _message_row(
     row: Any, step: CadenceStep, lookups: _Lookups, others: dict[int, list[datetime]], held: StopReason | None
 ) -> tuple[Any, ...]:
@@ -505,15 +437,9 @@ def _paced(
     lookups: _Lookups,
     others: dict[int, list[datetime]],
 ) -> datetime | None:
-    """The send time once the account's messaging limit has room, booked in its ledger."""
-    earliest = ledger.earliest()
-    if earliest is not None and when < earliest:
-        # Up to the whole minute: later is always allowed, and sends in one minute share a lookup.
-        earliest = earliest.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        later = lookups.send_time(row, target, max(not_before, earliest), others.get(row.debtor_id, []))
-        if later is None:
-            return None
-        when = later
-    ledger.book(when)
-    lookups.tallies[row.org_id] += 1
-    return when
+    """The send time once the account's messaging limit has room, booked in its ledger and counted."""
+    mine = others.get(row.debtor_id, [])
+    booked = paced(ledger, when, not_before, lambda start: lookups.send_time(row, target, start, mine))
+    if booked is not None:
+        lookups.tallies[row.org_id] += 1
+    return booked

@@ -9,12 +9,14 @@ from playwright.sync_api import Locator, Page, expect
 from sqlmodel import Session
 
 from saas_app import db
-from saas_app.models import Organization, Template, TemplateVariant
-from saas_app.services import cadences
+from saas_app.models import Invoice, Organization, Template, TemplateVariant
+from saas_app.models.base import utcnow
+from saas_app.services import cadences, campaigns, invoices
 from saas_app.state.cadences import position, span
+from saas_app.worker import planner
 from tests.browser.test_signup_and_team import sign_up
 from tests.browser.test_workspace_lists import log_in, owner_context
-from tests.factories import PASSWORD, add_member, debtor_with_invoice, today_of
+from tests.factories import PASSWORD, add_member, debtor_with_invoice, simple_cadence, today_of
 
 
 def an_italian_debtor_and_an_english_only_template(database_url: str, company: str, email: str, viewer: str) -> int:
@@ -136,3 +138,84 @@ def test_dragging_the_plus_3_step_to_plus_5_moves_its_dry_run_by_two_days(new_pa
     drag(page, card, track["width"] / 3)  # past the +14 step: the server refuses, the card goes back
     expect(page.get_by_text("Steps go out in the order of their days")).to_be_visible()
     expect(card).to_have_attribute("data-offset", "5")
+
+
+def test_a_sample_debtor_in_sao_paulo_reads_the_steps_in_brazilian_time_and_portuguese(new_page, app_server) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    page = new_page()
+    company, email = f"Amostra Ltda {suffix}", f"bia-{suffix}@example.com"
+    sign_up(page, name="Bia", email=email, company=company)
+    cadence_id = an_italian_debtor_and_an_english_only_template(
+        app_server.database_url, company, email, f"leo-{suffix}@example.com"
+    )
+    page.goto(f"/cadences/{cadence_id}")
+    expect(page.locator("#dry-run-invoice")).to_contain_text("IT-1")
+    page.click("#pick-sample")
+    expect(page.locator("#sample-locale")).to_be_visible()
+    page.fill("#sample-zone", "America/Sao_Paulo")
+    page.select_option("#sample-locale", "pt_BR")
+    page.select_option("#sample-country", "BR")
+    page.select_option("#sample-due", "7")
+    page.click("#try-sample")
+    expect(page.locator("#dry-run-sample")).to_contain_text(
+        re.compile(r"^Sample debtor · America/Sao_Paulo · Portuguese \(Brazil\) · Brazil · .* · Due in 7 days$")
+    )
+    expect(page.locator("#dry-run-invoice")).to_have_count(0)
+    first = page.locator('.dry-run-row[data-index="0"]')
+    expect(first.locator(".dry-run-local")).to_contain_text("(America/Sao_Paulo)")
+    expect(first.locator(".dry-run-language")).to_contain_text("Portuguese (Brazil)")
+    expect(first.locator(".bubble-body")).to_contain_text("Olá")
+    expect(page.locator(".dry-run-row .dry-run-local").filter(has_text="(America/Sao_Paulo)")).to_have_count(9)
+
+    page.click("#pick-sample")
+    page.fill("#sample-zone", "Mars/Olympus_Mons")
+    page.click("#try-sample")
+    expect(page.locator("#sample-error")).to_contain_text("Choose a time zone from the list")
+    expect(page.locator("#dry-run-sample")).to_contain_text("America/Sao_Paulo")
+
+
+def test_a_reminder_another_campaign_sends_the_same_day_moves_the_step(new_page, app_server) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    page = new_page()
+    company, email = f"Spostato Srl {suffix}", f"eva-{suffix}@example.com"
+    sign_up(page, name="Eva", email=email, company=company)
+    cadence_id = an_italian_debtor_and_an_english_only_template(
+        app_server.database_url, company, email, f"ivo-{suffix}@example.com"
+    )
+    with Session(db.engine_for(app_server.database_url), expire_on_commit=False) as session:
+        ctx = owner_context(session, company, email)
+        org = session.get(Organization, ctx.org_id)
+        assert org is not None
+        org.language_fallback = ["en"]  # the other campaign's template is written in English only
+        session.add(org)
+        [mine] = cadences.find_open_invoices(session, ctx, "IT-1")
+        invoice = session.get(Invoice, mine.invoice_id)
+        assert invoice is not None
+        # The same debtor's other invoice, in another campaign whose one step goes out on the +3 step's day.
+        other = invoices.create_invoice(
+            session,
+            ctx,
+            invoices.InvoiceInput(
+                debtor_id=invoice.debtor_id, number="IT-2", amount_minor=5000, currency="EUR", due_on=invoice.due_on
+            ),
+        )
+        campaigns.create_campaign(
+            session,
+            ctx,
+            name="Altro",
+            cadence_id=simple_cadence(session, ctx, offsets=(3,)),
+            invoice_ids=[other.id or 0],
+            now=utcnow(),
+        )
+        session.commit()
+        planner.plan_all(session, now=utcnow(), org_id=ctx.org_id)
+        session.commit()
+    page.goto(f"/cadences/{cadence_id}")
+    page.click("#pick-invoice")
+    page.fill("#invoice-search", "IT-1")
+    page.locator(".invoice-choice", has_text=re.compile(r"^IT-1 ·")).click()
+    expect(page.locator("#dry-run-invoice")).to_contain_text("IT-1")
+    moved = page.locator('.dry-run-row[data-index="2"]')
+    expect(moved.locator(".dry-run-local")).to_contain_text(re.compile(r"^Thursday"))  # not Wednesday: taken
+    expect(moved.locator(".dry-run-moved")).to_contain_text("Moved: another reminder to this debtor on")
+    expect(page.locator(".dry-run-moved")).to_have_count(1)

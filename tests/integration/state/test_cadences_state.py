@@ -457,3 +457,72 @@ def test_an_editor_path_that_names_no_cadence_shows_it_does_not_exist(session: S
         assert (state.cadence_id, state.error) == ("", "This cadence does not exist."), path
     state = state_for(CadenceEditorState, path=f"/cadences/{world['ours']}")
     CadenceEditorState.leave.fn(state)  # signed out: nothing to forget, and no crash
+
+
+def bubble_text(row: Any) -> str:
+    return " ".join(span["text"] for line in row["bubble"]["lines"] for span in line)
+
+
+SAO_PAULO = {"zone": "America/Sao_Paulo", "locale": "pt_BR", "country": "BR", "due": "7"}
+
+
+def test_a_sample_debtor_in_sao_paulo_gets_the_steps_in_brazilian_time_and_portuguese(
+    session: Session, midday, world
+) -> None:
+    # Saturday 5 December 2026: the sample's invoice is due on the 12th; its -7 step waits for Monday the 7th.
+    state = editor(session, "alpha@example.com", world["ours"])
+    CadenceEditorState.open_sample.fn(state, True)
+    assert state.sample_open
+    assert state.sample_zones == ["Europe/Rome"]  # the organization's debtors' zones come first
+    assert {"pt_BR", "it", "en"} <= {c["value"] for c in state.sample_locales}
+    assert state.sample_countries[0]["value"] == ""  # no country: no public holidays
+    CadenceEditorState.try_sample.fn(state, SAO_PAULO)
+    assert not state.sample_open
+    assert state.sample_label.startswith("Sample debtor · America/Sao_Paulo · Portuguese (Brazil) · Brazil · ")
+    assert state.sample_label.endswith(" · Due in 7 days")
+    assert state.invoice_label == ""
+    first = state.dry_run[0]
+    assert not first["skipped"]
+    assert first["local"].startswith("Monday Dec 7, 2026, 9:00")
+    assert first["local"].endswith("(America/Sao_Paulo)")
+    assert first["language"].endswith("Portuguese (Brazil)")
+    assert "Olá" in bubble_text(first)
+    assert state.dry_run[2]["local"].startswith("Tuesday Dec 15, 2026")
+    CadenceEditorState.nudge.fn(state, 2, 1)  # the list follows the draft at once
+    assert state.dry_run[2]["local"].startswith("Wednesday Dec 16, 2026")
+    [invoice] = cadences.find_open_invoices(session, world["alpha"], "F-1")
+    CadenceEditorState.pick_invoice.fn(state, str(invoice.invoice_id))
+    assert (state.sample_label, state.invoice_label[:3]) == ("", "F-1")
+
+
+def test_forged_sample_debtors_are_refused_and_change_nothing(session: Session, world) -> None:
+    state = editor(session, "alpha@example.com", world["ours"])
+    CadenceEditorState.try_sample.fn(state, SAO_PAULO)
+    kept = (state.sample_label, [row["local"] for row in state.dry_run])
+    for forged in [
+        {**SAO_PAULO, "zone": "Mars/Olympus_Mons"},
+        {**SAO_PAULO, "zone": "America/Sao_Paulo<script>"},
+        {**SAO_PAULO, "locale": "xx_YY"},
+        {**SAO_PAULO, "locale": ["pt_BR"]},
+        {**SAO_PAULO, "country": "ZZ"},
+        {**SAO_PAULO, "due": "5"},
+        {**SAO_PAULO, "due": "many"},
+    ]:
+        CadenceEditorState.try_sample.fn(state, forged)
+        assert state.sample_error, forged
+        assert (state.sample_label, [row["local"] for row in state.dry_run]) == kept, forged
+    assert "not valid" in said(CadenceEditorState.try_sample.fn(state, "Europe/Rome"))
+    signed_out = state_for(CadenceEditorState, path=f"/cadences/{world['ours']}")
+    assert is_redirect_to_login(CadenceEditorState.try_sample.fn(signed_out, SAO_PAULO))
+
+
+def test_a_viewer_tries_a_sample_debtor_but_changes_nothing(session: Session, world) -> None:
+    state = editor(session, "viewer@example.com", world["ours"])
+    CadenceEditorState.open_sample.fn(state, True)
+    CadenceEditorState.try_sample.fn(state, SAO_PAULO)
+    assert state.sample_label.startswith("Sample debtor · America/Sao_Paulo")
+    assert state.dry_run[0]["local"].endswith("(America/Sao_Paulo)")
+    CadenceEditorState.nudge.fn(state, 2, 1)
+    CadenceEditorState.save.fn(state, "")
+    assert offsets(state) == [-7, 0, 3, 14, 28, 45, 75, 95, 120]
+    assert [s.offset_days for s in cadences.steps_of(session, world["ours"])][2] == 3
