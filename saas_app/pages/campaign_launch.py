@@ -213,7 +213,11 @@ def _saved_segments() -> rx.Component:
 
 def _count() -> rx.Component:
     return stat_grid(
-        stat_card(N_("Invoices"), State.count_invoices, N_("match these rules today"), id="count-invoices"),
+        rx.cond(
+            State.picked_count > 0,
+            stat_card(N_("Invoices"), State.count_invoices, N_("picked and still to be paid"), id="count-invoices"),
+            stat_card(N_("Invoices"), State.count_invoices, N_("match these rules today"), id="count-invoices"),
+        ),
         stat_card(N_("Debtors"), State.count_debtors, N_("owe them"), id="count-debtors"),
         stat_card(N_("Outstanding"), State.count_amounts, N_("still to be paid, per currency"), id="count-amounts"),
     )
@@ -229,14 +233,18 @@ def _who() -> rx.Component:
             rx.callout(
                 rx.hstack(
                     rx.text(
-                        t("Invoices picked in the list:"), " ", rx.text.strong(State.picked_count, id="picked-count")
+                        t("Invoices picked in the list:"),
+                        " ",
+                        rx.text.strong(State.picked_figures[0], id="picked-count"),
+                        " · ",
+                        rx.text.span(State.picked_numbers, id="picked-numbers"),
                     ),
                     rx.cond(
                         State.picked_closed > 0,
                         rx.text(
                             t("Paid, disputed or written off, left out:"),
                             " ",
-                            State.picked_closed,
+                            State.picked_figures[1],
                             id="picked-closed",
                         ),
                     ),

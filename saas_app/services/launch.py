@@ -105,6 +105,19 @@ def picked(session: Session, ctx: OrgContext, invoice_ids: Sequence[int]) -> Sel
     return Selection(invoice_ids=chaseable, closed=len(ids) - len(chaseable))
 
 
+def picked_numbers(session: Session, ctx: OrgContext, selection: Selection, most: int = 10) -> list[str]:
+    """The numbers of the first invoices picked by hand, for the page to say which they are."""
+    ctx.require(Action.VIEW)
+    return list(
+        session.exec(
+            select(Invoice.number)
+            .where(Invoice.org_id == ctx.org_id, col(Invoice.id).in_(selection.invoice_ids))
+            .order_by(col(Invoice.due_on), col(Invoice.id))
+            .limit(most)
+        )
+    )
+
+
 def _where(session: Session, ctx: OrgContext, selection: Selection, today: date) -> list[Any]:
     if selection.rules is not None:
         return segments.conditions(session, ctx, selection.rules, today)

@@ -42,6 +42,7 @@ BOX_OF = {
     "max_amount_minor": "max_amount",
     "locales": "languages",
 }
+PICKED_SHOWN = 10  # invoice numbers named when picked in the list; the others are counted
 # The rules typed in a box, by the name the page sends.
 TYPED = ("min_days", "max_days", "min_amount", "max_amount")
 # The rules that hold several values picked as chips, each from what the organization's debtors have.
@@ -99,6 +100,8 @@ class CampaignLaunchState(SessionState):
 
     picked_count: int = 0  # invoices picked in the list; 0: the segment's rules choose
     picked_closed: int = 0  # of those, paid, disputed or written off: left out
+    picked_numbers: str = ""  # which they are (the first few)
+    picked_figures: list[str] = ["", ""]  # picked and left out, as the reader writes numbers
     min_days: str = ""
     max_days: str = ""
     bucket: str = ANY
@@ -331,12 +334,16 @@ class CampaignLaunchState(SessionState):
             context = self._context(Action.VIEW)
             with session_scope() as session:
                 selection = launch.picked(session, context, ids)
+                numbers = launch.picked_numbers(session, context, selection, PICKED_SHOWN)
         except NotSignedIn:
             raise
         except ServiceError as refused:
             return refused
         self._picked, self.picked_closed = list(selection.invoice_ids), selection.closed
         self.picked_count = len(self._picked) + selection.closed
+        more = len(self._picked) > PICKED_SHOWN
+        self.picked_numbers = ", ".join(neutralized(n) for n in numbers) + (", …" if more else "")
+        self.picked_figures = [format_decimal(n, locale=self.locale) for n in (self.picked_count, selection.closed)]
         return None
 
     def _reset_rules(self) -> None:

@@ -130,6 +130,7 @@ def test_start_a_campaign_from_two_ticked_invoices(new_page, app_server) -> None
 
     expect(page).to_have_url(re.compile(r"/campaigns/new\?invoices=\d+,\d+$"))
     expect(page.locator("#picked-count")).to_have_text("2")
+    expect(page.locator("#picked-numbers")).to_have_text("INV-1, INV-3")
     expect(page.locator("#count-invoices")).to_contain_text("2")
     expect(page.locator("#count-debtors")).to_contain_text("2")
     page.screenshot(path=f"{ARTIFACTS}/campaign-launch-picked.png", full_page=True)

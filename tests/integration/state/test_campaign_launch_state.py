@@ -89,6 +89,7 @@ def test_picked_invoices_are_checked_as_the_orgs_own(session: Session) -> None:
     )
     state = _page(session, "boss@example.com", f"{PATH}?invoices={ids[0]},{ids[1]}")
     assert (state.picked_count, state.picked_closed, state.count_invoices) == (2, 0, "2")
+    assert state.picked_numbers == "F-1, F-0", "the longest overdue first"
     for forged in (f"{ids[0]},{theirs}", f"{ids[0]},abc", ",".join(str(i) for i in range(1, 1003))):
         refused = _page(session, "boss@example.com", f"{PATH}?invoices={forged}")
         assert refused.picked_count == 0, forged
@@ -106,6 +107,7 @@ def test_a_picked_invoice_no_longer_chased_is_left_out_and_said(session: Session
     session.commit()
     state = _page(session, "boss@example.com", f"{PATH}?invoices={ids[1]},{ids[2]}")
     assert (state.picked_count, state.picked_closed, state.count_invoices) == (2, 1, "1")
+    assert (state.picked_figures, state.picked_numbers) == (["2", "1"], "F-1")
     CampaignLaunchState.use_rules.fn(state)
     assert (state.picked_count, state.count_invoices) == (0, "2")
     CampaignLaunchState.save_segment.fn(state, {"segment_name": "All open"})
