@@ -109,7 +109,15 @@ def _chips(label: str, name: str, placeholder: str) -> rx.Component:
         _label(label, name),
         rx.select.root(
             rx.select.trigger(
-                placeholder=rx.cond(offered.length() > 0, t(placeholder), t(N_("Nothing more to add"))),
+                placeholder=rx.cond(
+                    offered.length() > 0,
+                    t(placeholder),
+                    rx.cond(
+                        getattr(State, name).length() > 0,
+                        t(N_("Nothing more to add")),
+                        t(N_("None among your debtors")),
+                    ),
+                ),
                 id=name,
                 width="100%",
             ),
