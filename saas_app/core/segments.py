@@ -1,4 +1,4 @@
-"""Segments: which invoices a campaign chases, as a rule over age, amount, behaviour, tags and locale.
+"""Segments: which invoices a campaign chases, as a rule over age, amount, behaviour, tags, locale and country.
 
 A rule is stored as a plain dict (the Segment row's JSON) and read back through `parse_rules`, which
 names the field of any bad value. `matches` is the reference meaning; the service turns the same
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from saas_app.core.countries import normalize_country
 from saas_app.core.invoices import Behaviour, Status
 
 # A segment chases invoices someone still has to pay; a promise only pauses the reminders.
@@ -35,6 +36,7 @@ class SegmentRules:
     behaviours: frozenset[str] = frozenset()  # empty: any
     tags: frozenset[str] = frozenset()  # the debtor has at least one of them; empty: any
     locales: frozenset[str] = frozenset()  # "pt" also matches "pt_BR"; empty: any
+    countries: frozenset[str] = frozenset()  # the debtor's, ISO 3166 alpha-2; empty: any
 
     def to_dict(self) -> dict[str, Any]:
         """The rules for storing as JSON, with the unset ones left out."""
@@ -48,6 +50,7 @@ class SegmentRules:
             "behaviours": sorted(self.behaviours),
             "tags": sorted(self.tags),
             "locales": sorted(self.locales),
+            "countries": sorted(self.countries),
         }
         return {k: v for k, v in values.items() if v not in (None, "", [])}
 
@@ -63,6 +66,7 @@ class InvoiceFacts:
     behaviour: str
     tags: tuple[str, ...] = field(default=())
     locale: str = "en"
+    country: str = ""  # ISO 3166 alpha-2, "" when unknown
 
 
 def _integer(raw: dict[str, Any], name: str) -> int | None:
@@ -94,6 +98,16 @@ def _choices(
     return cleaned
 
 
+def _countries(raw: dict[str, Any]) -> frozenset[str]:
+    """Country codes in any case ('br' is 'BR'); a code that names no country is refused."""
+    written = _choices(raw, "countries", None)
+    codes = {code: normalize_country(code) for code in written}
+    unknown = sorted(code for code, known in codes.items() if known is None)
+    if unknown:
+        raise RuleError("countries", f"unknown countries: {', '.join(unknown)}")
+    return frozenset(known for known in codes.values() if known)
+
+
 def parse_rules(raw: dict[str, Any]) -> SegmentRules:
     """A rule from its stored or submitted form; RuleError names the field that is wrong."""
     unknown = sorted(set(raw) - set(SegmentRules.__dataclass_fields__))
@@ -109,6 +123,7 @@ def parse_rules(raw: dict[str, Any]) -> SegmentRules:
         behaviours=_choices(raw, "behaviours", BEHAVIOURS),
         tags=_choices(raw, "tags", None),
         locales=_choices(raw, "locales", None),
+        countries=_countries(raw),
     )
     for low, high in (("min_days_overdue", "max_days_overdue"), ("min_amount_minor", "max_amount_minor")):
         a, b = getattr(rules, low), getattr(rules, high)
@@ -142,5 +157,7 @@ def matches(rules: SegmentRules, facts: InvoiceFacts, today: date) -> bool:
     if rules.behaviours and facts.behaviour not in rules.behaviours:
         return False
     if rules.tags and not rules.tags & set(facts.tags):
+        return False
+    if rules.countries and facts.country not in rules.countries:
         return False
     return locale_matches(rules.locales, facts.locale)

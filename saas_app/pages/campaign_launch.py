@@ -17,6 +17,7 @@ from saas_app.state.campaign_launch import (
     CadenceOption,
     CampaignLaunchState,
     LeftOutRow,
+    Option,
     SampleRow,
     behaviour_options,
     bucket_options,
@@ -26,6 +27,8 @@ from saas_app.state.campaign_launch import (
 
 State = CampaignLaunchState
 DEBOUNCE_MS = 400  # the count follows typing without a query per key
+# The rule boxes, menus and chip pickers, each saying its own error under it.
+BOXES = ["bucket", "min_days", "max_days", "currency", "min_amount", "max_amount", "tags", "languages", "countries"]
 
 
 def _label(text: str, name: str) -> rx.Component:
@@ -53,19 +56,13 @@ def _typed_rule(label: str, name: str, placeholder: str = "") -> rx.Component:
 
 
 def _menu(label: str, name: str, options: Any, *, any_label: str = N_("Any")) -> rx.Component:
-    """A rule picked in a menu; `options` are (value, label) pairs, or a Var of Options or of plain words."""
+    """A rule picked in a menu; `options` are (value, label) pairs, or a Var of plain words."""
     if isinstance(options, list):
         items = [rx.select.item(t(text), value=value) for value, text in options]
         content = rx.select.content(rx.select.item(t(any_label), value=ANY), *items)
     else:
         content = rx.select.content(
-            rx.select.item(t(any_label), value=ANY),
-            rx.foreach(
-                options,
-                lambda o: (
-                    rx.select.item(o["label"], value=o["value"]) if name == "language" else rx.select.item(o, value=o)
-                ),
-            ),
+            rx.select.item(t(any_label), value=ANY), rx.foreach(options, lambda o: rx.select.item(o, value=o))
         )
     return rx.vstack(
         _label(label, name),
@@ -74,6 +71,65 @@ def _menu(label: str, name: str, options: Any, *, any_label: str = N_("Any")) ->
             content,
             value=getattr(State, name),
             on_change=lambda value: State.set_rule(name, value),
+        ),
+        field_error(error_for(State, name), name),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _chip(name: str, chip: Option) -> rx.Component:
+    """One chosen value of a rule, with the × that takes it out."""
+    return rx.badge(
+        chip["label"],
+        rx.icon_button(
+            rx.icon("x", size=12),
+            size="1",
+            variant="ghost",
+            color_scheme="gray",
+            aria_label=t("Remove"),
+            on_click=State.remove_chip(name, chip["value"]),
+            class_name="chip-remove",
+        ),
+        size="2",
+        variant="soft",
+        radius="full",
+        class_name="chip",
+        data_value=chip["value"],
+    )
+
+
+def _chips(label: str, name: str, placeholder: str) -> rx.Component:
+    """A rule of several values: chips, and a menu of what the debtors have (how many in brackets) to add one.
+
+    No chip means any value; each chip added widens the rule (a debtor needs only one of them).
+    """
+    offered = getattr(State, f"{name}_offered")
+    return rx.vstack(
+        _label(label, name),
+        rx.select.root(
+            rx.select.trigger(
+                placeholder=rx.cond(
+                    offered.length() > 0,
+                    t(placeholder),
+                    rx.cond(
+                        getattr(State, name).length() > 0,
+                        t(N_("Nothing more to add")),
+                        t(N_("None among your debtors")),
+                    ),
+                ),
+                id=name,
+                width="100%",
+            ),
+            rx.select.content(
+                rx.foreach(offered, lambda c: rx.select.item(c["label"], " (", c["debtors"], ")", value=c["value"]))
+            ),
+            value="",
+            on_change=lambda value: State.add_chip(name, value),
+            disabled=offered.length() == 0,
+        ),
+        rx.flex(
+            rx.foreach(getattr(State, name), lambda chip: _chip(name, chip)), wrap="wrap", gap="2", id=f"{name}-chips"
         ),
         field_error(error_for(State, name), name),
         spacing="1",
@@ -117,8 +173,9 @@ def _rules() -> rx.Component:
             _typed_rule(N_("Amount due, from"), "min_amount"),
             _typed_rule(N_("Amount due, up to"), "max_amount"),
             rx.box(),
-            _menu(N_("Tag"), "tag", State.tags),
-            _menu(N_("Debtor's language"), "language", State.languages),
+            _chips(N_("Tags"), "tags", N_("Add a tag")),
+            _chips(N_("Debtor's language"), "languages", N_("Add a language")),
+            _chips(N_("Debtor's country"), "countries", N_("Add a country")),
             **grid,
         ),
         _ticks(N_("Invoice status"), "statuses", status_options()),
@@ -164,7 +221,11 @@ def _saved_segments() -> rx.Component:
 
 def _count() -> rx.Component:
     return stat_grid(
-        stat_card(N_("Invoices"), State.count_invoices, N_("match these rules today"), id="count-invoices"),
+        rx.cond(
+            State.picked_count > 0,
+            stat_card(N_("Invoices"), State.count_invoices, N_("picked and still to be paid"), id="count-invoices"),
+            stat_card(N_("Invoices"), State.count_invoices, N_("match these rules today"), id="count-invoices"),
+        ),
         stat_card(N_("Debtors"), State.count_debtors, N_("owe them"), id="count-debtors"),
         stat_card(N_("Outstanding"), State.count_amounts, N_("still to be paid, per currency"), id="count-amounts"),
     )
@@ -174,14 +235,31 @@ def _who() -> rx.Component:
     return section_card(
         N_("1. Whom to chase"),
         N_("Build a segment with rules: the count follows as they change. Or use invoices picked in the list."),
+        field_error(error_for(State, "invoices"), "invoices"),
         rx.cond(
             State.picked_count > 0,
             rx.callout(
                 rx.hstack(
-                    rx.text(t("Invoices picked in the list:"), " ", State.picked_count),
+                    rx.text(
+                        t("Invoices picked in the list:"),
+                        " ",
+                        rx.text.strong(State.picked_figures[0], id="picked-count"),
+                        " · ",
+                        rx.text.span(State.picked_numbers, id="picked-numbers"),
+                    ),
+                    rx.cond(
+                        State.picked_closed > 0,
+                        rx.text(
+                            t("Paid, disputed or written off, left out:"),
+                            " ",
+                            State.picked_figures[1],
+                            id="picked-closed",
+                        ),
+                    ),
                     rx.button(t("Use rules instead"), size="1", variant="soft", on_click=State.use_rules),
                     align="center",
                     spacing="3",
+                    wrap="wrap",
                 ),
                 icon="list-checks",
                 width="100%",
@@ -342,7 +420,7 @@ def campaign_launch_page() -> rx.Component:
             href=routes.CAMPAIGNS,
             size="2",
         ),
-        form_error_except(State, ["min_days", "max_days", "min_amount", "max_amount", "currency", "rules"]),
+        form_error_except(State, [*BOXES, "statuses", "behaviours", "rules", "cadence", "invoices"]),
         _who(),
         _how(),
         _preview(),

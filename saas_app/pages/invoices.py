@@ -396,6 +396,13 @@ def bulk_bar() -> rx.Component:
                 )
                 for kind, label, icon in ACTIONS
             ],
+            rx.button(
+                rx.icon("rocket", size=14),
+                t("Start a campaign"),
+                size="1",
+                on_click=state.start_campaign,
+                id="bulk-start-campaign",
+            ),
             rx.button(t("Clear selection"), variant="ghost", size="1", on_click=state.clear_selection),
             spacing="2",
             wrap="wrap",

@@ -18,7 +18,7 @@ from saas_app.core.roles import Action
 from saas_app.core.schedule import first_step
 from saas_app.core.segments import CHASEABLE, SegmentRules
 from saas_app.i18n import N_
-from saas_app.models import Debtor, Invoice, Message, Organization, WhatsAppAccount
+from saas_app.models import Debtor, Invoice, Message, WhatsAppAccount
 from saas_app.services import audit, campaigns, segments
 from saas_app.services.cadences import TemplateProblem, dry_run, get_cadence, readiness, steps_of
 from saas_app.services.context import OrgContext
@@ -42,6 +42,7 @@ class Selection:
 
     rules: SegmentRules | None = None
     invoice_ids: tuple[int, ...] = ()
+    closed: int = 0  # picked by hand but paid, disputed or written off: left out
 
 
 @dataclass(frozen=True)
@@ -83,15 +84,38 @@ class Preview:
 
 
 def picked(session: Session, ctx: OrgContext, invoice_ids: Sequence[int]) -> Selection:
-    """A hand-picked selection, each id checked as one of the organization's invoices."""
+    """A hand-picked selection: each id one of the organization's invoices, those no longer chased left out."""
     ctx.require(Action.VIEW)
     ids = tuple(sorted(set(invoice_ids)))
-    if not ids or len(ids) > MAX_PICKED:
+    if not ids:
         raise ServiceError(N_("Choose at least one invoice."), field="invoices")
-    found = session.exec(select(func.count()).where(Invoice.org_id == ctx.org_id, col(Invoice.id).in_(ids))).one()
-    if found != len(ids):
-        raise NotFound(N_("Some of these invoices do not exist."))
-    return Selection(invoice_ids=ids)
+    if len(ids) > MAX_PICKED:
+        raise ServiceError(N_("Pick at most {most} invoices, or build a segment."), field="invoices", most=MAX_PICKED)
+    rows = session.exec(
+        select(Invoice.id, Invoice.status).where(Invoice.org_id == ctx.org_id, col(Invoice.id).in_(ids))
+    ).all()
+    if len(rows) != len(ids):
+        raise NotFound(N_("Some of these invoices do not exist."), field="invoices")
+    chaseable = tuple(sorted(i for i, status in rows if i is not None and status in CHASEABLE))
+    if not chaseable:
+        raise ServiceError(
+            N_("None of these invoices is still to be chased: they are paid, disputed or written off."),
+            field="invoices",
+        )
+    return Selection(invoice_ids=chaseable, closed=len(ids) - len(chaseable))
+
+
+def picked_numbers(session: Session, ctx: OrgContext, selection: Selection, most: int = 10) -> list[str]:
+    """The numbers of the first invoices picked by hand, for the page to say which they are."""
+    ctx.require(Action.VIEW)
+    return list(
+        session.exec(
+            select(Invoice.number)
+            .where(Invoice.org_id == ctx.org_id, col(Invoice.id).in_(selection.invoice_ids))
+            .order_by(col(Invoice.due_on), col(Invoice.id))
+            .limit(most)
+        )
+    )
 
 
 def _where(session: Session, ctx: OrgContext, selection: Selection, today: date) -> list[Any]:
@@ -356,11 +380,3 @@ def launch(
         left_out={reason: counts.debtors for reason, counts in shown.left_out.items()},
     )
     return campaign
-
-
-def org_locales(session: Session, ctx: OrgContext) -> list[str]:
-    """The languages the organization's debtors speak, for the language rule's menu."""
-    ctx.require(Action.VIEW)
-    found = session.exec(select(Debtor.locale).where(Debtor.org_id == ctx.org_id).distinct()).all()
-    default = session.exec(select(Organization.default_locale).where(Organization.id == ctx.org_id)).one()
-    return sorted({locale.split("_")[0] for locale in [*found, default] if locale})

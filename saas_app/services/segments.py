@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal_column, or_
+from sqlalchemy import ColumnElement, and_, case, literal_column, or_, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -16,6 +16,7 @@ from saas_app.models import Debtor, Enrollment, Invoice, Segment
 from saas_app.services import audit
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import ServiceError
+from saas_app.services.recent import Recent
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,25 @@ def rules_from(raw: dict[str, Any]) -> SegmentRules:
         ) from None
 
 
-def _has_any_tag(session: Session, tags: frozenset[str]) -> ColumnElement[bool]:
-    """The debtor's JSON tag list shares a tag with `tags`, in each database's own JSON function."""
+@dataclass(frozen=True)
+class RuleChoices:
+    """What the organization's debtors actually have, for the builder's pickers: (value, debtors) pairs."""
+
+    tags: list[tuple[str, int]]
+    languages: list[tuple[str, int]]  # "pt" counts pt_BR and pt_PT debtors: a language rule covers its regions
+    countries: list[tuple[str, int]]
+
+
+def _tag_elements(session: Session) -> Any:
+    """The debtor's JSON tag list as rows of `value`, in each database's own JSON function."""
     if session.get_bind().dialect.name == "postgresql":
-        elements = func.json_array_elements_text(Debtor.tags).table_valued("value")
-    else:
-        elements = func.json_each(Debtor.tags).table_valued("value")
+        return func.json_array_elements_text(Debtor.tags).table_valued("value")
+    return func.json_each(Debtor.tags).table_valued("value")
+
+
+def _has_any_tag(session: Session, tags: frozenset[str]) -> ColumnElement[bool]:
+    """The debtor's JSON tag list shares a tag with `tags`."""
+    elements = _tag_elements(session)
     return sa_select(literal_column("1")).select_from(elements).where(elements.c.value.in_(sorted(tags))).exists()
 
 
@@ -64,6 +78,8 @@ def conditions(session: Session, ctx: OrgContext, rules: SegmentRules, today: da
     if rules.locales:
         locale = col(Debtor.locale)
         where.append(or_(*(or_(locale == w, locale.like(f"{w}\\_%", escape="\\")) for w in rules.locales)))
+    if rules.countries:
+        where.append(col(Debtor.country).in_(sorted(rules.countries)))
     return where
 
 
@@ -129,3 +145,46 @@ def save_segment(
     session.flush()
     audit.record_for(ctx, session, "segment.saved", target_type="segment", target_id=segment.id, rules=segment.rules)
     return segment
+
+
+# The pickers may lag a minute behind the debtors, as the invoice list's tag filter does: each read
+# walks every debtor of the organization.
+_CHOICES: Recent[RuleChoices] = Recent(60.0)
+
+
+def rule_choices(session: Session, ctx: OrgContext, *, most: int = 200) -> RuleChoices:
+    """The tags, languages and countries the organization's debtors have, each with how many debtors have it."""
+    ctx.require(Action.VIEW)
+    return _CHOICES.get((ctx.org_id, most), lambda: _read_choices(session, ctx, most)) or RuleChoices([], [], [])
+
+
+def _read_choices(session: Session, ctx: OrgContext, most: int) -> RuleChoices:
+    elements = _tag_elements(session)
+    tags = session.exec(
+        select(elements.c.value, func.count(func.distinct(Debtor.id)))
+        .select_from(Debtor)
+        .join(elements, true())
+        .where(Debtor.org_id == ctx.org_id)
+        .group_by(elements.c.value)
+        .order_by(elements.c.value)
+        .limit(most)
+    ).all()
+    languages: dict[str, int] = {}
+    for locale, debtors in session.exec(
+        select(Debtor.locale, func.count()).where(Debtor.org_id == ctx.org_id).group_by(col(Debtor.locale))
+    ):
+        language = locale.split("_")[0]
+        if language:
+            languages[language] = languages.get(language, 0) + debtors
+    countries = session.exec(
+        select(Debtor.country, func.count())
+        .where(Debtor.org_id == ctx.org_id, Debtor.country != "")
+        .group_by(col(Debtor.country))
+        .order_by(col(Debtor.country))
+        .limit(most)
+    ).all()
+    return RuleChoices(
+        tags=[(str(tag), int(n)) for tag, n in tags if tag],
+        languages=sorted(languages.items())[:most],
+        countries=[(country, int(n)) for country, n in countries],
+    )

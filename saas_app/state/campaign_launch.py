@@ -14,6 +14,7 @@ from babel.numbers import format_decimal
 from sqlmodel import Session
 
 from saas_app import routes
+from saas_app.core.countries import countries_for
 from saas_app.core.invoices import AGE_BUCKETS, Behaviour
 from saas_app.core.message_values import placeholder_values
 from saas_app.core.money import format_money, to_decimal
@@ -26,7 +27,7 @@ from saas_app.services import cadences, invoices, launch, organizations, segment
 from saas_app.services.campaigns import PRIORITIES, CadenceNotReady
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
-from saas_app.state.base import BadRequest, SessionState, guarded, parse_id
+from saas_app.state.base import BadRequest, NotSignedIn, SessionState, guarded, parse_id
 from saas_app.state.cadences import message_bubble, problem_text
 from saas_app.state.chat import BubbleRow
 from saas_app.state.debtors import BEHAVIOUR_LABELS, language_label, org_today
@@ -39,11 +40,18 @@ BOX_OF = {
     "max_days_overdue": "max_days",
     "min_amount_minor": "min_amount",
     "max_amount_minor": "max_amount",
-    "tags": "tag",
-    "locales": "language",
+    "locales": "languages",
 }
+PICKED_SHOWN = 10  # invoice numbers named when picked in the list; the others are counted
 # The rules typed in a box, by the name the page sends.
 TYPED = ("min_days", "max_days", "min_amount", "max_amount")
+# The rules that hold several values picked as chips, each from what the organization's debtors have.
+CHIPS = ("tags", "languages", "countries")
+NOT_OFFERED = {
+    "tags": N_("No debtor has this tag: choose one from the list."),
+    "languages": N_("No debtor speaks this language: choose one from the list."),
+    "countries": N_("No debtor is in this country: choose one from the list."),
+}
 LEFT_OUT_LABELS = {
     launch.NO_CONSENT: N_("No consent to be messaged on WhatsApp"),
     launch.OPTED_OUT: N_("Opted out"),
@@ -57,6 +65,14 @@ assert set(PRIORITY_LABELS) == set(PRIORITIES)
 class Option(TypedDict):
     value: str
     label: str
+
+
+class Choice(TypedDict):
+    """A value a chip picker offers, with how many debtors have it."""
+
+    value: str
+    label: str
+    debtors: str
 
 
 class CadenceOption(TypedDict):
@@ -83,6 +99,9 @@ class CampaignLaunchState(SessionState):
     error_field: str = ""
 
     picked_count: int = 0  # invoices picked in the list; 0: the segment's rules choose
+    picked_closed: int = 0  # of those, paid, disputed or written off: left out
+    picked_numbers: str = ""  # which they are (the first few)
+    picked_figures: list[str] = ["", ""]  # picked and left out, as the reader writes numbers
     min_days: str = ""
     max_days: str = ""
     bucket: str = ANY
@@ -91,13 +110,16 @@ class CampaignLaunchState(SessionState):
     max_amount: str = ""
     statuses: list[str] = list(DEFAULT_STATUSES)
     behaviours: list[str] = []
-    tag: str = ANY
-    language: str = ANY
+    # The chips picked for each rule of CHIPS, and what each picker still offers.
+    tags: list[Option] = []
+    languages: list[Option] = []
+    countries: list[Option] = []
+    tags_offered: list[Choice] = []
+    languages_offered: list[Choice] = []
+    countries_offered: list[Choice] = []
     typed_rules: int = 0  # bumped when the boxes must show values the server set (a saved segment)
 
     currencies: list[str] = []
-    tags: list[str] = []
-    languages: list[Option] = []
     saved_segments: list[Option] = []
     segment: str = ""  # the saved segment whose rules are shown, if any
 
@@ -120,6 +142,7 @@ class CampaignLaunchState(SessionState):
 
     _picked: list[int] = []
     _zone: str = "UTC"
+    _offered: dict[str, list[Choice]] = {}  # every value each chip picker offers, chosen or not
 
     def _today(self) -> date:
         return org_today(ZoneInfo(self._zone))
@@ -141,8 +164,9 @@ class CampaignLaunchState(SessionState):
             **amounts,
             "statuses": self.statuses,
             "behaviours": self.behaviours,
-            "tags": [] if self.tag == ANY else [self.tag],
-            "locales": [] if self.language == ANY else [self.language],
+            "tags": [chip["value"] for chip in self.tags],
+            "locales": [chip["value"] for chip in self.languages],
+            "countries": [chip["value"] for chip in self.countries],
         }
 
     def _selection(self, session: Session, context: OrgContext) -> launch.Selection:
@@ -262,27 +286,71 @@ class CampaignLaunchState(SessionState):
         return rows
 
     def _load_choices(self) -> None:
+        """The menus: currencies, saved segments, and what the organization's debtors have for the chips."""
         context = self._context(Action.VIEW)
         with session_scope() as session:
             self._zone = organizations.settings_of(session, context).timezone
-            choices = invoices.filter_choices(session, context)
-            self.currencies, self.tags = choices.currencies, choices.tags
-            self.languages = [
-                Option(value=code, label=language_label(code, self.locale))
-                for code in launch.org_locales(session, context)
-            ]
+            self.currencies = invoices.filter_choices(session, context).currencies
+            choices = segments.rule_choices(session, context)
             self.saved_segments = [
                 Option(value=str(s.id), label=neutralized(s.name)) for s in segments.list_segments(session, context)
             ]
-            raw = self._query("invoices")
-            ids = [parse_id(i) for i in raw.split(",") if i] if raw else []
-            self._picked = list(launch.picked(session, context, ids).invoice_ids) if ids else []
-        self.picked_count = len(self._picked)
+        found = {"tags": choices.tags, "languages": choices.languages, "countries": choices.countries}
+        self._offered = {
+            name: [
+                Choice(value=value, label=self._chip_label(name, value), debtors=format_decimal(n, locale=self.locale))
+                for value, n in found[name]
+            ]
+            for name in CHIPS
+        }
+        self._show_chips()
+
+    def _show_chips(self) -> None:
+        """Each picker offers what is not chosen yet; a chosen value keeps its label even if nobody has it now."""
+        for name in CHIPS:
+            chosen = {chip["value"] for chip in getattr(self, name)}
+            setattr(self, f"{name}_offered", [c for c in self._offered.get(name, []) if c["value"] not in chosen])
+
+    def _chip_label(self, name: str, value: str) -> str:
+        """A chip's words in the reader's language: the tag itself, the language or the country named."""
+        if name == "languages":
+            return language_label(value, self.locale)
+        if name == "countries":
+            return dict(countries_for(self.locale)).get(value, value)
+        return neutralized(value)
+
+    def _set_chips(self, name: str, values: list[str]) -> None:
+        setattr(self, name, [Option(value=v, label=self._chip_label(name, v)) for v in values])
+        self._show_chips()
+
+    def _pick_from_address(self) -> ServiceError | None:
+        """Invoices picked in the list (?invoices=1,2,3), each checked as the organization's own and still chased."""
+        self._picked, self.picked_count, self.picked_closed = [], 0, 0
+        raw = self._query("invoices")
+        if not raw:
+            return None
+        try:
+            ids = [parse_id(i) for i in raw.split(",") if i]
+            context = self._context(Action.VIEW)
+            with session_scope() as session:
+                selection = launch.picked(session, context, ids)
+                numbers = launch.picked_numbers(session, context, selection, PICKED_SHOWN)
+        except NotSignedIn:
+            raise
+        except ServiceError as refused:
+            return refused
+        self._picked, self.picked_closed = list(selection.invoice_ids), selection.closed
+        self.picked_count = len(self._picked) + selection.closed
+        more = len(self._picked) > PICKED_SHOWN
+        self.picked_numbers = ", ".join(neutralized(n) for n in numbers) + (", …" if more else "")
+        self.picked_figures = [format_decimal(n, locale=self.locale) for n in (self.picked_count, selection.closed)]
+        return None
 
     def _reset_rules(self) -> None:
         self.min_days = self.max_days = self.min_amount = self.max_amount = self.segment = ""
-        self.bucket = self.currency = self.tag = self.language = ANY
+        self.bucket = self.currency = ANY
         self.statuses, self.behaviours = list(DEFAULT_STATUSES), []
+        self.tags, self.languages, self.countries = [], [], []
         self.cadence, self.priority = "", "oldest_first"
         self.typed_rules += 1
 
@@ -290,16 +358,18 @@ class CampaignLaunchState(SessionState):
     def load(self) -> Any:
         """Opening the page: the menus, invoices picked in the list (?invoices=1,2,3), the first count."""
         self._reset_rules()
-        self._picked, self.picked_count = [], 0
-        redirect, self.error = self._open_page(self._open)
+        self._picked, self.picked_count, self.picked_closed = [], 0, 0
+        redirect, refusal = self._open_page(self._open)
+        if refusal:
+            self._say_error(refusal, "")
         return redirect
 
     def _open(self) -> None:
-        try:
-            self._load_choices()
-        except BadRequest:
-            self._picked, self.picked_count = [], 0
+        self._load_choices()
+        refused = self._pick_from_address()
         self._refresh()
+        if refused is not None:  # a link with invoices we may not use: said where they would show; the rules count
+            self._say_error(self._translate(refused), "invoices")
 
     @rx.event
     @guarded
@@ -312,20 +382,42 @@ class CampaignLaunchState(SessionState):
             "max_amount": None,
             "bucket": [ANY, *AGE_BUCKETS],
             "currency": [ANY, *self.currencies],
-            "tag": [ANY, *self.tags],
-            "language": [ANY, *(o["value"] for o in self.languages)],
         }
-        if name not in allowed or not isinstance(value, str) or len(value) > 40:
+        if name not in allowed or not isinstance(value, str):
             raise BadRequest
         menu = allowed[name]
-        if menu is not None and value not in menu:
-            raise BadRequest
+        if len(value) > 40 or (menu is not None and value not in menu):
+            self._say_error(gettext(self.locale, N_("Choose one from the list.") if menu else N_("Too long.")), name)
+            return
         setattr(self, name, value)
         if name == "bucket":
             low, high = AGE_BUCKETS.get(value, (None, None))
             self.min_days = "" if low is None else str(low)
             self.max_days = "" if high is None else str(high)
             self.typed_rules += 1
+        self._refresh()
+
+    @rx.event
+    @guarded
+    def add_chip(self, name: str, value: str) -> None:
+        """A tag, language or country picked: one more chip, and the count follows."""
+        if name not in CHIPS or not isinstance(value, str):
+            raise BadRequest
+        if value not in {c["value"] for c in self._offered.get(name, [])}:
+            self._say_error(gettext(self.locale, NOT_OFFERED[name]), name)
+            return
+        chosen = [chip["value"] for chip in getattr(self, name)]
+        if value not in chosen:
+            self._set_chips(name, [*chosen, value])
+        self._refresh()
+
+    @rx.event
+    @guarded
+    def remove_chip(self, name: str, value: str) -> None:
+        """A chip's ×: the rule widens, and the count follows."""
+        if name not in CHIPS or not isinstance(value, str):
+            raise BadRequest
+        self._set_chips(name, [chip["value"] for chip in getattr(self, name) if chip["value"] != value])
         self._refresh()
 
     @rx.event
@@ -343,7 +435,7 @@ class CampaignLaunchState(SessionState):
     @guarded
     def use_rules(self) -> None:
         """Leave the invoices picked in the list and build a segment instead."""
-        self._picked, self.picked_count = [], 0
+        self._picked, self.picked_count, self.picked_closed = [], 0, 0
         self._refresh()
 
     @rx.event
@@ -354,15 +446,16 @@ class CampaignLaunchState(SessionState):
         with session_scope() as session:
             rules = segments.rules_from(segments.get_segment(session, context, parse_id(segment_id)).rules)
         currency = rules.currency or ANY
-        self._picked, self.picked_count, self.segment = [], 0, segment_id
+        self._picked, self.picked_count, self.picked_closed, self.segment = [], 0, 0, segment_id
         self.min_days = "" if rules.min_days_overdue is None else str(rules.min_days_overdue)
         self.max_days = "" if rules.max_days_overdue is None else str(rules.max_days_overdue)
         self.currency = currency
         self.min_amount = self._typed(rules.min_amount_minor, rules.currency)
         self.max_amount = self._typed(rules.max_amount_minor, rules.currency)
         self.statuses, self.behaviours = sorted(rules.statuses), sorted(rules.behaviours)
-        self.tag = next(iter(sorted(rules.tags)), ANY)
-        self.language = next(iter(sorted(rules.locales)), ANY)
+        self._set_chips("tags", sorted(rules.tags))
+        self._set_chips("languages", sorted(rules.locales))
+        self._set_chips("countries", sorted(rules.countries))
         self.bucket = ANY
         self.typed_rules += 1
         self._refresh()

@@ -15,6 +15,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from sqlmodel import Session
 
+from saas_app import routes
 from saas_app.core.invoices import (
     AGE_BUCKETS,
     OUTSTANDING,
@@ -28,7 +29,7 @@ from saas_app.core.text import neutralized
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.models.base import utcnow
-from saas_app.services import debtors, enrollments, invoices, organizations
+from saas_app.services import debtors, enrollments, invoices, launch, organizations
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, ServiceError
 from saas_app.services.invoices import BulkOutcome, CurrencyTotals, InvoiceFilters, InvoiceLine
@@ -489,6 +490,22 @@ class InvoicesState(SessionState):
         if not self.selected:
             raise ServiceError(N_("Choose at least one invoice."))
         return [parse_id(chosen) for chosen in self.selected]
+
+    @rx.event
+    @guarded
+    def start_campaign(self) -> Any:
+        """The selection's "Start a campaign": the launch page with exactly these invoices picked by hand.
+
+        Checked here as the launch page checks them again (the organization's own, still to be chased, not
+        too many), so a refusal is said on this page, where the person can change the selection.
+        """
+        context = self._context(Action.COLLECT)
+        targets = self._chosen("")
+        with session_scope() as session:
+            launch.picked(session, context, targets)
+        # Every ticked invoice, the closed ones too: the launch page says which it leaves out.
+        ids = ",".join(str(i) for i in sorted(set(targets)))
+        return rx.redirect(f"{routes.CAMPAIGN_NEW}?invoices={ids}")
 
     @rx.event
     @guarded

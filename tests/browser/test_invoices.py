@@ -110,3 +110,35 @@ def test_a_collector_narrows_sorts_and_records_a_partial_payment(new_page, app_s
     expect(stranger.get_by_text("No invoices yet")).to_be_visible()
     expect(stranger.get_by_text("INV-1")).to_have_count(0)
     expect(stranger).to_have_url(re.compile(r"/invoices/?$"))
+
+
+def test_start_a_campaign_from_two_ticked_invoices(new_page, app_server) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    page = new_page()
+    company, email, viewer = f"Scelta Srl {suffix}", f"sara-{suffix}@example.com", f"vito-{suffix}@example.com"
+    sign_up(page, name="Sara", email=email, company=company)
+    three_invoices(app_server.database_url, company, email, viewer)
+
+    page.goto("/invoices")
+    rows = page.locator(".invoice-row")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#bulk-start-campaign")).to_have_count(0)
+    rows.filter(has_text="INV-1").locator(".row-select").click()
+    rows.filter(has_text="INV-3").locator(".row-select").click()
+    expect(page.locator("#selected-count")).to_have_text("2")
+    page.locator("#bulk-start-campaign").click()
+
+    expect(page).to_have_url(re.compile(r"/campaigns/new\?invoices=\d+,\d+$"))
+    expect(page.locator("#picked-count")).to_have_text("2")
+    expect(page.locator("#picked-numbers")).to_have_text("INV-1, INV-3")
+    expect(page.locator("#count-invoices")).to_contain_text("2")
+    expect(page.locator("#count-debtors")).to_contain_text("2")
+    page.screenshot(path=f"{ARTIFACTS}/campaign-launch-picked.png", full_page=True)
+    page.get_by_role("button", name="Use rules instead").click()
+    expect(page.locator("#count-invoices")).to_contain_text("3")
+
+    reader = new_page()
+    log_in(reader, viewer, PASSWORD)
+    reader.goto("/invoices")
+    expect(reader.locator(".invoice-row")).to_have_count(3)
+    expect(reader.locator("#bulk-start-campaign")).to_have_count(0)

@@ -1,15 +1,26 @@
 """Launching from the browser: the live count, who is left out and why, when messages go, and the launch."""
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, select
 
-from saas_app.core.segments import parse_rules
-from saas_app.models import AuditLog, Debtor, Enrollment, Invoice, Organization, TemplateVariant, WhatsAppAccount
+from saas_app.core.segments import InvoiceFacts, matches, parse_rules
+from saas_app.models import (
+    AuditLog,
+    Debtor,
+    Enrollment,
+    Invoice,
+    Organization,
+    Segment,
+    TemplateVariant,
+    WhatsAppAccount,
+)
 from saas_app.services import campaigns, debtors, launch, segments
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, PermissionDenied, ServiceError
+from saas_app.services.segments import rule_choices
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence, today_of
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -232,3 +243,154 @@ def test_nobody_reachable_is_refused(session: Session) -> None:
         launch.launch(session, ctx, name="X", cadence_id=cadence_id, selection=_overdue(), now=NOW, today=today)
     assert "nobody" in refused.value.message
     assert session.exec(select(col(Enrollment.id))).all() == []
+
+
+def _mix(session: Session, ctx: OrgContext, today: date, rng: random.Random) -> None:
+    """Forty debtors of every kind (country, language, tags, behaviour), each with one to three invoices."""
+    for n in range(40):
+        debtor = Debtor(
+            org_id=ctx.org_id,
+            name=f"Mix {n}",
+            phone=f"+3933300{n:05d}",
+            locale=rng.choice(["en", "it", "pt", "pt_BR", "pt_PT", "es", "es_MX", "fr"]),
+            country=rng.choice(["", "IT", "BR", "PT", "ES", "MX", "US"]),
+            tags=rng.sample(["vip", "retail", "north", "south", "o'hara"], rng.randint(0, 3)),
+            behaviour=rng.choice(["punctual", "late", "chronic", "unknown"]),
+        )
+        session.add(debtor)
+        session.flush()
+        for k in range(rng.randint(1, 3)):
+            amount = rng.randrange(1_000, 200_000)
+            session.add(
+                Invoice(
+                    org_id=ctx.org_id,
+                    debtor_id=debtor.id or 0,
+                    number=f"MIX-{n}-{k}",
+                    amount_minor=amount,
+                    paid_minor=rng.choice([0, 0, amount // 2]),
+                    currency=rng.choice(["EUR", "BRL"]),
+                    due_on=today - timedelta(days=rng.randint(-40, 200)),
+                    status=rng.choice(["open", "open", "partially_paid", "promised", "paid", "disputed"]),
+                )
+            )
+    session.commit()
+
+
+def _random_rule(rng: random.Random) -> dict:
+    rule: dict = {"statuses": rng.sample(["open", "partially_paid", "promised"], rng.randint(1, 3))}
+    if rng.random() < 0.5:
+        rule["min_days_overdue"] = rng.randint(-30, 60)
+    if rng.random() < 0.3:
+        rule["max_days_overdue"] = rng.randint(60, 200)
+    if rng.random() < 0.3:
+        rule |= {"currency": rng.choice(["EUR", "BRL"]), "min_amount_minor": rng.randrange(0, 100_000)}
+    for name, values in [
+        ("tags", ["vip", "retail", "north", "south", "o'hara", "nobody"]),
+        ("locales", ["en", "it", "pt", "pt_BR", "es", "fr"]),
+        ("countries", ["IT", "BR", "PT", "ES", "MX", "US", "FR"]),
+        ("behaviours", ["punctual", "late", "chronic", "unknown"]),
+    ]:
+        if rng.random() < 0.6:
+            rule[name] = rng.sample(values, rng.randint(1, 3))
+    return rule
+
+
+def test_the_sql_selects_what_core_matches_on_a_seeded_mix(session: Session) -> None:
+    _, ctx = sign_up(session)
+    today = today_of(session, ctx)
+    rng = random.Random(21)
+    _mix(session, ctx, today, rng)
+    rows = session.exec(select(Invoice, Debtor).join(Debtor, col(Debtor.id) == Invoice.debtor_id)).all()
+    facts = {
+        invoice.id: InvoiceFacts(
+            invoice.due_on,
+            invoice.amount_minor - invoice.paid_minor,
+            invoice.currency,
+            invoice.status,
+            debtor.behaviour,
+            tuple(debtor.tags),
+            debtor.locale,
+            debtor.country,
+        )
+        for invoice, debtor in rows
+    }
+    sizes = set()
+    for _ in range(60):
+        raw = _random_rule(rng)
+        rules = parse_rules(raw)
+        expected = {i for i, f in facts.items() if matches(rules, f, today)}
+        assert set(segments.free_invoice_ids(session, ctx, rules, today)) == expected, raw
+        assert launch.audience(session, ctx, launch.Selection(rules=rules), today).invoices == len(expected), raw
+        sizes.add(len(expected))
+    assert len(sizes) > 10, "the rules drawn select many different sets, not all or nothing"
+
+
+def test_several_countries_tags_and_languages_count_together(session: Session) -> None:
+    _, ctx = sign_up(session)
+    today = today_of(session, ctx)
+    due = today - timedelta(days=10)
+    for phone, locale, tags in [
+        ("+393471000001", "it", ["vip"]),  # Italy
+        ("+5511987650001", "pt_BR", ["retail"]),  # Brazil
+        ("+351912000001", "pt", ["vip", "north"]),  # Portugal
+        ("+34612000001", "es", []),  # Spain
+    ]:
+        debtor_id, _ = debtor_with_invoice(session, ctx, phone=phone, number=phone, due=due, locale=locale)
+        debtor = session.get(Debtor, debtor_id)
+        assert debtor is not None
+        debtor.tags = tags
+        session.add(debtor)
+    session.commit()
+
+    def counted(raw: dict) -> int:
+        return launch.audience(session, ctx, launch.Selection(rules=parse_rules(raw)), today).invoices
+
+    assert counted({"countries": ["IT"]}) == 1
+    assert counted({"countries": ["IT", "BR"]}) == 2
+    assert counted({"countries": ["it", "br", "pt"]}) == 3
+    assert counted({"countries": ["PT", "BR"], "locales": ["pt"]}) == 2
+    assert counted({"countries": ["PT", "BR"], "tags": ["vip", "north"]}) == 1
+    assert counted({"tags": ["vip", "retail"], "locales": ["it", "pt"]}) == 3
+
+    # The pickers offer what the debtors have, with how many debtors have it.
+    offered = rule_choices(session, ctx)
+    assert offered.countries == [("BR", 1), ("ES", 1), ("IT", 1), ("PT", 1)]
+    assert offered.languages == [("es", 1), ("it", 1), ("pt", 2)]
+    assert offered.tags == [("north", 1), ("retail", 1), ("vip", 2)]
+
+
+def test_a_saved_segment_keeps_its_countries_and_an_old_one_still_reads(session: Session) -> None:
+    _, ctx = sign_up(session)
+    today = today_of(session, ctx)
+    debtor_with_invoice(session, ctx, phone="+393471000002", number="IT-1", due=today - timedelta(days=3))
+    saved = segments.save_segment(session, ctx, name="Italy", rules={"countries": ["it"], "tags": []})
+    assert saved.rules == {"statuses": ["open", "partially_paid"], "countries": ["IT"]}
+    with pytest.raises(ServiceError) as refused:
+        segments.save_segment(session, ctx, name="Nowhere", rules={"countries": ["XX"]})
+    assert refused.value.field == "countries"
+    old = Segment(org_id=ctx.org_id, name="Old", rules={"statuses": ["open"], "locales": ["en"], "tags": []})
+    session.add(old)
+    session.commit()
+    for segment in (saved, old):
+        rules = segments.rules_from(segments.get_segment(session, ctx, segment.id or 0).rules)
+        assert segments.count(session, ctx, rules, today).matching == 1
+
+
+def test_picked_invoices_leave_out_the_closed_and_refuse_too_many(session: Session) -> None:
+    _, ctx = sign_up(session)
+    today = today_of(session, ctx)
+    ids = _book(session, ctx, today)
+    paid = session.get(Invoice, ids["later"])
+    assert paid is not None
+    paid.status = "paid"
+    session.add(paid)
+    session.commit()
+    chosen = launch.picked(session, ctx, [ids["late"], ids["later"], ids["late"]])
+    assert (chosen.invoice_ids, chosen.closed) == ((ids["late"],), 1)
+    with pytest.raises(ServiceError) as refused:
+        launch.picked(session, ctx, [ids["later"]])
+    assert refused.value.field == "invoices"
+    with pytest.raises(ServiceError) as refused:
+        launch.picked(session, ctx, list(range(1, launch.MAX_PICKED + 2)))
+    assert refused.value.field == "invoices"
+    assert "at most" in refused.value.message

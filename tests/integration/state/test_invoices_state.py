@@ -81,6 +81,7 @@ def every_action(invoice_id: int) -> list[tuple[str, tuple]]:
         ("run", ("pause", "")),
         ("toggle", (target,)),
         ("toggle_page", ()),
+        ("start_campaign", ()),
     ]
 
 
@@ -322,3 +323,25 @@ def test_an_organization_without_invoices_sees_how_to_bring_them_in(session: Ses
     sign_up(session, org_name="Gamma", email="gamma@example.com")
     state = loaded(session, "gamma@example.com")
     assert (state.invoices, state.totals, state.any_invoice) == ([], [], False)
+
+
+def test_start_a_campaign_opens_the_launch_page_with_the_ticked_invoices(session: Session, tenants) -> None:
+    state = loaded(session, "collector@example.com")
+    assert "Choose at least one invoice." in toast_text(InvoicesState.start_campaign.fn(state))
+    InvoicesState.toggle.fn(state, str(tenants["reais"]))
+    InvoicesState.toggle.fn(state, str(tenants["late"]))
+    result = InvoicesState.start_campaign.fn(state)
+    ids = sorted([tenants["late"], tenants["reais"]])
+    assert f"/campaigns/new?invoices={ids[0]},{ids[1]}" in str(result.args)
+
+
+def test_start_a_campaign_refuses_a_forged_selection(session: Session, tenants) -> None:
+    state = loaded(session, "collector@example.com")
+    state.selected = [str(tenants["late"]), str(tenants["theirs"])]  # forged past the page's checkboxes
+    assert "Some of these invoices do not exist." in toast_text(InvoicesState.start_campaign.fn(state))
+    session.execute(update(Invoice).where(col(Invoice.id) == tenants["reais"]).values(status="paid"))
+    session.commit()
+    state.selected = [str(tenants["reais"])]
+    assert "None of these invoices is still to be chased" in toast_text(InvoicesState.start_campaign.fn(state))
+    state.selected = ["1 OR 1=1"]
+    assert "That request was not valid." in toast_text(InvoicesState.start_campaign.fn(state))

@@ -88,9 +88,46 @@ rules_strategy = st.builds(
     behaviours=st.sets(st.sampled_from(BEHAVIOURS)).map(frozenset),
     tags=st.sets(st.sampled_from(["vip", "retail", "north"])).map(frozenset),
     locales=st.sets(st.sampled_from(["pt", "pt_BR", "es", "it"])).map(frozenset),
+    countries=st.sets(st.sampled_from(["BR", "PT", "IT", "US"])).map(frozenset),
 )
 
 
 @given(rules_strategy)
 def test_a_stored_rule_reads_back_as_the_same_rule(rules: SegmentRules) -> None:
     assert parse_rules(rules.to_dict()) == rules
+
+
+def test_a_country_rule_keeps_the_debtors_of_any_listed_country() -> None:
+    rules = parse_rules({"countries": ["br", " PT "]})
+    assert rules.countries == frozenset({"BR", "PT"})
+    assert matches(rules, facts(country="BR"), TODAY)
+    assert matches(rules, facts(country="PT"), TODAY)
+    assert not matches(rules, facts(country="IT"), TODAY)
+    assert not matches(rules, facts(country=""), TODAY), "a debtor of unknown country is in no country"
+    assert matches(parse_rules({}), facts(country=""), TODAY), "no country rule: every debtor"
+
+
+@pytest.mark.parametrize("raw", [["XX"], ["Brazil"], "ZZ", [7]])
+def test_a_country_that_is_no_country_is_refused_by_name(raw: object) -> None:
+    with pytest.raises(RuleError) as refused:
+        parse_rules({"countries": raw})
+    assert refused.value.field == "countries"
+
+
+def test_several_tags_languages_and_countries_each_widen_their_rule_and_narrow_together() -> None:
+    rules = parse_rules({"tags": ["vip", "north"], "locales": ["it", "pt"], "countries": ["BR", "IT"]})
+    assert matches(rules, facts(tags=("north",), locale="it", country="IT"), TODAY)
+    assert matches(rules, facts(tags=("vip", "retail"), locale="pt_BR", country="BR"), TODAY)
+    assert not matches(rules, facts(tags=("retail",), locale="it", country="IT"), TODAY), "no listed tag"
+    assert not matches(rules, facts(tags=("vip",), locale="es", country="IT"), TODAY), "no listed language"
+    assert not matches(rules, facts(tags=("vip",), locale="it", country="ES"), TODAY), "no listed country"
+
+
+def test_a_segment_stored_before_countries_existed_reads_as_before() -> None:
+    stored = {"statuses": ["open", "partially_paid"], "tags": ["retail"], "locales": ["pt"], "min_days_overdue": 1}
+    rules = parse_rules(stored)
+    assert rules.countries == frozenset()
+    assert rules.to_dict() == stored, "saved again, it is stored the same: no empty country list added"
+    assert matches(rules, facts(country="BR"), TODAY)
+    # A tag stored as one word (an early form) is one tag.
+    assert parse_rules({"tags": "retail"}).tags == frozenset({"retail"})
