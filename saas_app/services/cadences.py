@@ -644,6 +644,24 @@ def resume_at(offsets: Sequence[int], last_sent: int | None, due: date, today: d
     return max(after, first_step(offsets, due, today))
 
 
+def step_moves(old: Sequence[StepDraft], new: Sequence[StepDraft]) -> dict[int, int | None]:
+    """Where each step of the old cadence is in the edited one (its position), or None when it is gone.
+
+    A step is the one on the same day (its template may have changed); a step whose day is gone is the first
+    step left over with the same template (it was dragged to another day); else it was removed.
+    """
+    place = {step.offset_days: position for position, step in enumerate(new)}
+    moves: dict[int, int | None] = {position: place.get(step.offset_days) for position, step in enumerate(old)}
+    left_over = [position for position in range(len(new)) if position not in set(moves.values())]
+    for position, step in enumerate(old):
+        if moves[position] is None:
+            same = next((p for p in left_over if new[p].template_id == step.template_id), None)
+            if same is not None:
+                moves[position] = same
+                left_over.remove(same)
+    return moves
+
+
 def _follow_the_edit(
     session: Session, live: Any, old: Sequence[StepDraft], new: Sequence[StepDraft], today: date
 ) -> None:
@@ -651,8 +669,9 @@ def _follow_the_edit(
     from what each was already sent: never a step again, never one skipped.
 
     Their messages not yet sent are taken back already; the ones left (sent, being sent, or done with) move to
-    the position of their step in the edited cadence, or to none when its day is gone, so the positions the
-    planner plans next are free and the campaign's figures per step follow the edit.
+    the position of their step in the edited cadence (`step_moves`), or to none when it is gone, so the campaign's
+    figures per step follow the edit. A step already sent keeps its place taken: the planner never plans a step
+    twice for one enrollment, so a step dragged to a later day is not sent again.
     """
     old_offsets = [s.offset_days for s in old]
     new_offsets = [s.offset_days for s in new]
@@ -669,20 +688,22 @@ def _follow_the_edit(
         .join(Invoice, col(Invoice.id) == Enrollment.invoice_id)
         .where(col(Enrollment.id).in_(live))
     ).all()
-    place = {offset: position for position, offset in enumerate(new_offsets)}
-    moves = {position: place.get(offset) for position, offset in enumerate(old_offsets)}
-    # Each message moves once and onto a free place: the gone first, then those moving down from the lowest,
-    # then those moving up from the highest (positions follow offsets in both cadences).
-    gone = [p for p, to in moves.items() if to is None]
-    down = sorted(p for p, to in moves.items() if to is not None and to < p)
-    up = sorted((p for p, to in moves.items() if to is not None and to > p), reverse=True)
-    for position in [*gone, *down, *up]:
+    moves = step_moves(old, new)
+    # Two passes, each message once: first onto a place no step uses (-1 - its new place, or None when its step
+    # is gone), then onto its new place, so steps that swapped places never meet on one (a unique key).
+    for position, to in moves.items():
         session.execute(
             update(Message)
             .where(mine, col(Message.step_position) == position)
-            .values(step_position=moves[position])
+            .values(step_position=None if to is None else -1 - to)
             .execution_options(synchronize_session=False)
         )
+    session.execute(
+        update(Message)
+        .where(mine, col(Message.step_position) < 0)
+        .values(step_position=-1 - col(Message.step_position))
+        .execution_options(synchronize_session=False)
+    )
     resume: dict[int, list[int]] = {}
     for enrollment_id, due_on in dues:
         sent = last.get(enrollment_id)

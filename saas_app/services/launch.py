@@ -14,6 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from saas_app.core.messages import PENDING
+from saas_app.core.pacing import planned_limit
 from saas_app.core.roles import Action
 from saas_app.core.schedule import first_step
 from saas_app.core.segments import CHASEABLE, SegmentRules
@@ -23,7 +24,6 @@ from saas_app.services import audit, campaigns, segments
 from saas_app.services.cadences import TemplateProblem, dry_run, get_cadence, readiness, steps_of
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, ServiceError
-from saas_app.worker.planner import headroom
 
 # Why a debtor's invoice is left out of a launch, in the order they are checked.
 OPTED_OUT = "opted_out"
@@ -288,7 +288,7 @@ def preview(
             day = due + timedelta(days=offset)
             days[day] = days.get(day, 0) + count
     limit = messaging_limit(session, ctx)
-    per_day = limit - headroom(limit) if limit else 0
+    per_day = planned_limit(limit) if limit else 0
     window = spread(sorted(days.items()), per_day, today, _planned(session, ctx))
     invoices, debtors = session.exec(
         select(func.count(), func.count(func.distinct(Invoice.debtor_id)))

@@ -22,7 +22,7 @@ from saas_app import db
 from saas_app.core.campaigns import CampaignStatus, EnrollmentState
 from saas_app.core.languages import pick_language
 from saas_app.core.messages import PENDING, MessageStatus
-from saas_app.core.pacing import Ledger, headroom, paced
+from saas_app.core.pacing import Ledger, paced
 from saas_app.core.reminders import EXPLANATION, StopReason, reason_not_to_send
 from saas_app.core.schedule import SendRules, first_step, next_send_time
 from saas_app.models import (
@@ -37,8 +37,6 @@ from saas_app.models import (
 )
 from saas_app.services import pacing
 from saas_app.services.cadences import language_chain, rules_for, steps_of
-
-__all__ = ["headroom", "plan_all", "plan_messages"]  # headroom: services.launch reads it from here
 
 S = MessageStatus
 

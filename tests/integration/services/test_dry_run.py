@@ -284,3 +284,51 @@ def test_resuming_never_goes_back_before_the_step_whose_day_has_come() -> None:
     assert cadences.resume_at([-3, 0, 1, 3], None, due, due) == 1  # nothing sent yet: today's step
     assert cadences.resume_at([-3, 0, 1, 3], 0, due, due + timedelta(days=5)) == 3  # +1's day is long gone
     assert cadences.resume_at([-3, 0], 0, due, due) == 2  # nothing after: the enrollment is done
+
+
+def test_a_step_already_sent_and_dragged_to_a_later_day_is_not_sent_again(session: Session, owner) -> None:
+    due = date(2026, 12, 1)
+    cadence_id, _enrollment_id = _running(session, owner, (-3, 0, 3), due)
+    planner.plan_all(session, now=_at(due + timedelta(days=3)))
+    session.commit()
+    _send_due(session, _at(due + timedelta(days=3)))
+    _replan(session, owner, cadence_id, (-3, 0, 5), _at(due + timedelta(days=3)))
+    for day in (due + timedelta(days=4), due + timedelta(days=5), due + timedelta(days=6)):
+        planner.plan_all(session, now=_at(day))
+        session.commit()
+        _send_due(session, _at(day))
+    # The +3 reminder went out; dragged to +5 it is the same step, counted there, and not sent again.
+    assert _sent_and_planned(session) == [
+        (0, date(2026, 11, 28), "sent"),
+        (1, date(2026, 12, 1), "sent"),
+        (2, date(2026, 12, 4), "sent"),
+    ]
+
+
+def test_steps_dragged_past_each_other_swap_places_and_nothing_is_sent_twice(session: Session, owner) -> None:
+    due = date(2026, 12, 1)
+    cadence_id, _enrollment_id = _running(session, owner, (-3, 0, 3, 7), due)
+    for day in (due + timedelta(days=3), due + timedelta(days=7)):
+        planner.plan_all(session, now=_at(day))
+        session.commit()
+        _send_due(session, _at(day))
+    # +3 dragged past +7 to +10: the +3 message now counts for the last step, the +7 one for the third.
+    _replan(session, owner, cadence_id, (-3, 0, 7, 10), _at(due + timedelta(days=7)))
+    for day in (due + timedelta(days=8), due + timedelta(days=10), due + timedelta(days=11)):
+        planner.plan_all(session, now=_at(day))
+        session.commit()
+        _send_due(session, _at(day))
+    assert _sent_and_planned(session) == [
+        (0, date(2026, 11, 28), "sent"),
+        (1, date(2026, 12, 1), "sent"),
+        (3, date(2026, 12, 4), "sent"),
+        (2, date(2026, 12, 8), "sent"),
+    ]
+
+
+def test_each_old_step_is_found_by_its_day_or_else_by_its_template() -> None:
+    old = [StepDraft(-3, 1), StepDraft(0, 2), StepDraft(3, 3), StepDraft(7, 4)]
+    # +3 (template 3) dragged to +10, +7 given template 5, -3 removed, +1 added with template 1.
+    new = [StepDraft(0, 2), StepDraft(1, 1), StepDraft(7, 5), StepDraft(10, 3)]
+    assert cadences.step_moves(old, new) == {0: 1, 1: 0, 2: 3, 3: 2}
+    assert cadences.step_moves(old, [StepDraft(0, 2)]) == {0: None, 1: 0, 2: None, 3: None}
