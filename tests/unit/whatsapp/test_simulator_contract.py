@@ -233,25 +233,7 @@ def test_debtors_answer_in_their_own_language_and_a_seed_repeats_what_they_say()
 
 # What Cobro's intent classifier (core.intents, not ours to change) does not read as the debtor meant
 # it: real wordings all the same. Reported; when the classifier learns them, this list shrinks.
-KNOWN_MISSES = {
-    ("en", "Can I pay in instalments?"),
-    ("en", "Can I pay in installments?"),
-    ("en", "I never got the invoice"),
-    ("en", "I'll pay on {long}"),  # read as a promise, but without its date
-    ("es", "Ya está pagada, revisen por favor"),
-    ("es_MX", "Ya quedó pagado"),
-    ("es_MX", "Ahí va el comprobante, ya está pagado"),
-    ("es_MX", "¿Me dan chance de pagar en parcialidades?"),
-    ("es_MX", "Nunca recibí la factura"),
-    ("es_MX", "Ya no me manden mensajes"),
-    ("es", "Adjunto el comprobante, ya está pagado"),
-    ("pt_PT", "Posso pagar em prestações?"),
-    ("pt_PT", "É possível fracionar o pagamento?"),
-    ("pt_PT", "A fatura nunca chegou"),
-    ("pt_PT", "Enviem a fatura por favor"),
-    ("fr", "Puis-je payer en plusieurs fois ?"),
-    ("fr", "Je ne veux plus recevoir de messages"),
-}
+KNOWN_MISSES: set[tuple[str, str]] = set()
 
 
 def test_cobro_reads_each_reply_as_the_intent_it_was_drawn_for() -> None:
