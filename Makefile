@@ -69,12 +69,17 @@ migrate: install
 seed: migrate
 	$(BIN)/cobro seed-demo
 
+# The simulated debtors of `make run`: the same seed, the same people (who pays, who promises, who
+# never pays), a day of their behaviour a minute.
+DEMO_SEED ?= 18
+
 # The app, the sending worker and the WhatsApp simulator; Ctrl-C stops all three. The port goes in the
 # environment too: the settings (links, allowed origins) are read before --frontend-port reaches it.
 run: seed
 	@trap 'kill 0' EXIT; \
 	export REFLEX_FRONTEND_PORT=$(PORT); \
-	$(BIN)/cobro simulator --webhook-url http://127.0.0.1:$(PORT)/webhooks/whatsapp & \
+	$(BIN)/cobro simulator --webhook-url http://127.0.0.1:$(PORT)/webhooks/whatsapp \
+		--world --seed $(DEMO_SEED) --day-seconds 60 --pay-org demo-company & \
 	$(BIN)/cobro worker & \
 	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-host $(HOST)
 

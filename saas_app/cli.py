@@ -2,15 +2,18 @@
 
 import argparse
 import os
+import random
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
 from saas_app import migrations
 from saas_app.core.countries import normalize_country
 from saas_app.core.imports import FIELDS
+from saas_app.core.invoices import Behaviour
 from saas_app.core.roles import Role
 from saas_app.db import session_scope
 from saas_app.models import Debtor
@@ -25,11 +28,13 @@ from saas_app.services import (
     exports,
     imports,
     organizations,
+    payment_webhooks,
     segments,
     whatsapp,
 )
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
+from saas_app.whatsapp import simulator_world
 from saas_app.worker import planner
 
 DEMO_EMAIL = "demo@cobro.local"
@@ -77,7 +82,8 @@ def country_code(text: str) -> str:
 def cmd_seed_demo(args: argparse.Namespace) -> None:
     """Create the demo organization once, in `--country`; later runs only print the login."""
     with session_scope() as session:
-        if accounts.find_user(session, DEMO_EMAIL) is None:
+        demo_user = accounts.find_user(session, DEMO_EMAIL)
+        if demo_user is None:
             signed_up = accounts.sign_up(
                 session,
                 name="Demo Owner",
@@ -92,6 +98,10 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
             )
             customers = demo.populate(session, owner, utcnow())
             print(f"Demo organization created: {customers} customers in five languages, a campaign running.")
+            demo_user = signed_up.user
+        # Every run, so that a demo made before the simulated debtors paid gets its payment secrets too.
+        [membership, *_] = accounts.memberships_of(session, demo_user.id or 0)
+        demo.set_up_payments(session, _operator(session, membership.org_slug))
     print(f"Demo organization ready. Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
 
 
@@ -367,12 +377,73 @@ def cmd_simulator(args: argparse.Namespace) -> None:
         batch_share=args.batch_share,
     )
     state = SimulatorState(behaviour=behaviour, sandbox_secret=settings.simulator_secret)
-    if args.seed is not None:
-        state.rng.seed(args.seed)
+    # Without --seed, a seed is drawn and printed, so a run worth seeing again can be.
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
+    state.rng.seed(seed)
     webhook_url = args.webhook_url or whatsapp.webhook_url()
     deliver = http_deliverer(webhook_url, httpx.AsyncClient(timeout=10))
-    print(f"WhatsApp simulator on http://{args.host}:{args.port}, webhooks to {webhook_url}", flush=True)
-    uvicorn.run(create_simulator(state, deliver=deliver), host=args.host, port=args.port, log_level="warning")
+    pay = None
+    print(f"WhatsApp simulator on http://{args.host}:{args.port}, webhooks to {webhook_url}, seed {seed}", flush=True)
+    if args.world:
+        state.world = _debtor_world(args, seed, webhook_url)
+        pay = simulator_world.http_payer(httpx.AsyncClient(timeout=10))
+    app = create_simulator(state, deliver=deliver, pay=pay)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+def _debtor_world(args: argparse.Namespace, seed: int, webhook_url: str) -> simulator_world.World:
+    """The simulated debtors and where their payments go, as the options say; told on the console."""
+    try:
+        parameters = simulator_world.WorldParameters(
+            seed=seed,
+            day_seconds=args.day_seconds,
+            shares=args.shares,
+            intentional_share=args.intentional_share,
+            opt_out_share=args.opt_out_share,
+            stripe_share=args.stripe_share,
+        )
+    except ValueError as bad:
+        raise ServiceError(str(bad)) from None
+    targets: dict[str, simulator_world.PaymentTarget] = {}
+    if args.payment_url:
+        targets[""] = simulator_world.PaymentTarget(args.payment_url, args.payment_secret, args.stripe_secret)
+    for slug in args.pay_org or []:
+        number, target = _payment_target_of(slug, webhook_url)
+        targets[number] = target
+    shares = ", ".join(f"{share:g} {name}" for name, share in parameters.shares.items())
+    print(f"Debtors: {shares}; a day of their behaviour every {parameters.day_seconds:g} s", flush=True)
+    for number, target in targets.items():
+        print(f"Payments for {number or 'every number'} go to {target.url}", flush=True)
+    if not targets:
+        print("No payment endpoint (--pay-org or --payment-url): debtors decide to pay, nothing is posted", flush=True)
+    return simulator_world.World(parameters, targets=targets)
+
+
+def _payment_target_of(slug: str, app_url: str) -> tuple[str, simulator_world.PaymentTarget]:
+    """An organization's WhatsApp number and its payment endpoint, on the app the webhooks go to."""
+    from saas_app.auth.secrets import unseal
+    from saas_app.models import WhatsAppAccount
+
+    with session_scope() as session:
+        ctx = _operator(session, slug)
+        account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
+        if account is None:
+            raise ServiceError(f"{slug} has no WhatsApp number: nobody gets its reminders to pay")
+        row = payment_webhooks.endpoint(session, ctx)
+        if not row.signing_secret_sealed and not row.stripe_secret_sealed:
+            raise ServiceError(f"{slug} has no payment signing secret: set one in Settings > Payments")
+        app = urlsplit(app_url)
+        url = f"{app.scheme}://{app.netloc}{urlsplit(payment_webhooks.url_of(row)).path}"
+        secrets = unseal(row.signing_secret_sealed), unseal(row.stripe_secret_sealed)
+        return account.phone_number_id, simulator_world.PaymentTarget(url, *secrets)
+
+
+def _shares(text: str) -> dict[Behaviour, float]:
+    """`--shares`' value: punctual=0.5,late=0.3,chronic=0.2."""
+    try:
+        return simulator_world.parse_shares(text)
+    except ValueError as bad:
+        raise argparse.ArgumentTypeError(str(bad)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -492,7 +563,52 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept templates to any number of people a day (Meta refuses past the number's tier)",
     )
-    simulator.add_argument("--seed", type=int, default=None, help="make the simulated world repeatable")
+    simulator.add_argument(
+        "--seed", type=int, default=None, help="make the simulated world repeatable (default: drawn and printed)"
+    )
+    world = simulator.add_argument_group(
+        "debtors with a behaviour (see saas_app/whatsapp/simulator_world.py for the profiles)"
+    )
+    world.add_argument(
+        "--world",
+        action="store_true",
+        help="debtors read, answer, promise and pay as their behaviour says (instead of --read-after, --reply-after "
+        "and --reply-rate)",
+    )
+    world.add_argument(
+        "--day-seconds", type=float, default=60.0, help="seconds of the run per day of behaviour (default 60)"
+    )
+    world.add_argument(
+        "--shares",
+        type=_shares,
+        default="punctual=0.5,late=0.3,chronic=0.2",
+        help="share of debtors per behaviour (default: punctual=0.5,late=0.3,chronic=0.2)",
+    )
+    world.add_argument("--intentional-share", type=float, default=0.3, help="won't pay, rather than can't (0 to 1)")
+    world.add_argument("--opt-out-share", type=float, default=0.03, help="opt out at the first reminder (0 to 1)")
+    world.add_argument("--stripe-share", type=float, default=0.5, help="pay through Stripe; the rest in Cobro's format")
+    world.add_argument(
+        "--pay-org",
+        action="append",
+        metavar="SLUG",
+        help="pay this organization's invoices at its payment endpoint, with its secrets read from the database "
+        "(repeatable; `cobro seed-demo` sets the demo's)",
+    )
+    world.add_argument(
+        "--payment-url",
+        default=os.environ.get("COBRO_SIMULATOR_PAYMENT_URL", ""),
+        help="or pay every organization's invoices here (env COBRO_SIMULATOR_PAYMENT_URL)",
+    )
+    world.add_argument(
+        "--payment-secret",
+        default=os.environ.get("COBRO_SIMULATOR_PAYMENT_SECRET", ""),
+        help="signs Cobro-format payments to --payment-url (env COBRO_SIMULATOR_PAYMENT_SECRET)",
+    )
+    world.add_argument(
+        "--stripe-secret",
+        default=os.environ.get("COBRO_SIMULATOR_STRIPE_SECRET", ""),
+        help="signs Stripe payments to --payment-url (env COBRO_SIMULATOR_STRIPE_SECRET)",
+    )
     refresh = add("refresh-behaviour", cmd_refresh_behaviour, "Recompute every debtor's payment behaviour.")
     refresh.add_argument("--org", required=True, help="organization slug")
     repair = add("repair-counters", cmd_repair_counters, "Recount the campaigns' counters from the rows.")

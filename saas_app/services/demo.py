@@ -1,7 +1,8 @@
 """The demo organization's customers and a running campaign, so that `make run` shows Cobro at work.
 
 The campaign uses a cadence that may send at any hour, so the demo moves whenever it is started:
-the worker plans and sends, the simulator answers with statuses and replies in each language.
+the worker plans and sends, the simulator answers with statuses and replies in each language, and
+its debtors pay through the organization's payment endpoint, signed with the secrets set here.
 """
 
 from datetime import datetime, timedelta
@@ -9,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from saas_app.models import Cadence, CadenceStep, Template
-from saas_app.services import campaigns, debtors, invoices
+from saas_app.auth.secrets import new_token
+from saas_app.models import Cadence, CadenceStep, PaymentEndpoint, Template
+from saas_app.services import campaigns, debtors, invoices, payment_webhooks
 from saas_app.services.context import OrgContext
 
 # name, phone, language, time zone, amount in minor units, currency, days from the customer's today to the due date
@@ -90,3 +92,17 @@ def populate(session: Session, ctx: OrgContext, now: datetime) -> int:
         session, ctx, name="Demo reminders", cadence_id=cadence_id, invoice_ids=invoice_ids, now=now
     )
     return len(invoice_ids)
+
+
+def set_up_payments(session: Session, ctx: OrgContext) -> PaymentEndpoint:
+    """Signing secrets for Stripe's format and ours, once, so the simulated debtors' payments are taken.
+
+    The simulator reads them with `cobro simulator --pay-org`; an organization of its own sets them
+    in Settings -> Payments.
+    """
+    row = payment_webhooks.endpoint(session, ctx)
+    if not row.signing_secret_sealed:
+        payment_webhooks.new_signing_secret(session, ctx)
+    if not row.stripe_secret_sealed:
+        payment_webhooks.set_stripe_secret(session, ctx, payment_webhooks.SECRET_PREFIX + new_token(24))
+    return row

@@ -38,7 +38,7 @@ from saas_app.core.pacing import MESSAGING_TIERS
 from saas_app.core.ratelimit import most_in_any_second
 from saas_app.core.schedule import PAIR_SPACING
 from saas_app.core.templates import placeholders_in
-from saas_app.whatsapp import sandbox, simulator_replies
+from saas_app.whatsapp import sandbox, simulator_replies, simulator_world
 from saas_app.whatsapp import simulator_webhooks as meta
 from saas_app.whatsapp.errors import MESSAGING_LIMIT_CODE, TTL_EXPIRED_CODE
 from saas_app.whatsapp.templates import UTILITY_TTL
@@ -170,6 +170,9 @@ class SimulatorState:
     # (number, recipient): the language of the last template, what a debtor answers free text in
     languages: dict[tuple[str, str], str] = field(default_factory=dict)
     replies: list[simulator_replies.Reply] = field(default_factory=list)  # what debtors wrote, in order
+    # Debtors with a behaviour who read, answer, promise and pay (simulator_world); without it every
+    # message is read and answered at the Behaviour's flat rates, and nobody pays.
+    world: simulator_world.World | None = None
 
     def number(self, phone_number_id: str) -> Number | None:
         """A known number, or a sandbox one made on first use with the built-in library approved."""
@@ -293,11 +296,43 @@ def _lifecycle(state: SimulatorState, number: Number, wamid: str, body: dict[str
     if rng.random() >= world.delivered_rate:
         return
     status(world.delivered_after, "delivered")
+    if state.world is not None:
+        _as_the_debtor_would(state, number, wamid, body, person, status, world.delivered_after)
+        return
     if rng.random() >= world.read_rate:
         return
     status(world.read_after, "read")
     if rng.random() < world.reply_rate:
         _reply(state, number, wamid, body, person, world.reply_after)
+
+
+def _as_the_debtor_would(
+    state: SimulatorState,
+    number: Number,
+    wamid: str,
+    body: dict[str, Any],
+    person: dict[str, Any],
+    status: Callable[[float, str], None],
+    delivered_after: float,
+) -> None:
+    """The debtor's behaviour decides whether they read the message, what they answer, and whether they pay."""
+    world = state.world
+    assert world is not None
+    to = str(person["wa_id"])
+    reminder = simulator_world.reminder_of(body, to)
+    plan = world.react(number.phone_number_id, to, reminder, time.monotonic() + delivered_after)
+    if plan.read_after is None:
+        return
+    read_after = delivered_after + plan.read_after
+    status(read_after, "read")
+    if not plan.intent:
+        return
+    reply_after = read_after + plan.reply_after
+    said = _reply(state, number, wamid, body, person, reply_after, intent=plan.intent, rng=world.rng_of(to))
+    if reminder is not None and said is not None and said.promised_on is not None and plan.keeps_promise:
+        today = (datetime.now(UTC) + timedelta(seconds=reply_after)).date()
+        days = max(0, (said.promised_on - today).days)
+        world.promised(number.phone_number_id, to, reminder.invoice_number, days, time.monotonic() + reply_after)
 
 
 def _profile_name(body: dict[str, Any]) -> str:
@@ -340,9 +375,20 @@ def _library_labels(language: str) -> tuple[str, ...]:
 
 
 def _reply(
-    state: SimulatorState, number: Number, wamid: str, body: dict[str, Any], person: dict[str, Any], delay: float
-) -> None:
-    """The debtor answers our message `wamid`: in their language, with what they tap or type."""
+    state: SimulatorState,
+    number: Number,
+    wamid: str,
+    body: dict[str, Any],
+    person: dict[str, Any],
+    delay: float,
+    intent: str = "",
+    rng: random.Random | None = None,
+) -> simulator_replies.Reply | None:
+    """The debtor answers our message `wamid`: in their language, with what they tap or type.
+
+    With `intent` they mean that (their behaviour chose it); `rng` draws the words (default: the state's).
+    Returns what they wrote, or None for a tap on an interactive message's button.
+    """
     to = str(person["wa_id"])
     at = datetime.now(UTC) + timedelta(seconds=delay)
     kind = body.get("type")
@@ -358,11 +404,13 @@ def _reply(
         message = meta.message(reply_id, to, person["user_id"], at, number.display_phone_number, wamid, **content)
         state.later(delay, number.phone_number_id, contacts=[person], messages=[message])
 
+    drawn = None
     if kind == "interactive" and interactive:  # the debtor taps one of the reply buttons
         tapped = state.rng.choice(interactive)
         posted(interactive={"type": "button_reply", "button_reply": {"id": tapped["id"], "title": tapped["title"]}})
     else:
-        drawn = simulator_replies.draw(state.rng, language, to, today, tuple(label for label, _ in quick))
+        labels = tuple(label for label, _ in quick)
+        drawn = simulator_replies.draw(rng or state.rng, language, to, today, labels, intent=intent)
         state.replies.append(drawn)
         if drawn.kind == "button" and drawn.button is not None:
             label, payload = quick[drawn.button]
@@ -374,6 +422,7 @@ def _reply(
         else:
             posted(text={"body": drawn.text})
     state.debtor_wrote(number.phone_number_id, to, time.monotonic() + delay)
+    return drawn
 
 
 Deliver = Callable[[bytes, str], Awaitable[None]]
@@ -448,17 +497,27 @@ def http_deliverer(url: str, client: httpx.AsyncClient) -> Deliver:
     return deliver
 
 
-async def post_forever(state: SimulatorState, deliver: Deliver, every: float = 0.2) -> None:
-    """Posts due webhooks every `every` seconds until cancelled."""
+async def post_forever(
+    state: SimulatorState, deliver: Deliver, every: float = 0.2, pay: simulator_world.Pay | None = None
+) -> None:
+    """Posts due webhooks, and with `pay` the world's due payments, every `every` seconds until cancelled."""
     while True:
         await asyncio.sleep(every)
         await post_due(state, deliver)
+        if pay is not None and state.world is not None:
+            await simulator_world.post_payments(state.world, pay)
 
 
-def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver: Deliver | None = None) -> Starlette:
+def create_simulator(
+    state: SimulatorState,
+    clock: Any = time.monotonic,
+    deliver: Deliver | None = None,
+    pay: simulator_world.Pay | None = None,
+) -> Starlette:
     """The ASGI app; `state` is shared so tests and the demo can inspect and seed it.
 
-    With `deliver`, the app posts its webhooks by itself while it runs; without, tests call post_due.
+    With `deliver`, the app posts its webhooks (and with `pay`, the debtors' payments) by itself while
+    it runs; without, tests call post_due and simulator_world.post_payments.
     """
 
     def authorized(request: Request, number: Number) -> bool:
@@ -622,6 +681,16 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
                 "most_in_any_second": {n: most_in_any_second(times) for n, times in by_number.items()},
                 "webhook_posts": state.delivered_webhooks,
                 "refused_over_throughput": state.throttled,
+                "payments_posted": [
+                    {
+                        "invoice_number": p.invoice_number,
+                        "amount_minor": p.amount_minor,
+                        "currency": p.currency,
+                        "provider": p.provider,
+                        "status": answer,
+                    }
+                    for p, answer in (state.world.posted if state.world else [])
+                ],
             }
         )
 
@@ -650,7 +719,7 @@ def create_simulator(state: SimulatorState, clock: Any = time.monotonic, deliver
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> Any:
-        poster = asyncio.create_task(post_forever(state, deliver)) if deliver else None
+        poster = asyncio.create_task(post_forever(state, deliver, pay=pay)) if deliver else None
         yield
         if poster:
             poster.cancel()

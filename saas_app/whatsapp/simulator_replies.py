@@ -32,6 +32,8 @@ INTENTS: dict[str, tuple[Intent, int]] = {
     "opt_out_button": (Intent.OPT_OUT, 5),
 }
 BUTTON_OF = {"paid_button": 0, "need_time_button": 1, "opt_out_button": 2}
+# What a debtor types instead when the message has no such button.
+TYPED_INSTEAD = {"paid_button": "paid", "need_time_button": "instalments", "opt_out_button": "opt_out"}
 
 # {numeric}: the day and month as the locale writes them in a chat ("20/12"); {day}: the day
 # alone ("dia 20"); {long}: the day and month in words ("20 décembre", "December 20").
@@ -156,13 +158,19 @@ def locale_for(language: str, phone: str) -> str:
     return regions.get(country) or _ASKED_REGION.get(code) or fallback
 
 
-def draw(rng: random.Random, language: str, phone: str, today: date, buttons: tuple[str, ...] = ()) -> Reply:
+def draw(
+    rng: random.Random, language: str, phone: str, today: date, buttons: tuple[str, ...] = (), intent: str = ""
+) -> Reply:
     """One reply to a message in `language` (its template's code) sent to `phone`.
 
-    `buttons` are the labels of the message's quick replies; without them the debtor types.
+    `buttons` are the labels of the message's quick replies; without them the debtor types. With
+    `intent` (a key of INTENTS) the debtor means that, and only the wording is drawn.
     """
-    choices = [name for name in INTENTS if name not in BUTTON_OF or BUTTON_OF[name] < len(buttons)]
-    intent = rng.choices(choices, weights=[INTENTS[name][1] for name in choices])[0]
+    if not intent:
+        choices = [name for name in INTENTS if name not in BUTTON_OF or BUTTON_OF[name] < len(buttons)]
+        intent = rng.choices(choices, weights=[INTENTS[name][1] for name in choices])[0]
+    elif intent in BUTTON_OF and BUTTON_OF[intent] >= len(buttons):
+        intent = TYPED_INSTEAD[intent]
     locale = locale_for(language, phone)
     if intent in BUTTON_OF:
         index = BUTTON_OF[intent]
