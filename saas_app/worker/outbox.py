@@ -505,6 +505,9 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
                 wamid=bindparam("b_wamid"),
                 lease_until=None,
                 sent_at=func.coalesce(_TABLE.c.sent_at, bindparam("now")),
+                # What earlier tries were refused for is no error of a message that went out.
+                error_code="",
+                error_message=case((_TABLE.c.error_message == RESENT, RESENT), else_=""),
                 status=case(
                     # Not in_(): an executemany takes no expanding parameter.
                     (or_(*(_TABLE.c.status == pending for pending in PENDING)), MessageStatus.SENT),
@@ -587,6 +590,10 @@ def pause_account(session: Session, org_id: int, reason: str) -> None:
     )
 
 
+# Kept on a message once it is sent, unlike the reasons of earlier tries: the debtor may have it twice.
+RESENT = "sent again: the worker stopped and WhatsApp never confirmed the first try"
+
+
 def recover(session: Session, now: datetime, grace: timedelta = WEBHOOK_GRACE) -> int:
     """Messages whose worker vanished and for which Meta never confirmed anything go back to the queue."""
     result = session.execute(
@@ -595,7 +602,7 @@ def recover(session: Session, now: datetime, grace: timedelta = WEBHOOK_GRACE) -
         .values(
             status=MessageStatus.SCHEDULED,
             lease_until=None,
-            error_message="sent again: the worker stopped and WhatsApp never confirmed the first try",
+            error_message=RESENT,
         )
         .execution_options(synchronize_session=False)
     )

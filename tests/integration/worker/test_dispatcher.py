@@ -153,6 +153,19 @@ def test_permanent_errors_fail_with_metas_code_and_transient_ones_retry(session:
     assert retried.scheduled_at > LATER, "it waits for its backoff"
 
 
+def test_a_retried_send_that_goes_through_shows_no_error(session: Session, database_url: str) -> None:
+    _, account, state = campaign_world(session, 2)
+    state.numbers[account.phone_number_id].throughput = 1  # the 2nd send in one second gets 130429
+    send_all(database_url, state, concurrency=2)
+    retried = session.exec(select(Message).where(col(Message.status) == "scheduled")).one()
+    assert retried.error_code == "130429"
+    state.numbers[account.phone_number_id].throughput = 80
+    send_all(database_url, state, wall=lambda: LATER + timedelta(hours=1))
+    session.refresh(retried)
+    # The team reads a sent message's error column: a try that WhatsApp refused before is not an error now.
+    assert (retried.status, retried.error_code, retried.error_message) == ("sent", "", "")
+
+
 def test_no_answer_means_wait_for_metas_webhook_not_a_second_send(session: Session, database_url: str) -> None:
     _, account, _state = campaign_world(session, 1)
 
