@@ -43,18 +43,6 @@ class TemplateVariant(SQLModel, table=True):
     updated_at: datetime = utc_field(default_now=True)
 
 
-class TemplatePresence(SQLModel, table=True):
-    """Who has a template's editor open: each open editor refreshes its row while it stays open."""
-
-    __table_args__ = (UniqueConstraint("template_id", "user_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    org_id: int = Field(foreign_key="organization.id", index=True)
-    template_id: int = Field(foreign_key="template.id")
-    user_id: int = Field(foreign_key="user.id")
-    last_seen: datetime = utc_field(default_now=True)
-
-
 class Cadence(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", index=True)
@@ -74,14 +62,20 @@ class Cadence(SQLModel, table=True):
     created_at: datetime = utc_field(default_now=True)
 
 
-class CadencePresence(SQLModel, table=True):
-    """Who has a cadence's editor open: each open editor refreshes its row while it stays open."""
+class EditorPresence(SQLModel, table=True):
+    """Who has an editor open (a template's or a cadence's): each open editor refreshes its row while it stays open.
 
-    __table_args__ = (UniqueConstraint("cadence_id", "user_id"),)
+    `object_id` is the template's or the cadence's id, as `kind` says (services.presence checks it is the
+    organization's). The unique key leads with what every query asks (organization, kind, object), so it is the
+    index they use too.
+    """
+
+    __table_args__ = (UniqueConstraint("org_id", "kind", "object_id", "user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    org_id: int = Field(foreign_key="organization.id", index=True)
-    cadence_id: int = Field(foreign_key="cadence.id")
+    org_id: int = Field(foreign_key="organization.id")
+    kind: str = Field(max_length=20)  # template, cadence
+    object_id: int
     user_id: int = Field(foreign_key="user.id")
     last_seen: datetime = utc_field(default_now=True)
 

@@ -6,6 +6,7 @@ from typing import Any
 import reflex as rx
 
 from saas_app import routes, styles
+from saas_app.components.editors import also_open_by, stale_save
 from saas_app.components.forms import form_error
 from saas_app.components.layout import app_page, empty_state, section_card
 from saas_app.components.timeline import draggable_card, keyed_card, mini_timeline, timeline, tone_scheme
@@ -747,17 +748,7 @@ def editor_heading() -> rx.Component:
             rx.link(rx.hstack(rx.icon("arrow-left", size=14), t("Cadences"), spacing="1"), href=routes.CADENCES),
             rx.cond(state.built_in, rx.badge(t("Built-in"), variant="soft", color_scheme="gray")),
             rx.spacer(),
-            rx.cond(
-                state.others.length() > 0,
-                rx.hstack(
-                    rx.icon("users", size=14, color="var(--amber-11)"),
-                    rx.text(t("Also open by:"), size="2", color_scheme="amber"),
-                    rx.text(state.others.join(", "), size="2", weight="medium", id="others-here"),
-                    spacing="1",
-                    align="center",
-                ),
-            ),
-            rx.button("", id="cadence-presence-tick", on_click=state.heartbeat, display="none", aria_hidden="true"),
+            also_open_by(state.others, state.heartbeat),
             align="center",
             wrap="wrap",
             width="100%",
@@ -796,21 +787,7 @@ def editor_heading() -> rx.Component:
             wrap="wrap",
             width="100%",
         ),
-        rx.cond(
-            state.stale != "",
-            rx.callout(
-                rx.vstack(
-                    rx.text(state.stale),
-                    rx.button(t("Reload the cadence"), size="1", variant="soft", on_click=state.reload),
-                    spacing="2",
-                ),
-                icon="triangle-alert",
-                color_scheme="red",
-                role="alert",
-                id="stale-save",
-                width="100%",
-            ),
-        ),
+        stale_save(state.stale, N_("Reload the cadence"), state.reload),
         spacing="3",
         width="100%",
     )

@@ -7,6 +7,7 @@ import reflex as rx
 
 from saas_app import routes, styles
 from saas_app.components.badges import status_badge, status_color
+from saas_app.components.editors import also_open_by, stale_save
 from saas_app.components.forms import field_error, form_error
 from saas_app.components.layout import app_page, empty_state
 from saas_app.components.whatsapp import chat_backdrop, whatsapp_bubble
@@ -414,21 +415,7 @@ def editor_form() -> rx.Component:
         _text_field("footer", N_("Footer (optional)"), hint=N_("Up to 60 characters, no placeholders.")),
         buttons_field(),
         meta_review(),
-        rx.cond(
-            state.stale != "",
-            rx.callout(
-                rx.vstack(
-                    rx.text(state.stale),
-                    rx.button(t("Reload this language"), size="1", variant="soft", on_click=state.reload),
-                    spacing="2",
-                ),
-                icon="triangle-alert",
-                color_scheme="red",
-                role="alert",
-                id="stale-save",
-                width="100%",
-            ),
-        ),
+        stale_save(state.stale, N_("Reload this language"), state.reload),
         rx.cond(
             state.can_collect,
             rx.hstack(
@@ -588,17 +575,7 @@ def editor_heading() -> rx.Component:
         tone_badge(state.tone, state.tone_label),
         rx.cond(state.built_in, rx.badge(t("Built-in"), variant="soft", color_scheme="gray")),
         rx.spacer(),
-        rx.cond(
-            state.others.length() > 0,
-            rx.hstack(
-                rx.icon("users", size=14, color="var(--amber-11)"),
-                rx.text(t("Also open by:"), size="2", color_scheme="amber"),
-                rx.text(state.others.join(", "), size="2", weight="medium", id="others-here"),
-                spacing="1",
-                align="center",
-            ),
-        ),
-        rx.button("", id="presence-tick", on_click=state.heartbeat, display="none", aria_hidden="true"),
+        also_open_by(state.others, state.heartbeat),
         align="center",
         wrap="wrap",
         width="100%",

@@ -21,7 +21,6 @@ from saas_app.core.roles import Action
 from saas_app.core.schedule import SendRules, StepPlan, first_step, is_time_zone, plan
 from saas_app.i18n import N_
 from saas_app.models import (
-    AuditLog,
     Cadence,
     CadenceStep,
     Campaign,
@@ -32,14 +31,13 @@ from saas_app.models import (
     Organization,
     Template,
     TemplateVariant,
-    User,
 )
 from saas_app.models.base import utcnow
-from saas_app.models.campaigns import CadencePresence
 from saas_app.services import audit, pacing, reminders, templates
 from saas_app.services.context import OrgContext, owned_row
-from saas_app.services.errors import Conflict, NotFound, ServiceError
+from saas_app.services.errors import NotFound, ServiceError
 from saas_app.services.invoices import debtor_of, get_invoice
+from saas_app.services.presence import EditorKind, StaleSave, stale_save
 
 
 def get_cadence(session: Session, ctx: OrgContext, cadence_id: int) -> Cadence:
@@ -533,14 +531,6 @@ def campaigns_using(session: Session, ctx: OrgContext, cadence_ids: Iterable[int
     return found
 
 
-class StaleCadence(Conflict):
-    """Someone saved this cadence after the editor read it: who, when and what they changed."""
-
-    def __init__(self, who: str, at: datetime | None, parts: list[str]) -> None:
-        super().__init__(N_("Someone else saved this cadence after you opened it."))
-        self.who, self.at, self.parts = who, at, parts
-
-
 class ChoiceNeeded(ServiceError):
     """The cadence is chasing invoices now: the person says whether the change reaches them."""
 
@@ -549,25 +539,9 @@ class ChoiceNeeded(ServiceError):
         self.campaigns = campaigns
 
 
-def _last_save(session: Session, ctx: OrgContext, cadence_id: int) -> StaleCadence:
+def _last_save(session: Session, ctx: OrgContext, cadence_id: int) -> StaleSave:
     """The refusal of a stale save, naming the last saved change from the audit log."""
-    found = session.exec(
-        select(AuditLog, User)
-        .join(User, col(User.id) == AuditLog.actor_user_id, isouter=True)
-        .where(
-            AuditLog.org_id == ctx.org_id,
-            AuditLog.action == "cadence.saved",
-            AuditLog.target_type == "cadence",
-            AuditLog.target_id == str(cadence_id),
-        )
-        .order_by(col(AuditLog.id).desc())
-        .limit(1)
-    ).first()
-    if found is None:
-        return StaleCadence("", None, [])
-    entry, user = found
-    who = (user.name or user.email) if user is not None else ""
-    return StaleCadence(who, entry.created_at, list(entry.details.get("changed", [])))
+    return stale_save(session, ctx, EditorKind.CADENCE, cadence_id, "cadence.saved")
 
 
 def _changes(
@@ -813,49 +787,6 @@ def standard_cadence(session: Session, ctx: OrgContext) -> Cadence | None:
     ctx.require(Action.VIEW)
     query = select(Cadence).where(Cadence.org_id == ctx.org_id, col(Cadence.built_in).is_(True))
     return session.exec(query.order_by(col(Cadence.id))).first()
-
-
-# An editor counts as open while it checks in; it checks in every 20 seconds (state.cadences).
-PRESENCE_WINDOW = timedelta(seconds=60)
-
-
-def here(session: Session, ctx: OrgContext, cadence_id: int) -> list[str]:
-    """Note that the acting member has this cadence's editor open; the names of the others who do too."""
-    cadence = get_cadence(session, ctx, cadence_id)
-    now = utcnow()
-    if ctx.user_id is not None:
-        mine = session.exec(
-            select(CadencePresence).where(
-                CadencePresence.cadence_id == cadence.id, CadencePresence.user_id == ctx.user_id
-            )
-        ).first()
-        mine = mine or CadencePresence(org_id=ctx.org_id, cadence_id=cadence.id or 0, user_id=ctx.user_id)
-        mine.last_seen = now
-        session.add(mine)
-    others = session.exec(
-        select(User)
-        .join(CadencePresence, col(CadencePresence.user_id) == User.id)
-        .where(
-            CadencePresence.org_id == ctx.org_id,
-            CadencePresence.cadence_id == cadence.id,
-            col(CadencePresence.user_id) != ctx.user_id,
-            col(CadencePresence.last_seen) >= now - PRESENCE_WINDOW,
-        )
-    )
-    return sorted((user.name or user.email for user in others), key=str.lower)
-
-
-def left(session: Session, ctx: OrgContext, cadence_id: int) -> None:
-    """The acting member closed this cadence's editor."""
-    rows = session.exec(
-        select(CadencePresence).where(
-            CadencePresence.org_id == ctx.org_id,
-            CadencePresence.cadence_id == cadence_id,
-            CadencePresence.user_id == ctx.user_id,
-        )
-    )
-    for row in rows:
-        session.delete(row)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -21,7 +21,6 @@ from saas_app.core.roles import Action
 from saas_app.core.templates import Problem, Rendered, Variant, check_variant, render
 from saas_app.i18n import N_
 from saas_app.models import (
-    AuditLog,
     Cadence,
     CadenceStep,
     Debtor,
@@ -29,14 +28,13 @@ from saas_app.models import (
     Organization,
     Template,
     TemplateVariant,
-    User,
     WhatsAppAccount,
 )
 from saas_app.models.base import utcnow
-from saas_app.models.campaigns import TemplatePresence
 from saas_app.services import audit
 from saas_app.services.context import OrgContext, owned_row
 from saas_app.services.errors import Conflict, NotFound, ServiceError
+from saas_app.services.presence import EditorKind, StaleSave, stale_save
 from saas_app.whatsapp import sandbox
 from saas_app.whatsapp import templates as template_format
 from saas_app.whatsapp.client import CloudClient, CloudError, Endpoint
@@ -106,33 +104,9 @@ def tidied(variant: Variant) -> Variant:
     return Variant(body=tidy(variant.body), header=tidy(variant.header), footer=variant.footer, buttons=variant.buttons)
 
 
-class StaleVariant(Conflict):
-    """Someone saved this language after the editor read it: who, when and which parts they changed."""
-
-    def __init__(self, who: str, at: datetime | None, parts: list[str]) -> None:
-        super().__init__(N_("Someone else saved this language after you opened it."))
-        self.who, self.at, self.parts = who, at, parts
-
-
-def _last_change(session: Session, ctx: OrgContext, template_id: int, language: str) -> StaleVariant:
+def _last_change(session: Session, ctx: OrgContext, template_id: int, language: str) -> StaleSave:
     """The refusal of a stale save, naming the last saved change of this language from the audit log."""
-    entries = session.exec(
-        select(AuditLog, User)
-        .join(User, col(User.id) == AuditLog.actor_user_id, isouter=True)
-        .where(
-            AuditLog.org_id == ctx.org_id,
-            AuditLog.action == "template.variant_saved",
-            AuditLog.target_type == "template",
-            AuditLog.target_id == str(template_id),
-        )
-        .order_by(col(AuditLog.id).desc())
-        .limit(50)
-    )
-    for entry, user in entries:
-        if entry.details.get("language") == language:
-            who = (user.name or user.email) if user is not None else ""
-            return StaleVariant(who, entry.created_at, list(entry.details.get("changed", [])))
-    return StaleVariant("", None, [])
+    return stale_save(session, ctx, EditorKind.TEMPLATE, template_id, "template.variant_saved", language=language)
 
 
 def _changed(row: TemplateVariant, variant: Variant) -> list[str]:
@@ -152,7 +126,7 @@ def save_variant(
     """Create or replace one language of a template; refused with every problem named if it breaks a rule.
 
     With `version` (the one the editor read), a save made after someone else's is refused with
-    StaleVariant rather than silently overwriting it. An edited text is a draft again: Meta must
+    StaleSave rather than silently overwriting it. An edited text is a draft again: Meta must
     approve it before it is sent.
     """
     ctx.require(Action.COLLECT)
@@ -416,50 +390,6 @@ def duplicate_template(session: Session, ctx: OrgContext, template_id: int, name
     )
     session.flush()
     return copy
-
-
-# An editor counts as open while it checks in; it checks in every 20 seconds (state.templates).
-PRESENCE_WINDOW = timedelta(seconds=60)
-
-
-def here(session: Session, ctx: OrgContext, template_id: int) -> list[str]:
-    """Note that the acting member has this template's editor open; the names of the others who do too."""
-    ctx.require(Action.VIEW)
-    template = get_template(session, ctx, template_id)
-    now = utcnow()
-    if ctx.user_id is not None:
-        mine = session.exec(
-            select(TemplatePresence).where(
-                TemplatePresence.template_id == template.id, TemplatePresence.user_id == ctx.user_id
-            )
-        ).first()
-        mine = mine or TemplatePresence(org_id=ctx.org_id, template_id=template.id or 0, user_id=ctx.user_id)
-        mine.last_seen = now
-        session.add(mine)
-    others = session.exec(
-        select(User)
-        .join(TemplatePresence, col(TemplatePresence.user_id) == User.id)
-        .where(
-            TemplatePresence.org_id == ctx.org_id,
-            TemplatePresence.template_id == template.id,
-            col(TemplatePresence.user_id) != ctx.user_id,
-            col(TemplatePresence.last_seen) >= now - PRESENCE_WINDOW,
-        )
-    )
-    return sorted((user.name or user.email for user in others), key=str.lower)
-
-
-def left(session: Session, ctx: OrgContext, template_id: int) -> None:
-    """The acting member closed this template's editor."""
-    rows = session.exec(
-        select(TemplatePresence).where(
-            TemplatePresence.org_id == ctx.org_id,
-            TemplatePresence.template_id == template_id,
-            TemplatePresence.user_id == ctx.user_id,
-        )
-    )
-    for row in rows:
-        session.delete(row)
 
 
 # How many days late the sample invoice is at each stage, so that a preview reads as the reminder will

@@ -290,6 +290,11 @@ def t(message: str) -> Any:
     return SessionState.texts[message]
 
 
+def label(labels: dict[str, str], value: str, locale: str) -> str:
+    """A stored code in the reader's words, or the code itself when it has none."""
+    return i18n.gettext(locale, labels[value]) if value in labels else value
+
+
 def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
     """Run a page handler; a refusal becomes a toast, a lost session a trip to the login page.
 

@@ -25,7 +25,7 @@ from saas_app.core.text import neutralized
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.models import Cadence, Template
-from saas_app.services import cadences, campaigns, organizations, templates
+from saas_app.services import cadences, campaigns, organizations, presence, templates
 from saas_app.services.cadences import (
     CadenceSettings,
     Coverage,
@@ -36,10 +36,12 @@ from saas_app.services.cadences import (
 )
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, ServiceError
+from saas_app.services.presence import EditorKind, StaleSave
 from saas_app.state.base import BadRequest, SessionState, guarded, parse_id
 from saas_app.state.campaigns import when
 from saas_app.state.chat import BubbleRow, bubble_row
 from saas_app.state.debtors import language_label, org_today
+from saas_app.state.editors import PRESENCE_SCRIPT, others_here, stale_text
 from saas_app.state.templates import STATUS_LABELS, TONE_LABELS, Choice, label, split_rendered
 
 # The timeline's ageing buckets and the share of its width each gets: the weeks around the due date are
@@ -321,23 +323,6 @@ def cadence_id_in(path: str) -> int:
 
 
 WEEKDAYS = range(7)
-PRESENCE_SCRIPT = """if (!window.cobroCadencePresence) {
-  window.cobroCadencePresence = setInterval(() => {
-    const tick = document.getElementById("cadence-presence-tick");
-    if (tick) { tick.click(); } else {
-      clearInterval(window.cobroCadencePresence); window.cobroCadencePresence = null;
-    }
-  }, 20000);
-}"""
-PART_LABELS = {
-    "name": N_("name"),
-    "steps": N_("steps"),
-    "window": N_("send window"),
-    "weekdays": N_("weekdays"),
-    "holidays": N_("holidays"),
-    "spacing": N_("spacing"),
-    "pauses": N_("pauses"),
-}
 HOURS = [str(hour) for hour in range(25)]
 # Every zone the sample debtor may live in, for the page's list (the organization's debtors' zones come first).
 ALL_ZONES = time_zones_for("")
@@ -424,7 +409,7 @@ class CadenceEditorState(SessionState):
         with session_scope() as session:
             cadence = cadences.get_cadence(session, context, self._cadence_id())
             steps = [StepDraft(s.offset_days, s.template_id) for s in cadences.steps_of(session, cadence.id or 0)]
-            self.others = [neutralized(n) for n in cadences.here(session, context, cadence.id or 0)]
+            self.others = others_here(session, context, EditorKind.CADENCE, cadence.id or 0)
         self.cadence_id, self.name, self.built_in = str(cadence.id), cadence.name, cadence.built_in
         self._steps, self._settings = steps, CadenceSettings.of(cadence)
         self._stored = (cadence.name, list(steps), self._settings)
@@ -709,7 +694,7 @@ class CadenceEditorState(SessionState):
         """Every 20 seconds while the editor is open: still here; who else is."""
         context = self._context(Action.VIEW)
         with session_scope() as session:
-            self.others = [neutralized(n) for n in cadences.here(session, context, self._cadence_id())]
+            self.others = others_here(session, context, EditorKind.CADENCE, self._cadence_id())
 
     @rx.event
     @guarded
@@ -1004,9 +989,9 @@ class CadenceEditorState(SessionState):
             self.choice_open = True
             self.choice_campaigns = neutralized(", ".join(needed.campaigns))
             return None
-        except cadences.StaleCadence as stale:
+        except StaleSave as stale:
             self.choice_open = False
-            self.stale = self._stale_text(stale)
+            self.stale = stale_text(context, self.locale, stale)
             return None
         self.choice_open, self.stale = False, ""
         self._read()
@@ -1021,22 +1006,6 @@ class CadenceEditorState(SessionState):
     def close_choice(self, opened: bool = False) -> None:
         """The question about campaigns under way, dismissed: nothing saved."""
         self.choice_open = bool(opened)
-
-    def _stale_text(self, stale: cadences.StaleCadence) -> str:
-        context = self._context(Action.VIEW)
-        with session_scope() as session:
-            zone = ZoneInfo(organizations.settings_of(session, context).timezone)
-        parts = ", ".join(label(PART_LABELS, part, self.locale) for part in stale.parts) or "—"
-        return gettext(
-            self.locale,
-            N_(
-                "Not saved: {who} saved this cadence at {time} ({parts} changed) after you opened it. "
-                "Reload to see their version, then make your change again."
-            ),
-            who=neutralized(stale.who) or gettext(self.locale, N_("someone")),
-            time=when(stale.at, zone, self.locale) if stale.at else "—",
-            parts=parts,
-        )
 
     @rx.event
     @guarded
@@ -1054,4 +1023,4 @@ class CadenceEditorState(SessionState):
         except ServiceError:
             return
         with session_scope() as session:
-            cadences.left(session, context, cadence_id)
+            presence.left(session, context, EditorKind.CADENCE, cadence_id)

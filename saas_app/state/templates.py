@@ -27,14 +27,15 @@ from saas_app.core.text import neutralized
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
 from saas_app.models import Template, TemplateVariant
-from saas_app.services import organizations, templates
+from saas_app.services import organizations, presence, templates
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import NotFound, ServiceError
+from saas_app.services.presence import EditorKind, StaleSave
 from saas_app.services.templates import STATUSES, TemplateFilters, TemplateSummary
-from saas_app.state.base import BadRequest, SessionState, guarded, parse_id
-from saas_app.state.campaigns import when
+from saas_app.state.base import BadRequest, SessionState, guarded, label, parse_id
 from saas_app.state.chat import BubbleRow, bubble_row
 from saas_app.state.debtors import language_label, org_today
+from saas_app.state.editors import PRESENCE_SCRIPT, others_here, stale_text
 from saas_app.state.settings.whatsapp import API_TIMEOUT
 
 ANY = "all"  # a filter's value for "any": Radix selects refuse an empty value
@@ -122,11 +123,6 @@ class GroupRow(TypedDict):
 def group_of(stage: str) -> str:
     """The list's group for a template's stage."""
     return next((group for group, stages in GROUPS.items() if stage in stages), OTHER_GROUP)
-
-
-def label(labels: dict[str, str], value: str, locale: str) -> str:
-    """A stored code in the reader's words, or the code itself when it has none."""
-    return gettext(locale, labels[value]) if value in labels else value
 
 
 def chip(language: str, status: str, locale: str) -> LanguageChip:
@@ -458,12 +454,6 @@ def template_id_in(path: str) -> int:
 
 
 MAX_TYPED = 4000  # longer than any part WhatsApp allows, so the counter can say by how much
-PRESENCE_SCRIPT = """if (!window.cobroPresence) {
-  window.cobroPresence = setInterval(() => {
-    const tick = document.getElementById("presence-tick");
-    if (tick) { tick.click(); } else { clearInterval(window.cobroPresence); window.cobroPresence = null; }
-  }, 20000);
-}"""
 # Puts a placeholder where the cursor is in the field, as typing it would (React sees an input event);
 # gives back the placeholder when the field is not on the page, and the server appends it instead.
 INSERT_SCRIPT = """(() => {
@@ -546,7 +536,7 @@ class TemplateEditorState(SessionState):
         with session_scope() as session:
             template = templates.get_template(session, context, template_id)
             stored = templates.variants_of(session, template.id or 0)
-            self.others = [neutralized(name) for name in templates.here(session, context, template.id or 0)]
+            self.others = others_here(session, context, EditorKind.TEMPLATE, template.id or 0)
         self.template_id, self.name = str(template.id), neutralized(template.name)
         self.group_label = label(GROUP_LABELS, group_of(template.purpose), self.locale)
         self.tone, self.tone_label = template.tone, label(TONE_LABELS, template.tone, self.locale)
@@ -643,7 +633,7 @@ class TemplateEditorState(SessionState):
         """Every 20 seconds while the editor is open: still here; who else is."""
         context = self._context(Action.VIEW)
         with session_scope() as session:
-            self.others = [neutralized(n) for n in templates.here(session, context, self._template_id())]
+            self.others = others_here(session, context, EditorKind.TEMPLATE, self._template_id())
 
     @rx.event
     @guarded
@@ -800,8 +790,8 @@ class TemplateEditorState(SessionState):
                     session, context, template_id, language, variant_of(draft), version=draft["version"]
                 )
                 saved = draft_of(row)
-        except templates.StaleVariant as stale:
-            self.stale = self._stale_text(stale)
+        except StaleSave as stale:
+            self.stale = stale_text(context, self.locale, stale)
             return None
         self._drafts[language] = saved
         self.stale = ""
@@ -812,22 +802,6 @@ class TemplateEditorState(SessionState):
                 gettext(self.locale, N_("Saved. Meta must approve the new text before it is sent again."))
             )
         return self._saved(N_("Saved."))
-
-    def _stale_text(self, stale: templates.StaleVariant) -> str:
-        context = self._context(Action.VIEW)
-        with session_scope() as session:
-            zone = ZoneInfo(organizations.settings_of(session, context).timezone)
-        parts = ", ".join(label(PART_LABELS, part, self.locale) for part in stale.parts) or "—"
-        return gettext(
-            self.locale,
-            N_(
-                "Not saved: {who} saved this language at {time} ({parts} changed) after you opened it. "
-                "Your text is still here: copy what you need, reload to see theirs, then save again."
-            ),
-            who=neutralized(stale.who) or gettext(self.locale, N_("someone")),
-            time=when(stale.at, zone, self.locale) if stale.at else "—",
-            parts=parts,
-        )
 
     @rx.event
     @guarded
@@ -920,7 +894,4 @@ class TemplateEditorState(SessionState):
         except ServiceError:
             return
         with session_scope() as session:
-            templates.left(session, context, template_id)
-
-
-PART_LABELS = {"header": N_("header"), "body": N_("body"), "footer": N_("footer"), "buttons": N_("buttons")}
+            presence.left(session, context, EditorKind.TEMPLATE, template_id)

@@ -6,13 +6,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
 from alembic import command
 from saas_app import db
 from saas_app.migrations import alembic_config
-from saas_app.models import Organization, OutboundEmail, User, WhatsAppAccount
+from saas_app.models import Cadence, EditorPresence, Organization, OutboundEmail, Template, User, WhatsAppAccount
 from tests.conftest import BACKENDS
 from tests.databases import postgres_database
 
@@ -176,8 +177,58 @@ def test_0016_versions_existing_variants_from_one_and_takes_the_studio_columns_b
     with Session(engine) as session:
         row = session.execute(text("SELECT version, rejection_reason, status FROM templatevariant")).one()
         assert tuple(row) == (1, "", "approved")
-    assert "templatepresence" in inspect(engine).get_table_names()
+    assert "editorpresence" in inspect(engine).get_table_names()  # templatepresence's rows, since 0022
     command.downgrade(config, "0015")
     assert "version" not in {column["name"] for column in inspect(engine).get_columns("templatevariant")}
     assert "templatepresence" not in inspect(engine).get_table_names()
+    command.upgrade(config, "head")
+
+
+def test_0022_moves_who_has_an_editor_open_into_one_table_and_back(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    before = ScriptDirectory.from_config(config).get_revision("0022").down_revision
+    assert isinstance(before, str)
+    command.upgrade(config, before)
+    engine = db.engine_for(empty_database)
+    seen = datetime(2026, 12, 12, 9, 30, tzinfo=UTC)
+    with Session(engine) as session:  # Ana in Alpha's template and cadence editors, Bruno in Beta's cadence's
+        alpha, beta = Organization(name="Alpha", slug="alpha"), Organization(name="Beta", slug="beta")
+        ana = User(email="ana@example.com", name="Ana", password_hash="x")
+        bruno = User(email="bruno@example.com", name="Bruno", password_hash="x")
+        session.add_all([alpha, beta, ana, bruno])
+        session.flush()
+        template = Template(org_id=alpha.id or 0, key="k", name="Reminder", purpose="due_today")
+        ours, theirs = Cadence(org_id=alpha.id or 0, name="Ours"), Cadence(org_id=beta.id or 0, name="Theirs")
+        session.add_all([template, ours, theirs])
+        session.flush()
+        old = {
+            "templatepresence": [(alpha.id, template.id, ana.id)],
+            "cadencepresence": [(alpha.id, ours.id, ana.id), (beta.id, theirs.id, bruno.id)],
+        }
+        for table, rows in old.items():
+            column = "template_id" if table == "templatepresence" else "cadence_id"
+            for org_id, object_id, user_id in rows:
+                session.execute(
+                    text(f"INSERT INTO {table} (org_id, {column}, user_id, last_seen) VALUES (:o, :x, :u, :t)"),
+                    {"o": org_id, "x": object_id, "u": user_id, "t": seen},
+                )
+        session.commit()
+    command.upgrade(config, "head")
+    with Session(engine) as session:
+        moved = session.exec(select(EditorPresence)).all()
+        assert sorted((p.org_id, p.kind, p.object_id, p.user_id, p.last_seen) for p in moved) == sorted(
+            [(o, "template", x, u, seen) for o, x, u in old["templatepresence"]]
+            + [(o, "cadence", x, u, seen) for o, x, u in old["cadencepresence"]]
+        )
+    assert not {"templatepresence", "cadencepresence"} & set(inspect(engine).get_table_names())
+    command.downgrade(config, before)
+    with Session(engine) as session:
+        back = {
+            "templatepresence": session.execute(text("SELECT org_id, template_id, user_id FROM templatepresence")),
+            "cadencepresence": session.execute(text("SELECT org_id, cadence_id, user_id FROM cadencepresence")),
+        }
+        assert {table: sorted(tuple(row) for row in rows) for table, rows in back.items()} == {
+            table: sorted(rows) for table, rows in old.items()
+        }
+    assert "editorpresence" not in inspect(engine).get_table_names()
     command.upgrade(config, "head")

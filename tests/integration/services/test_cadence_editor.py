@@ -9,6 +9,7 @@ from saas_app.models import AuditLog, Campaign, Message, Organization, Template,
 from saas_app.services import cadences, campaigns
 from saas_app.services.cadences import CadenceSettings, StepDraft
 from saas_app.services.errors import NotFound, PermissionDenied, ServiceError
+from saas_app.services.presence import StaleSave
 from saas_app.worker import planner
 from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
 
@@ -101,7 +102,7 @@ def test_a_stale_save_is_refused_naming_who_saved_and_what_changed(session: Sess
     steps = drafts(session, cadence_id)
     moved = [steps[0], steps[1], StepDraft(9, steps[2].template_id)]
     save(session, carla, cadence_id, moved, version=read)
-    with pytest.raises(cadences.StaleCadence) as refused:
+    with pytest.raises(StaleSave) as refused:
         save(session, owner, cadence_id, steps, name="Mine", version=read)
     assert refused.value.who == "Member"
     assert refused.value.parts == ["steps"]
