@@ -22,6 +22,8 @@ from saas_app.settings import Settings
 # The ids a line can be about, in the order a person reads them.
 IDS = ("request_id", "org_id", "user_id", "campaign_id", "message_id", "reference")
 _context: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar("cobro_log_ids", default=None)
+# The request's id has a variable of its own: set on every HTTP request, it must cost next to nothing.
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("cobro_request_id", default=None)
 
 # A phone number as it appears anywhere: E.164 with or without its "+", as Meta writes wa_id.
 # Eight digits or more (the shortest national numbers with a country code); the last four stay.
@@ -84,7 +86,7 @@ def bound(**ids: Any) -> Iterator[None]:
 
 
 def bind(**ids: Any) -> contextvars.Token[Mapping[str, Any] | None]:
-    """`bound` for code that resets the ids itself (an ASGI middleware): pass the token to `unbind`."""
+    """`bound` for code that resets the ids itself: pass the token to `unbind`."""
     return _context.set({**(_context.get() or {}), **{k: v for k, v in ids.items() if v is not None}})
 
 
@@ -93,9 +95,21 @@ def unbind(token: contextvars.Token[Mapping[str, Any] | None]) -> None:
     _context.reset(token)
 
 
+def bind_request(request_id: str) -> contextvars.Token[str | None]:
+    """Every line logged while this request is served carries its id; `unbind_request` with the token ends it."""
+    return _request_id.set(request_id)
+
+
+def unbind_request(token: contextvars.Token[str | None]) -> None:
+    """The request is answered: its id leaves the log lines."""
+    _request_id.reset(token)
+
+
 def fields_of(record: logging.LogRecord) -> dict[str, Any]:
     """The ids bound around the record, then what the call passed in `extra=`; secrets and phones masked."""
-    fields = {key: _value(key, value) for key, value in (_context.get() or {}).items()}
+    request_id = _request_id.get()
+    fields: dict[str, Any] = {"request_id": request_id} if request_id else {}
+    fields.update({key: _value(key, value) for key, value in (_context.get() or {}).items()})
     fields.update(
         {key: _value(key, value) for key, value in vars(record).items() if key not in _STANDARD and value is not None}
     )

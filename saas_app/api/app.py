@@ -1,5 +1,6 @@
 """The HTTP side of the app, built by a factory so that every Reflex app instance gets its own."""
 
+import itertools
 import logging
 import re
 import secrets
@@ -68,6 +69,9 @@ def serve_metrics(request: Request) -> Response:
 _FIXED_ROUTES = frozenset({webhook_routes.PATH, "/ping", "/_health", "/_upload", "/_all_routes"})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# Request ids: this process's random prefix and a counter, unique without a call for randomness per request.
+_PROCESS_PREFIX = secrets.token_hex(4)
+_request_numbers = itertools.count(1)
 
 
 def route_of(scope: Scope) -> str:
@@ -85,7 +89,7 @@ def _request_id(scope: Scope) -> str:
             given = value.decode("latin-1")
             if _REQUEST_ID.fullmatch(given):
                 return given
-    return secrets.token_hex(8)
+    return f"{_PROCESS_PREFIX}{next(_request_numbers):08x}"
 
 
 def log_bug(where: str) -> str:
@@ -122,7 +126,7 @@ class Observed:
                 message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
             await send(message)
 
-        token = logs.bind(request_id=request_id)
+        token = logs.bind_request(request_id)
         try:
             await self.app(scope, receive, answer)
         except Exception as error:  # noqa: BLE001 - a bug: logged with its reference, never the server's bare trace
@@ -130,7 +134,7 @@ class Observed:
             if not status:
                 await JSONResponse(_bug_answer(reference), status_code=500)(scope, receive, answer)
         finally:
-            logs.unbind(token)
+            logs.unbind_request(token)
             self._count(scope, status or 500)
 
     def _count(self, scope: Scope, status: int) -> None:

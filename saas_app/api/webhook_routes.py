@@ -19,9 +19,10 @@ PATH = "/webhooks/whatsapp"
 log = logging.getLogger(__name__)
 MAX_BODY = 3_000_000  # Meta batches up to 1,000 updates in a POST; far under this
 MAX_GROUP = 500  # POSTs written in one transaction at most
-# Meta's Unix timestamp on each status and message of a POST; read from the raw bytes, which costs a
-# fraction of parsing the JSON again (the service parsed it, and keeps what it needs of it).
-_TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"(\d{1,12})"')
+# Meta's Unix timestamp on each status and message of a POST, read from the raw bytes: a find and an
+# anchored match cost a fraction of parsing the JSON again (the service parsed it, and keeps what it needs).
+_TIMESTAMP_KEY = b'"timestamp"'
+_TIMESTAMP_VALUE = re.compile(rb'\s*:\s*"(\d{1,12})"')
 
 
 class _Ingester:
@@ -69,8 +70,12 @@ class _Ingester:
 
 def _observe_lag(raw: bytes, applied_at: float) -> None:
     """Meta's timestamp to committed, per event of an accepted POST (a clock ahead of ours counts as 0)."""
-    for stamp in _TIMESTAMP.findall(raw):
-        metrics.WEBHOOK_LAG_SECONDS.observe(max(applied_at - int(stamp), 0.0))
+    at = raw.find(_TIMESTAMP_KEY)
+    while at >= 0:
+        at += len(_TIMESTAMP_KEY)
+        if stamp := _TIMESTAMP_VALUE.match(raw, at):
+            metrics.WEBHOOK_LAG_SECONDS.observe(max(applied_at - int(stamp[1]), 0.0))
+        at = raw.find(_TIMESTAMP_KEY, at)
 
 
 def _receive(posts: list[tuple[bytes, str]]) -> list[webhooks.Outcome]:

@@ -2,6 +2,8 @@
 
 import json
 import logging
+import os
+import subprocess
 import sys
 
 import httpx
@@ -9,6 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from saas_app import logs, metrics
+from saas_app.api import webhook_routes
 from saas_app.settings import Settings
 from saas_app.worker.dispatcher import Stats
 
@@ -170,3 +173,35 @@ def test_messaging_tiers_are_named_as_meta_names_them() -> None:
         "unlimited",
         "none",
     ]
+
+
+def _lag_count() -> float:
+    return next(
+        sample.value
+        for family in metrics.WEBHOOK_LAG_SECONDS.collect()
+        for sample in family.samples
+        if sample.name.endswith("_count")
+    )
+
+
+def test_every_event_of_a_post_is_timed_however_meta_spaces_its_json() -> None:
+    compact = b'{"statuses":[{"id":"a","timestamp":"1795000000"},{"id":"b","timestamp":"1795000060"}]}'
+    spaced = b'{"messages": [{"id": "c", "timestamp" : "1795000000", "text": {"body": "timestamp"}}]}'
+    before = _lag_count()
+    webhook_routes._observe_lag(compact, 1795000100.0)
+    webhook_routes._observe_lag(spaced, 1795000100.0)
+    assert _lag_count() == before + 3, "two statuses and a reply; the word in the reply's text is not a timestamp"
+
+
+def test_the_app_processes_of_a_host_answer_for_each_other_in_multiprocess_mode(tmp_path) -> None:
+    """Granian hands a scrape to any backend process: with PROMETHEUS_MULTIPROC_DIR, each one sums them all."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    count = "from saas_app import metrics; metrics.HTTP_REQUESTS.labels('/api/health', 'GET', '200').inc()"
+    for _ in range(2):  # two backend processes, one request each
+        subprocess.run([sys.executable, "-c", count], env=env, check=True, capture_output=True)
+    scrape = (
+        "from saas_app import metrics; import sys;"
+        "sys.stdout.write(metrics.exposition((metrics.process_figures(),), '')[0].decode())"
+    )
+    text = subprocess.run([sys.executable, "-c", scrape], env=env, check=True, capture_output=True).stdout.decode()
+    assert 'cobro_http_requests_total{code="200",method="GET",route="/api/health"} 2.0' in text
