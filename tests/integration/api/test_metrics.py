@@ -19,6 +19,7 @@ from saas_app.api.app import create_api
 from saas_app.models import Message, WhatsAppAccount
 from saas_app.settings import settings
 from saas_app.whatsapp.webhooks import signature_of
+from tests.factories import sign_up
 from tests.integration.services.test_webhooks import SECRET, _planned_message, connect, envelope
 from tests.integration.worker.test_dispatcher import campaign_world
 
@@ -140,8 +141,6 @@ def test_webhook_lag_runs_from_metas_timestamp_to_the_status_applied(session: Se
 
 
 def sign_up_connected(session: Session):
-    from tests.factories import sign_up
-
     signed_up, ctx = sign_up(session)
     connect(session, ctx)
     return signed_up, ctx
