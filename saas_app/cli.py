@@ -1,6 +1,7 @@
 """`cobro`: the operator's command line."""
 
 import argparse
+import logging
 import os
 import random
 import sys
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
-from saas_app import migrations
+from saas_app import logs, migrations
 from saas_app.core.countries import normalize_country
 from saas_app.core.imports import FIELDS
 from saas_app.core.invoices import Behaviour
@@ -34,6 +35,7 @@ from saas_app.services import (
 )
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
+from saas_app.settings import settings
 from saas_app.whatsapp import simulator_world
 from saas_app.worker import planner
 
@@ -42,6 +44,7 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - the demo login is printed o
 DEMO_ORG = "Demo Company"
 # Euros, like half its invoices; English, like its owner; a European zone, like most of its customers.
 DEMO_COUNTRY = "IE"
+log = logging.getLogger("cobro.worker")
 
 
 def _operator(session: Session, slug: str) -> OrgContext:
@@ -240,9 +243,11 @@ def _standard_cadence(session: Session, operator: OrgContext) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> None:
     """Materialize the next message of every enrollment (what the worker runs on a timer)."""
+    from saas_app.worker.dispatcher import run_planner
+
     with session_scope() as session:
         org_id = _operator(session, args.org).org_id if args.org else None
-        print(f"{planner.plan_all(session, now=utcnow(), org_id=org_id)} messages scheduled.")
+        print(f"{run_planner(session, utcnow(), org_id)} messages scheduled.")
 
 
 def cmd_schedule(args: argparse.Namespace) -> None:
@@ -326,12 +331,17 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     import uvloop
 
+    from saas_app import metrics
     from saas_app.worker.dispatcher import Worker, WorkerConfig
 
     config = WorkerConfig(batch=args.batch, concurrency=args.concurrency, plan_seconds=args.plan_seconds)
 
     async def run() -> None:
         worker = Worker(config)
+        if args.metrics_port:
+            sources = (metrics.process_figures(), metrics.WorkerCollector(lambda: worker.stats))
+            metrics.serve(args.metrics_host, args.metrics_port, sources, settings.metrics_token)
+            log.info("worker: metrics on http://%s:%d/metrics", args.metrics_host, args.metrics_port)
         loop = asyncio.get_running_loop()
         for name in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(name, worker.stop)
@@ -342,15 +352,15 @@ def cmd_worker(args: argparse.Namespace) -> None:
                 await asyncio.sleep(args.report_seconds)
                 if worker.stats.counts() != last:  # quiet while idle
                     last = worker.stats.counts()
-                    print(f"worker: {worker.stats.line()}", flush=True)
+                    log.info("worker: %s", worker.stats.line(), extra=worker.stats.fields())
 
         reporter = asyncio.create_task(report()) if args.report_seconds > 0 else None
         stats = await worker.run(until_idle=args.until_idle)
         if reporter:
             reporter.cancel()
-        print(f"worker stopped: {stats.line()}", flush=True)
+        log.info("worker stopped: %s", stats.line(), extra=stats.fields())
 
-    print(f"worker: sending with {config.concurrency} requests in flight at most", flush=True)
+    log.info("worker: sending with %d requests in flight at most", config.concurrency)
     uvloop.run(run())  # libuv's loop: measurably more sends per second from one process
 
 
@@ -533,7 +543,18 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=512, help="requests in flight at most")
     worker.add_argument("--until-idle", action="store_true", help="stop when nothing is due")
     worker.add_argument("--plan-seconds", type=float, default=60.0, help="run the planner this often (0: never)")
-    worker.add_argument("--report-seconds", type=float, default=10.0, help="print progress this often (0: never)")
+    worker.add_argument("--report-seconds", type=float, default=10.0, help="log progress this often (0: never)")
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=0,
+        help="serve this worker's Prometheus metrics on this port (0: not at all)",
+    )
+    worker.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        help="address the metrics port listens on; beyond this machine, set COBRO_METRICS_TOKEN",
+    )
     simulator = add("simulator", cmd_simulator, "Run the local WhatsApp Cloud API simulator.")
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=8090)
@@ -619,6 +640,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Runs one command; a service's refusal is printed and exits with 1, not a traceback."""
     args = build_parser().parse_args(argv)
+    logs.configure(settings)
     try:
         args.handler(args)
     except ServiceError as error:

@@ -135,6 +135,21 @@ def _simulator(env: dict[str, str], environment: str) -> dict[str, str]:
     return {"simulator_url": url.rstrip("/"), "simulator_secret": secret}
 
 
+LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _logging(env: dict[str, str], environment: str) -> dict[str, str]:
+    """JSON lines in production, where a collector reads them; readable lines elsewhere; either on request."""
+    log_format = env.get("COBRO_LOG_FORMAT", "json" if environment == "production" else "text").strip().lower()
+    log_level = env.get("COBRO_LOG_LEVEL", "INFO").strip().upper()
+    if log_format not in LOG_FORMATS:
+        raise RuntimeError(f"COBRO_LOG_FORMAT is {log_format!r}: use json or text")
+    if log_level not in LOG_LEVELS:
+        raise RuntimeError(f"COBRO_LOG_LEVEL is {log_level!r}: use one of {', '.join(LOG_LEVELS)}")
+    return {"log_format": log_format, "log_level": log_level}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, read from environment variables."""
@@ -153,6 +168,11 @@ class Settings:
     simulator_secret: str = ""
     # Origins whose pages may act with a signed-in user's cookie: HTTP writes, CORS and the websocket.
     allowed_origins: list[str] = field(default_factory=list)
+    # The bearer token /metrics asks for; without one, only this machine's own requests are answered.
+    metrics_token: str = ""
+    # "json" (one object per line, for a log collector) or "text" (for a person); JSON in production.
+    log_format: str = "text"
+    log_level: str = "INFO"
 
     @property
     def is_production(self) -> bool:
@@ -186,6 +206,8 @@ class Settings:
             oidc_providers=_oidc_providers(env),
             encryption_keys=_encryption_keys(env, environment),
             allowed_origins=_allowed_origins(env, environment, public_url, port),
+            metrics_token=env.get("COBRO_METRICS_TOKEN", ""),
+            **_logging(env, environment),
             **_simulator(env, environment),
         )
 

@@ -1,5 +1,6 @@
 """Accounts and sign-in: sign-up, log-in with throttling, sessions, password resets, unlock links."""
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, delete, select
 
+from saas_app import logs
 from saas_app.auth.secrets import hash_password, hash_token, new_token, verify_password
 from saas_app.core import passwords, throttle
 from saas_app.core.text import is_valid_email, normalize_email
@@ -38,6 +40,7 @@ UNLOCK_LIFETIME = timedelta(hours=1)
 UNLOCK_TRIES = 5  # wrong passwords typed through one unlock link before it is used up
 # An address the account signed in from this recently is taken for its owner's, not a stranger's.
 KNOWN_ADDRESS_MEMORY = timedelta(days=30)
+log = logging.getLogger("cobro.signin")
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,7 @@ def log_in(session: Session, *, email: str, password: str, ip: str = "", user_ag
     user = find_user(session, email)
     decision = _sign_in_throttle(session, email=email, ip=ip, user=user, now=now)
     if not decision.allowed:
+        _log_refusal("too many failed attempts", email, ip, user, under_attack=decision.account_under_attack)
         if not decision.account_under_attack:
             raise _wait_refusal(decision.retry_after)
         if user is not None:
@@ -224,6 +228,7 @@ def log_in(session: Session, *, email: str, password: str, ip: str = "", user_ag
             )
         )
     if not verify_password(password, user.password_hash if user else None) or user is None:
+        _log_refusal("wrong email or password", email, ip, user)
         session.add(LoginAttempt(email=email, ip=ip, at=now))
         session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) <= now - throttle.WINDOW))
         # The failure must outlive the refusal, which rolls back everything else.
@@ -232,6 +237,21 @@ def log_in(session: Session, *, email: str, password: str, ip: str = "", user_ag
     # Only this pair's slate is wiped: the owner signing in must not reset what others tried from elsewhere.
     session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email, col(LoginAttempt.ip) == ip))
     return start_session(session, user=user, ip=ip, user_agent=user_agent)
+
+
+def _log_refusal(why: str, email: str, ip: str, user: User | None, *, under_attack: bool = False) -> None:
+    """A refused sign-in, for whoever watches for attacks: the address in full, the email masked."""
+    log.warning(
+        "sign-in refused: %s",
+        why,
+        extra={
+            "user_id": user.id if user else None,
+            "email": logs.mask_email(email),
+            "ip": ip,
+            "known_user": user is not None,
+            "under_attack": under_attack,
+        },
+    )
 
 
 def _sign_in_throttle(

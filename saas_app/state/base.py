@@ -319,7 +319,7 @@ def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
 def something_went_wrong(state: SessionState, where: str) -> Any:
     """Log the exception being handled with a short reference, and tell the person that reference."""
     reference = secrets.token_hex(4)
-    log.exception("event handler %s failed (reference %s)", where, reference)
+    log.exception("event handler %s failed (reference %s)", where, reference, extra={"reference": reference})
     message = i18n.N_("Something went wrong on our side. Reference: {reference}")
     return rx.toast.error(i18n.gettext(state.locale, message, reference=reference))
 

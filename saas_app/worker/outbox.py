@@ -7,6 +7,7 @@ wait for Meta's status webhook, which finds them by the id we sent in biz_opaque
 only if none comes within WEBHOOK_GRACE after the lease do they go back to the queue.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -56,6 +57,7 @@ TEMPLATE_RECHECK = timedelta(hours=1)
 _UNSENDABLE_TEMPLATE = ("paused", "disabled")
 _TEMPLATE_CODES = {str(code) for code in TEMPLATE_STATUS_OF}
 _TABLE = Message.__table__  # type: ignore[attr-defined]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -556,8 +558,14 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
             update(_TABLE).where(mine, sending).values(lease_until=now, error_message=bindparam("reason")),
             [{"b_id": r.message_id, "reason": r.reason[:500]} for r in uncertain],
         )
-    for result in by_outcome.get(SendOutcome.PAUSE_ACCOUNT, []):
-        pause_account(session, result.org_id, result.reason)
+    paused = {result.org_id: result for result in by_outcome.get(SendOutcome.PAUSE_ACCOUNT, [])}
+    for org_id, result in paused.items():  # one line per organization, not one per message of the batch
+        pause_account(session, org_id, result.reason)
+        log.warning(
+            "sending paused for the organization until an admin fixes its WhatsApp account: %s",
+            result.reason,
+            extra={"org_id": org_id, "message_id": result.message_id, "code": result.code},
+        )
     _mark_paused_templates(session, by_outcome.get(SendOutcome.PAUSE_TEMPLATE, []), now)
     _announce(session, (by_outcome.get(SendOutcome.SENT) or []) + (by_outcome.get(SendOutcome.FAILED) or []), now)
     session.commit()
@@ -607,4 +615,7 @@ def recover(session: Session, now: datetime, grace: timedelta = WEBHOOK_GRACE) -
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    recovered = int(getattr(result, "rowcount", 0) or 0)
+    if recovered:
+        log.warning("%d messages sent again: their worker stopped and WhatsApp never confirmed them", recovered)
+    return recovered
