@@ -370,6 +370,7 @@ def cmd_simulator(args: argparse.Namespace) -> None:
     import uvicorn
 
     from saas_app.settings import settings
+    from saas_app.whatsapp import simulator_webhooks
     from saas_app.whatsapp.simulator import Behaviour, SimulatorState, create_simulator, http_deliverer
 
     behaviour = Behaviour(
@@ -390,6 +391,7 @@ def cmd_simulator(args: argparse.Namespace) -> None:
     # Without --seed, a seed is drawn and printed, so a run worth seeing again can be.
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
     state.rng.seed(seed)
+    simulator_webhooks.USERNAMES.share = args.usernames
     webhook_url = args.webhook_url or whatsapp.webhook_url()
     deliver = http_deliverer(webhook_url, httpx.AsyncClient(timeout=10))
     pay = None
@@ -583,6 +585,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-messaging-limits",
         action="store_true",
         help="accept templates to any number of people a day (Meta refuses past the number's tier)",
+    )
+    simulator.add_argument(
+        "--usernames",
+        type=float,
+        default=0.1,
+        help="share of debtors with a WhatsApp username: webhooks name them by BSUID, without their phone (0 to 1)",
     )
     simulator.add_argument(
         "--seed", type=int, default=None, help="make the simulated world repeatable (default: drawn and printed)"

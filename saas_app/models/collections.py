@@ -13,6 +13,15 @@ class Debtor(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("org_id", "phone"),
         Index("ix_debtor_org_external_ref", "org_id", "external_ref"),
+        # A BSUID is scoped to a business portfolio, not to Cobro: two organizations may see the same one.
+        Index(
+            "uq_debtor_org_whatsapp_user_id",
+            "org_id",
+            "whatsapp_user_id",
+            unique=True,
+            sqlite_where=text("whatsapp_user_id IS NOT NULL"),
+            postgresql_where=text("whatsapp_user_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -20,6 +29,9 @@ class Debtor(SQLModel, table=True):
     external_ref: str = Field(default="", max_length=100)
     name: str = Field(max_length=200)
     phone: str = Field(max_length=20)  # E.164
+    # WhatsApp's business-scoped user id (BSUID, "US.1349..."), stored the first time a webhook names it:
+    # a debtor with a username is named only by it once Meta leaves their phone number out.
+    whatsapp_user_id: str | None = Field(default=None, max_length=140)
     email: str = Field(default="", max_length=254)
     locale: str = Field(default="en", max_length=10)
     timezone: str = Field(default="UTC", max_length=64)

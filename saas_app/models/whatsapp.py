@@ -75,7 +75,7 @@ class InboundMessage(SQLModel, table=True):
     org_id: int = Field(foreign_key="organization.id", index=True)
     debtor_id: int | None = Field(default=None, foreign_key="debtor.id", index=True)
     wamid: str = Field(max_length=128)
-    sender: str = Field(max_length=20)
+    sender: str = Field(max_length=140)  # E.164; the BSUID of a sender with a username Meta names only by it
     profile_name: str = Field(default="", max_length=200)
     kind: str = Field(default="text", max_length=20)
     text: str = Field(default="", max_length=4096)

@@ -283,6 +283,7 @@ def _apply_the_rest(session: Session, verified: _Verified, outcome: Outcome, now
 # thousands of statuses arrive each second, and the ORM's loading cost several times as much. Of each
 # stamp, only whether it is set: parsing four timestamps a row cost more than the rest of the row.
 _MESSAGE = Message.__table__  # type: ignore[attr-defined]
+_DEBTOR = Debtor.__table__  # type: ignore[attr-defined]
 _STATUS_COLUMNS = (
     _MESSAGE.c.id,
     _MESSAGE.c.wamid,
@@ -291,6 +292,8 @@ _STATUS_COLUMNS = (
     _MESSAGE.c.debtor_id,
     _MESSAGE.c.invoice_id,
     _MESSAGE.c.campaign_id,
+    # Whether the debtor's BSUID is known yet: a status naming it teaches it once, with no query of its own.
+    _DEBTOR.c.whatsapp_user_id.is_not(None).label("debtor_user_id_known"),
 )
 
 
@@ -321,7 +324,9 @@ def _messages_by(dialect: str, key: str) -> Any:
     groups wait for each other instead of deadlocking.
     """
     mine = and_(_MESSAGE.c.org_id == bindparam("org_id"), db.one_of(dialect, _MESSAGE.c[key], "keys"))
-    return sa_select(*_STATUS_COLUMNS).where(mine).order_by(_MESSAGE.c.id).with_for_update()
+    with_debtor = _MESSAGE.join(_DEBTOR, _DEBTOR.c.id == _MESSAGE.c.debtor_id)
+    query = sa_select(*_STATUS_COLUMNS).select_from(with_debtor).where(mine).order_by(_MESSAGE.c.id)
+    return query.with_for_update(of=_MESSAGE)  # the messages only: a debtor's row is not the statuses' to hold
 
 
 def _apply_statuses(
@@ -342,10 +347,13 @@ def _apply_statuses(
     changes: dict[int, dict[str, Any]] = {}  # message id -> the columns to write
     for org_id, events in by_org.items():
         changed: list[dict[str, Any]] = []
+        user_ids: dict[int, str] = {}  # debtor id -> the BSUID a status names, for debtors without one yet
         messages = _messages_for(session, org_id, [status for _, status in events])
         for post, status in events:
             message, stamp = messages.get(status.wamid), _STAMP.get(status.status)
             moved.setdefault(post, 0)
+            if message is not None and status.user_id and not message["debtor_user_id_known"]:
+                user_ids.setdefault(message["debtor_id"], status.user_id)
             if message is None or stamp is None:
                 continue
             change = changes.setdefault(message["id"], {})
@@ -362,8 +370,33 @@ def _apply_statuses(
                     changed.append(_status_event(message, status))
         if changed:
             outbound.emit(session, org_id, "message.status_changed", changed)
+        _remember_user_ids(session, org_id, user_ids)
     _write_changes(session, changes)
     return moved
+
+
+# A debtor's BSUID, written once: never over one already known, never one another debtor of the
+# organization holds (the unique index would refuse the whole POST, and Meta would retry it for days).
+_OTHER = _DEBTOR.alias("other")
+_REMEMBER_USER_ID = (
+    update(_DEBTOR)
+    .where(
+        _DEBTOR.c.org_id == bindparam("org"),
+        _DEBTOR.c.id == bindparam("debtor"),
+        _DEBTOR.c.whatsapp_user_id.is_(None),
+        ~sa_select(_OTHER.c.id)
+        .where(_OTHER.c.org_id == bindparam("org"), _OTHER.c.whatsapp_user_id == bindparam("user_id"))
+        .exists(),
+    )
+    .values(whatsapp_user_id=bindparam("user_id"))
+)
+
+
+def _remember_user_ids(session: Session, org_id: int, user_ids: dict[int, str]) -> None:
+    """Stores the BSUID Meta named for each debtor (id -> BSUID) that has none yet."""
+    rows = [{"org": org_id, "debtor": debtor_id, "user_id": user_id[:140]} for debtor_id, user_id in user_ids.items()]
+    if rows:
+        session.connection().execute(_REMEMBER_USER_ID, rows)
 
 
 def _write_lock(session: Session) -> None:
@@ -463,7 +496,7 @@ def _apply_reply(session: Session, org_id: int, inbound: InboundEvent, now: date
     ).first()
     if known is not None:  # Meta retries and duplicates: a reply is acted on once
         return None
-    debtor = session.exec(select(Debtor).where(Debtor.org_id == org_id, Debtor.phone == inbound.sender)).first()
+    debtor = _sender_of(session, org_id, inbound)
     replied_to = None
     if inbound.replied_to:
         replied_to = session.exec(
@@ -477,7 +510,7 @@ def _apply_reply(session: Session, org_id: int, inbound: InboundEvent, now: date
         org_id=org_id,
         debtor_id=debtor.id if debtor else None,
         wamid=inbound.wamid,
-        sender=inbound.sender,
+        sender=(inbound.sender or inbound.user_id)[:140],
         profile_name=inbound.profile_name[:200],
         kind=inbound.kind[:20],
         text=inbound.text[:4096],
@@ -502,6 +535,20 @@ def _apply_reply(session: Session, org_id: int, inbound: InboundEvent, now: date
     if debtor is not None:
         _act_on(session, org_id, debtor, replied_to, reading.intent, reading.promised_on, now)
     return reply
+
+
+def _sender_of(session: Session, org_id: int, inbound: InboundEvent) -> Debtor | None:
+    """The organization's debtor who wrote: by phone number, else by their BSUID (a user with a username
+    is named only by it), which the debtor's row learns here if it did not know it yet."""
+    debtor = None
+    if inbound.sender:
+        debtor = session.exec(select(Debtor).where(Debtor.org_id == org_id, Debtor.phone == inbound.sender)).first()
+    if debtor is None and inbound.user_id:
+        by_user_id = (Debtor.org_id == org_id, Debtor.whatsapp_user_id == inbound.user_id)
+        debtor = session.exec(select(Debtor).where(*by_user_id)).first()
+    if debtor is not None and inbound.user_id and debtor.whatsapp_user_id is None:
+        _remember_user_ids(session, org_id, {debtor.id or 0: inbound.user_id})
+    return debtor
 
 
 def _act_on(

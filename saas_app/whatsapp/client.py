@@ -6,6 +6,7 @@ action Meta's code calls for (whatsapp.errors.judge); the caller decides about r
 
 import asyncio
 import json
+import re
 import ssl
 import time
 from dataclasses import dataclass
@@ -16,6 +17,14 @@ import h11
 import httpx
 
 from saas_app.whatsapp.errors import Verdict, judge
+
+# A business-scoped user id: an ISO country code, a dot and up to 128 alphanumerics (US.1349...).
+BSUID = re.compile(r"[A-Z]{2}\.[A-Za-z0-9]{1,128}")
+
+
+def addressed_to(to: str) -> dict[str, str]:
+    """Whom a send is for, as Meta takes it: `to` a phone number, or `recipient` a BSUID."""
+    return {"recipient": to} if BSUID.fullmatch(to) else {"to": to.lstrip("+")}
 
 
 @dataclass(frozen=True)
@@ -211,7 +220,7 @@ class CloudClient:
         body: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
-            "to": to.lstrip("+"),
+            **addressed_to(to),
             "type": kind,
             kind: content,
         }

@@ -453,7 +453,8 @@ async def post_due(state: SimulatorState, deliver: Deliver, until: float | None 
                 datetime.now(UTC),
             )  # fmt: skip
         else:
-            payload = envelope(number.waba_id, number.phone_number_id, number.display_phone_number, **_merged(group))
+            value = meta.as_posted(_merged(group))
+            payload = envelope(number.waba_id, number.phone_number_id, number.display_phone_number, **value)
         raw = json.dumps(payload, ensure_ascii=False).encode()
         if await _post(deliver, raw, number):
             posts += 1
@@ -578,6 +579,8 @@ def create_simulator(
         if body.get("status") == "read":
             state.read_receipts.append(str(body.get("message_id", "")))
             return JSONResponse({"success": True})
+        if "to" not in body and body.get("recipient"):  # a BSUID: Meta reaches the phone it stands for
+            body["to"] = meta.phone_of(str(body["recipient"]))
         to = str(body.get("to", "")).lstrip("+")
         if not _E164_DIGITS.match(to):
             return _error(100, "(#100) Invalid parameter", 400, "to: not a valid WhatsApp phone number")

@@ -5,9 +5,12 @@ there): statuses with the recipient's `contacts` block and business-scoped user 
 sent, delivered and read, none on failed; pricing on sent and delivered; the `conversation`
 block only up to Graph API v23.0; errors with `code`, `title`, `message`, `error_data.details`
 and `href`; replies with `from_user_id` and a `context` naming the business number they answer.
+A share of the simulated people have a WhatsApp username (USERNAMES): their webhooks name them by
+their BSUID alone, without their phone number, as Meta posts them (see as_posted).
 """
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,13 +22,68 @@ ERROR_CODES_HREF = "/documentation/business-messaging/whatsapp/support/error-cod
 _CONVERSATION_LASTS = timedelta(hours=24)
 
 
+@dataclass
+class Usernames:
+    """How many simulated people have a WhatsApp username, between 0 and 1: `cobro simulator --usernames`.
+
+    Which ones is decided by their BSUID, so a person keeps or lacks one for the whole run. Nobody has
+    one by default in process (tests and benchmarks that want some set the share).
+    """
+
+    share: float = 0.0
+
+    def has_one(self, user_id: str) -> bool:
+        """Whether the person with this BSUID has a username."""
+        if self.share <= 0 or not user_id:
+            return False
+        drawn = int.from_bytes(hashlib.sha256(user_id.encode()).digest()[:8]) / 2**64
+        return drawn < self.share
+
+
+USERNAMES = Usernames()
+# Every BSUID handed out, and whose phone it is: a send addressed to a `recipient` reaches that phone.
+_PHONES: dict[str, str] = {}
+
+
 def bsuid(business_id: str, phone: str) -> str:
     """The user's business-scoped id: their country, a dot and 20 digits, the same every time for this
     business (Meta scopes it to the business portfolio, so every number of the account shares it)."""
     digits = phone.lstrip("+")
     country = region_of(f"+{digits}") or "US"
     hashed = int.from_bytes(hashlib.sha256(f"{business_id}:{digits}".encode()).digest()[:16])
-    return f"{country}.{10**19 + hashed % (9 * 10**19)}"
+    user_id = f"{country}.{10**19 + hashed % (9 * 10**19)}"
+    _PHONES[user_id] = digits
+    return user_id
+
+
+def phone_of(user_id: str) -> str:
+    """The phone number (digits) behind a BSUID the simulator handed out; empty for one it never did."""
+    return _PHONES.get(user_id, "")
+
+
+def as_posted(value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """A change as Meta posts it: a person with a username is named by their BSUID alone, their phone
+    number left out of `contacts` (`wa_id`), statuses (`recipient_id`) and messages (`from`).
+
+    A failed status keeps its `recipient_id`: it names no BSUID, the message having gone to a phone number.
+    """
+    if USERNAMES.share <= 0:
+        return value
+    return {key: [_without_phone(key, item) for item in items] for key, items in value.items()}
+
+
+def _without_phone(key: str, item: Any) -> Any:
+    phone, user_id = {
+        "contacts": ("wa_id", "user_id"),
+        "statuses": ("recipient_id", "recipient_user_id"),
+        "messages": ("from", "from_user_id"),
+    }.get(key, ("", ""))
+    if not isinstance(item, dict) or not USERNAMES.has_one(str(item.get(user_id, ""))):
+        return item
+    kept = {name: field for name, field in item.items() if name != phone}
+    if key == "contacts":
+        kept["profile"] = {**item.get("profile", {}), "username": f"@debtor{item[user_id][-6:]}"}
+    return kept
 
 
 def contact(phone: str, user_id: str, name: str) -> dict[str, Any]:

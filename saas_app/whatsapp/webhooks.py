@@ -57,7 +57,8 @@ class StatusEvent:
     wamid: str
     status: str
     at: datetime
-    recipient: str = ""
+    recipient: str = ""  # E.164 with +; empty when Meta names the person only by their BSUID
+    user_id: str = ""  # the recipient's business-scoped user id (BSUID), when Meta gives it
     callback_data: str = ""  # our message id, echoed from biz_opaque_callback_data
     error_code: str = ""
     error_message: str = ""
@@ -67,7 +68,7 @@ class StatusEvent:
 class InboundEvent:
     phone_number_id: str
     wamid: str
-    sender: str  # E.164 with +
+    sender: str  # E.164 with +; empty for a user with a username, whom Meta names only by their BSUID
     at: datetime
     kind: str  # text, button, interactive, document, image, ...
     text: str = ""
@@ -106,7 +107,27 @@ def _phone(value: str) -> str:
     return f"+{digits}" if digits else ""
 
 
-def _inbound(phone_number_id: str, item: dict[str, Any], names: dict[str, tuple[str, str]]) -> InboundEvent:
+class _Contacts:
+    """A change's `contacts` block: each person by phone number and by business-scoped user id (BSUID)."""
+
+    def __init__(self, contacts: Any) -> None:
+        people = [c for c in contacts or [] if isinstance(c, dict)]
+        self.by_phone = {str(c["wa_id"]): c for c in people if c.get("wa_id")}
+        self.by_user_id = {str(c["user_id"]): c for c in people if c.get("user_id")}
+
+    def about(self, phone: str, user_id: str) -> dict[str, Any]:
+        """The entry about this person: by phone number, else (a user with a username) by BSUID."""
+        return self.by_phone.get(phone) or self.by_user_id.get(user_id) or {}
+
+    def person(self, phone: str, user_id: str) -> tuple[str, str]:
+        """Phone digits and BSUID of the person an item names, each filled in from here when the item lacks it."""
+        if phone and user_id:
+            return phone, user_id
+        found = self.about(phone, user_id)
+        return phone or str(found.get("wa_id", "")), user_id or str(found.get("user_id", ""))
+
+
+def _inbound(phone_number_id: str, item: dict[str, Any], contacts: _Contacts) -> InboundEvent:
     kind = str(item.get("type", ""))
     text = payload = ""
     if kind == "text":
@@ -118,8 +139,7 @@ def _inbound(phone_number_id: str, item: dict[str, Any], names: dict[str, tuple[
         text, payload = str(reply.get("title", "")), str(reply.get("id", ""))
     elif kind in ("document", "image"):
         text = str(item.get(kind, {}).get("caption", ""))
-    sender = str(item.get("from", ""))
-    profile, user_id = names.get(sender, ("", ""))
+    sender, user_id = contacts.person(str(item.get("from", "")), str(item.get("from_user_id", "")))
     return InboundEvent(
         phone_number_id=phone_number_id,
         wamid=str(item.get("id", "")),
@@ -129,19 +149,21 @@ def _inbound(phone_number_id: str, item: dict[str, Any], names: dict[str, tuple[
         text=text,
         button_payload=payload,
         replied_to=str(item.get("context", {}).get("id", "")),
-        user_id=str(item.get("user_id", "") or user_id),
-        profile_name=profile,
+        user_id=user_id,
+        profile_name=str((contacts.about(sender, user_id).get("profile") or {}).get("name", "")),
     )
 
 
-def _status(phone_number_id: str, item: dict[str, Any]) -> StatusEvent:
+def _status(phone_number_id: str, item: dict[str, Any], contacts: _Contacts) -> StatusEvent:
     errors = item.get("errors") or [{}]
+    recipient, user_id = contacts.person(str(item.get("recipient_id", "")), str(item.get("recipient_user_id", "")))
     return StatusEvent(
         phone_number_id=phone_number_id,
         wamid=str(item.get("id", "")),
         status=str(item.get("status", "")),
         at=_time(item.get("timestamp")),
-        recipient=_phone(str(item.get("recipient_id", ""))),
+        recipient=_phone(recipient),
+        user_id=user_id,
         callback_data=str(item.get("biz_opaque_callback_data", "")),
         error_code=str(errors[0].get("code", "")),
         error_message=str(errors[0].get("message", "") or errors[0].get("title", ""))[:500],
@@ -171,12 +193,9 @@ def parse(payload: dict[str, Any]) -> Batch:
                 continue
             phone_number_id = str((value.get("metadata") or {}).get("phone_number_id", ""))
             batch.phone_number_ids.add(phone_number_id)
-            names = {
-                str(c.get("wa_id", "")): (str((c.get("profile") or {}).get("name", "")), str(c.get("user_id", "")))
-                for c in value.get("contacts") or []
-            }
-            batch.statuses += [_status(phone_number_id, s) for s in value.get("statuses") or []]
-            batch.inbound += [_inbound(phone_number_id, m, names) for m in value.get("messages") or []]
+            contacts = _Contacts(value.get("contacts"))
+            batch.statuses += [_status(phone_number_id, s, contacts) for s in value.get("statuses") or []]
+            batch.inbound += [_inbound(phone_number_id, m, contacts) for m in value.get("messages") or []]
     return batch
 
 
@@ -200,15 +219,23 @@ def envelope(waba_id: str, phone_number_id: str, display_number: str, **value: A
 
 
 def status_item(
-    wamid: str, status: str, recipient: str, at: datetime, callback_data: str = "", error: tuple[int, str] | None = None
+    wamid: str,
+    status: str,
+    recipient: str,
+    at: datetime,
+    callback_data: str = "",
+    error: tuple[int, str] | None = None,
+    user_id: str = "",
 ) -> dict[str, Any]:
-    """A message status as Meta's webhook writes it, with pricing for sent and delivered and the error if failed."""
-    item: dict[str, Any] = {
-        "id": wamid,
-        "status": status,
-        "timestamp": str(int(at.timestamp())),
-        "recipient_id": recipient.lstrip("+"),
-    }
+    """A message status as Meta's webhook writes it, with pricing for sent and delivered and the error if failed.
+
+    Without `recipient` (a user with a username), Meta names the person only by their BSUID, `user_id`.
+    """
+    item: dict[str, Any] = {"id": wamid, "status": status, "timestamp": str(int(at.timestamp()))}
+    if recipient:
+        item["recipient_id"] = recipient.lstrip("+")
+    if user_id:
+        item["recipient_user_id"] = user_id
     if status in ("sent", "delivered"):
         item["pricing"] = {"billable": True, "pricing_model": "PMP", "category": "utility", "type": "regular"}
     if callback_data:
@@ -219,15 +246,17 @@ def status_item(
     return item
 
 
-def text_message(wamid: str, sender: str, at: datetime, text: str, context_wamid: str = "") -> dict[str, Any]:
-    """A debtor's text message as Meta's webhook writes it; with a context, as a reply to one of ours."""
-    item: dict[str, Any] = {
-        "from": sender.lstrip("+"),
-        "id": wamid,
-        "timestamp": str(int(at.timestamp())),
-        "type": "text",
-        "text": {"body": text},
-    }
+def text_message(
+    wamid: str, sender: str, at: datetime, text: str, context_wamid: str = "", user_id: str = ""
+) -> dict[str, Any]:
+    """A debtor's text message as Meta's webhook writes it; with a context, as a reply to one of ours.
+
+    Without `sender` (a user with a username), Meta names the person only by their BSUID, `user_id`.
+    """
+    item: dict[str, Any] = {"from": sender.lstrip("+")} if sender else {}
+    if user_id:
+        item["from_user_id"] = user_id
+    item |= {"id": wamid, "timestamp": str(int(at.timestamp())), "type": "text", "text": {"body": text}}
     if context_wamid:
         item["context"] = {"from": "", "id": context_wamid}
     return item
@@ -247,6 +276,12 @@ def button_message(
     }
 
 
-def contact(wa_id: str, name: str) -> dict[str, Any]:
-    """The sender's profile as Meta's webhook writes it beside their message."""
-    return {"profile": {"name": name}, "wa_id": wa_id.lstrip("+")}
+def contact(wa_id: str, name: str, user_id: str = "") -> dict[str, Any]:
+    """The sender's profile as Meta's webhook writes it beside their message: without `wa_id` for a user
+    with a username, whom Meta names by their BSUID, `user_id`."""
+    found: dict[str, Any] = {"profile": {"name": name}}
+    if wa_id:
+        found["wa_id"] = wa_id.lstrip("+")
+    if user_id:
+        found["user_id"] = user_id
+    return found

@@ -67,7 +67,7 @@ class Outgoing:
     message_id: int
     org_id: int
     account_id: int
-    to: str
+    to: str  # E.164, or the BSUID of a debtor known only by it
     template_name: str
     language: str
     parameters: list[dict[str, str]]
@@ -206,6 +206,7 @@ def _prepare(session: Session, ids: list[int], now: datetime, send_at: dict[int,
             _TABLE.c.scheduled_at,
             Debtor.__table__.c.name.label("debtor_name"),  # type: ignore[attr-defined]
             col(Debtor.phone),
+            col(Debtor.whatsapp_user_id),
             col(Debtor.locale),
             col(Debtor.timezone),
             col(Debtor.opted_in_at),
@@ -348,6 +349,11 @@ def _template_unavailable(row: Any) -> str:
     return f"the template {name} ({row.language}) is {row.variant_status} on WhatsApp: the step waits for it"
 
 
+def _address(row: Any) -> str:
+    """The debtor's phone number; without one, their BSUID (the client then addresses Meta's `recipient`)."""
+    return str(row.phone or row.whatsapp_user_id or "")
+
+
 def _outgoing(row: Any, now: datetime, send_at: float) -> Outgoing:
     if row.template_id is None:
         document = (row.document_url, f"{row.number}.pdf") if row.kind == MessageKind.DOCUMENT else None
@@ -355,7 +361,7 @@ def _outgoing(row: Any, now: datetime, send_at: float) -> Outgoing:
             row.id,
             row.org_id,
             row.account_id,
-            row.phone,
+            _address(row),
             "",
             "",
             [],
@@ -387,7 +393,7 @@ def _outgoing(row: Any, now: datetime, send_at: float) -> Outgoing:
         message_id=row.id,
         org_id=row.org_id,
         account_id=row.account_id,
-        to=row.phone,
+        to=_address(row),
         template_name=row.whatsapp_name or row.template_key,
         language=row.language,
         parameters=rendered.parameters,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from alembic import command
@@ -231,4 +232,47 @@ def test_0022_moves_who_has_an_editor_open_into_one_table_and_back(empty_databas
             table: sorted(rows) for table, rows in old.items()
         }
     assert "editorpresence" not in inspect(engine).get_table_names()
+
+
+def test_0020_keeps_a_bsuid_per_debtor_unique_within_an_organization_and_takes_it_back(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0019")
+    engine = db.engine_for(empty_database)
+    now = datetime(2026, 12, 11, tzinfo=UTC)
+    debtor = text(
+        "INSERT INTO debtor (org_id, external_ref, name, phone, email, locale, timezone, country, tags, attributes,"
+        " behaviour, opt_in_source, created_at, updated_at) VALUES (:org, '', 'Debtor', :phone, '',"
+        " 'en', 'UTC', 'IT', '[]', '{}', 'unknown', '', :now, :now)"
+    )
+    with Session(engine) as session:  # debtors as 0019 knew them, in two organizations
+        orgs = [Organization(name=name, slug=name.lower()) for name in ("Alpha", "Beta")]
+        session.add_all(orgs)
+        session.flush()
+        for org, phone in ((orgs[0], "+393331111111"), (orgs[0], "+393332222222"), (orgs[1], "+393331111111")):
+            session.execute(debtor, {"org": org.id, "phone": phone, "now": now})
+        session.commit()
+    command.upgrade(config, "head")
+    bsuid = "IT.13491208655302741918"
+    with Session(engine) as session:
+        assert session.execute(text("SELECT COUNT(whatsapp_user_id) FROM debtor")).scalar_one() == 0
+        same_in_each = text("UPDATE debtor SET whatsapp_user_id = :id WHERE phone = '+393331111111'")
+        session.execute(same_in_each, {"id": bsuid})  # two organizations may see the same BSUID
+        session.commit()
+        with pytest.raises(IntegrityError):  # one organization, two debtors: refused
+            session.execute(text("UPDATE debtor SET whatsapp_user_id = :id"), {"id": bsuid})
+        session.rollback()
+        # A reply's sender holds a BSUID when Meta gives no phone number.
+        session.execute(
+            text(
+                "INSERT INTO inboundmessage (org_id, wamid, sender, profile_name, kind, text, intent, received_at)"
+                " SELECT id, 'wamid.IN1', :sender, '', 'text', 'Hi', 'other', :now FROM organization"
+                " WHERE slug = 'beta'"
+            ),
+            {"sender": bsuid, "now": now},
+        )
+        session.commit()
+    command.downgrade(config, "0019")
+    assert "whatsapp_user_id" not in {column["name"] for column in inspect(engine).get_columns("debtor")}
+    with Session(engine) as session:
+        assert session.execute(text("SELECT COUNT(*) FROM debtor")).scalar_one() == 3
     command.upgrade(config, "head")

@@ -1,5 +1,7 @@
 """The Cloud API client against the simulator, in process: the same wire format both ways."""
 
+import json
+
 import httpx
 import pytest
 
@@ -161,3 +163,21 @@ async def test_webhooks_the_app_could_not_take_come_again_later(world) -> None:
     assert state.pending, "nothing was dropped"
     assert await post_due(state, app_up, until=float("inf")) > 0
     assert any(b'"biz_opaque_callback_data": "9"' in raw for raw in received)
+
+
+@in_own_loop
+async def test_a_bsuid_is_addressed_as_metas_recipient_and_a_phone_as_to() -> None:
+    bodies: list[dict] = []
+
+    def meta(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        return httpx.Response(200, json={"messages": [{"id": f"wamid.{len(bodies)}"}]})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(meta))
+    client = CloudClient(Endpoint("http://graph", "v23.0", "1098765432", TOKEN), http)
+    await client.send_text("US.13491208655302741918", "Hello")
+    await client.send_text("+5511987654321", "Olá")
+    assert [(b.get("recipient"), b.get("to")) for b in bodies] == [
+        ("US.13491208655302741918", None),
+        (None, "5511987654321"),
+    ]

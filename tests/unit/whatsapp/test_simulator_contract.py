@@ -14,6 +14,7 @@ import httpx
 from saas_app.core.intents import classify
 from saas_app.core.library import REPLY_BUTTONS, texts
 from saas_app.core.templates import render
+from saas_app.whatsapp import simulator_webhooks
 from saas_app.whatsapp.client import CloudClient, Endpoint
 from saas_app.whatsapp.simulator import Behaviour, Number, SimulatorState, create_simulator, post_due
 from saas_app.whatsapp.simulator_replies import INTENTS, TEXTS, _date_forms, draw
@@ -192,6 +193,38 @@ def test_statuses_and_replies_name_the_debtor_by_one_bsuid_and_replies_answer_ou
         c["wa_id"]: c["user_id"] for p in posted(other) for c in p["entry"][0]["changes"][0]["value"]["contacts"]
     }
     assert not set(elsewhere.values()) & {i for ids in user_ids.values() for i in ids}, "BSUIDs are per business"
+
+
+def test_debtors_with_a_username_are_named_by_bsuid_alone_as_in_metas_username_examples(monkeypatch) -> None:
+    monkeypatch.setattr(simulator_webhooks.USERNAMES, "share", 1.0)
+    state, client = simulator(EVERYTHING)
+    remind_everyone(state, client, rounds=3)
+    seen: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for payload in posted(state):
+        seen[event_type(payload)].append(payload)
+    assert seen.keys() >= {"status_sent", "status_delivered", "status_read", "message_text"}
+    # Meta's examples of a user with a username: no wa_id, no recipient_id, no from. Parent BSUIDs come
+    # only for businesses enrolled in them (the simulator's are not); the rest varies as in the other examples.
+    sometimes = {
+        "entry[].changes[].value.contacts[].parent_user_id",
+        "entry[].changes[].value.statuses[].recipient_parent_user_id",
+        "entry[].changes[].value.statuses[].pricing",
+        "entry[].changes[].value.messages[].from_parent_user_id",
+    }
+    for kind, payloads in seen.items():
+        value = payloads[0]["entry"][0]["changes"][0]["value"]
+        if kind.startswith("message_") and kind != "message_text":  # the other types' blocks: the test above
+            assert all("from" not in m and m["from_user_id"] for m in value["messages"]), kind
+            continue
+        meta, optional = example("message_text_username" if kind == "message_text" else "status_delivered_bsuid_only")
+        for payload in payloads:
+            value = payload["entry"][0]["changes"][0]["value"]
+            for item in value.get("statuses", []) + value.get("messages", []):
+                for field in ("conversation", "biz_opaque_callback_data", "context"):  # checked by the test above
+                    item.pop(field, None)
+            assert differences(payload, meta, optional | sometimes) == [], kind
+            contacts = payload["entry"][0]["changes"][0]["value"]["contacts"]
+            assert all(c["profile"]["username"].startswith("@") for c in contacts), kind
 
 
 def test_mostly_one_change_per_post_and_the_batched_share_carries_all_that_is_due() -> None:

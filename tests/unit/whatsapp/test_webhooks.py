@@ -100,3 +100,25 @@ def test_statuses_only_move_forward_whatever_order_they_arrive_in() -> None:
     assert moves_forward("read", "failed")
     assert not moves_forward("failed", "read")
     assert not moves_forward("sent", "bogus")
+
+
+def test_a_person_meta_names_by_bsuid_alone_is_read_from_the_contact_that_has_it() -> None:
+    bsuid = "US.13491208655302741918"
+    value = {
+        "metadata": {"phone_number_id": "PN1"},
+        "contacts": [{"profile": {"name": "Pablo", "username": "@pablo"}, "user_id": bsuid}],
+        "statuses": [{"id": "wamid.A", "status": "read", "timestamp": "1795000000", "recipient_user_id": bsuid}],
+        "messages": [
+            {"from_user_id": bsuid, "id": "wamid.B", "timestamp": "1795000100", "type": "text", "text": {"body": "Hi"}}
+        ],
+    }
+    [status], [reply] = (batch := parse(envelope(value))).statuses, batch.inbound
+    assert (status.recipient, status.user_id) == ("", bsuid)
+    assert (reply.sender, reply.user_id, reply.profile_name) == ("", bsuid, "Pablo")
+    # With a phone number, the BSUID of the status is its contact's when the status itself omits it.
+    value["contacts"] = [{"profile": {"name": "Ana"}, "wa_id": "5511987654321", "user_id": "BR.1502576394655843"}]
+    value["statuses"] = [
+        {"id": "wamid.A", "status": "read", "timestamp": "1795000000", "recipient_id": "5511987654321"}
+    ]
+    [status] = parse(envelope(value)).statuses
+    assert (status.recipient, status.user_id) == ("+5511987654321", "BR.1502576394655843")
