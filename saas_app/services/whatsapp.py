@@ -16,6 +16,7 @@ from saas_app.core.roles import Action, can
 from saas_app.i18n import N_
 from saas_app.models import Template, TemplateVariant, WhatsAppAccount
 from saas_app.models.base import utcnow
+from saas_app.models.whatsapp import GRAPH_API
 from saas_app.services import audit, recent, reminders
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
@@ -145,11 +146,22 @@ def save_account(session: Session, ctx: OrgContext, data: AccountInput) -> Accou
         raise ServiceError(N_("This WhatsApp Business Account is connected to another organization."), field="waba_id")
     account = session.exec(select(WhatsAppAccount).where(WhatsAppAccount.org_id == ctx.org_id)).first()
     paced_by = account.messaging_limit if account else None
+    base_url = _base_url(account, phone_number_id, data)
+    # A token is only ever sent to the address it was saved with: a new address needs the token again
+    # (the sandbox's own token, useless anywhere else, is dropped rather than asked for).
+    readdressed = account is not None and base_url != account.api_base_url and not data.access_token.strip()
+    if readdressed and account is not None and not sandbox.is_sandbox(account.phone_number_id):
+        raise ServiceError(
+            N_("Enter the access token again: a token is only sent to the API address it was saved with."),
+            field="access_token",
+        )
     if account is None:
         account = WhatsAppAccount(org_id=ctx.org_id, phone_number_id=phone_number_id, verify_token=new_token(24))
     account.phone_number_id = phone_number_id
     account.waba_id = waba_id
     account.display_number = data.display_number.strip()[:30]
+    if readdressed:
+        account.access_token_sealed = ""
     if data.access_token.strip():
         account.access_token_sealed = seal(data.access_token.strip())
         account.paused_reason = ""  # a new token is how an admin answers "the token expired"
@@ -157,7 +169,7 @@ def save_account(session: Session, ctx: OrgContext, data: AccountInput) -> Accou
         account.app_secret_sealed = seal(data.app_secret.strip())
     if data.verify_token.strip():
         account.verify_token = data.verify_token.strip()[:100]
-    account.api_base_url = data.api_base_url.strip().rstrip("/") or account.api_base_url
+    account.api_base_url = base_url
     account.api_version = data.api_version.strip() or account.api_version
     account.throughput = data.throughput
     account.updated_at = utcnow()
@@ -176,6 +188,17 @@ def save_account(session: Session, ctx: OrgContext, data: AccountInput) -> Accou
         secrets_changed=",".join(changed),
     )
     return _view(account, ctx)
+
+
+def _base_url(account: WhatsAppAccount | None, phone_number_id: str, data: AccountInput) -> str:
+    """Where the account's calls go: the address given, else Meta's for a real number that replaces the
+    sandbox's (the simulator must never receive a real organization's token), else the one saved."""
+    given = data.api_base_url.strip().rstrip("/")
+    if given:
+        return given
+    if account is None or (sandbox.is_sandbox(account.phone_number_id) and not sandbox.is_sandbox(phone_number_id)):
+        return GRAPH_API
+    return account.api_base_url
 
 
 def connect_sandbox(session: Session, org_id: int) -> WhatsAppAccount | None:

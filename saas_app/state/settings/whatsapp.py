@@ -121,7 +121,9 @@ class WhatsAppSettingsState(SessionState):
             display_number=str(form.get("display_number", "")),
             access_token=str(form.get("access_token", "")),
             app_secret=str(form.get("app_secret", "")),
-            api_base_url=str(form.get("api_base_url", "")),
+            # The address as the form showed it is no choice of the person's: the service decides (a real
+            # number that replaces the sandbox's goes to Meta, not to the simulator the form still names).
+            api_base_url="" if str(form.get("api_base_url", "")) == self.api_base_url else str(form["api_base_url"]),
             api_version=str(form.get("api_version", "")),
             throughput=throughput,
             messaging_limit=messaging_limit,

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from saas_app.db import session_scope
 from saas_app.models import TemplateVariant, WhatsAppAccount
 from saas_app.services import webhooks, whatsapp
-from saas_app.services.errors import PermissionDenied
+from saas_app.services.errors import PermissionDenied, ServiceError
 from saas_app.settings import settings
 from saas_app.whatsapp.simulator import Behaviour, SimulatorState, create_simulator, post_due
 from tests.aio import run
@@ -147,3 +147,29 @@ def test_the_verify_token_is_shown_to_owners_and_admins_only(session: Session, r
     shown = whatsapp.get_account(session, member)
     assert shown.verify_token == ""
     assert shown.phone_number_id  # the rest of the account is still there to read
+
+
+def test_a_real_number_replacing_the_sandbox_goes_to_meta_and_its_token_nowhere_else(session: Session) -> None:
+    _, owner = sign_up(session)
+    sandbox_account = whatsapp.get_account(session, owner)
+    assert sandbox_account.api_base_url == settings.simulator_url
+    # Without a token, the sandbox's is dropped rather than sent to Meta; with one, it is Meta's to read.
+    tokenless = whatsapp.AccountInput(phone_number_id="106540352242922", waba_id="102290129340398")
+    connected = whatsapp.save_account(session, owner, tokenless)
+    assert (connected.api_base_url, connected.has_access_token) == ("https://graph.facebook.com", False)
+    real = whatsapp.AccountInput(phone_number_id="106540352242922", access_token="EAAG-real")
+    assert whatsapp.save_account(session, owner, real).has_access_token
+    # Another address without the token again: refused, so the token never reaches an address it was not saved for.
+    elsewhere = whatsapp.AccountInput(phone_number_id="106540352242922", api_base_url="https://waba.example.com")
+    with pytest.raises(ServiceError) as refused:
+        whatsapp.save_account(session, owner, elsewhere)
+    assert refused.value.field == "access_token"
+    assert whatsapp.get_account(session, owner).api_base_url == "https://graph.facebook.com"
+    moved = whatsapp.AccountInput(
+        phone_number_id="106540352242922", api_base_url="https://waba.example.com", access_token="EAAG-real"
+    )
+    assert whatsapp.save_account(session, owner, moved).api_base_url == "https://waba.example.com"
+    # Saved again as it is (the address unchanged): no token needed.
+    assert whatsapp.save_account(
+        session, owner, whatsapp.AccountInput(phone_number_id="106540352242922")
+    ).api_base_url == ("https://waba.example.com")
