@@ -12,6 +12,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from saas_app import styles
+from saas_app.components.forms import field_label
 from saas_app.state.base import t
 
 NO_FILTER = "all"  # what the states' menus hold for "any": Radix selects refuse an empty value
@@ -81,7 +82,7 @@ def control_id(name: str) -> str:
 
 def _labelled(label: str, name: str, control: rx.Component) -> rx.Component:
     return rx.vstack(
-        rx.text(t(label), as_="label", html_for=control_id(name), size="1", color=styles.MUTED),
+        field_label(t(label), control_id(name), size="1", color=styles.MUTED),
         control,
         spacing="1",
     )

@@ -9,12 +9,20 @@ from saas_app import styles
 from saas_app.state.base import t
 
 
+def field_label(text: Any, for_id: str, **props: Any) -> rx.Component:
+    """A label bound to its control (`for_id`): a click on it focuses the control; screen readers name it so.
+
+    Radix's Text knows no `html_for`: passed that way it lands in the CSS and binds nothing.
+    """
+    return rx.text(text, as_="label", custom_attrs={"htmlFor": for_id}, **props)
+
+
 def field(
     label: str, name: str, type_: str = "text", *, error: Any = None, hint: str | None = None, **props: Any
 ) -> rx.Component:
     """A labelled input. `error` (a Var) is the message shown under it, in red, when not empty."""
     parts: list[rx.Component] = [
-        rx.text(t(label), as_="label", size="2", weight="medium", html_for=name),
+        field_label(t(label), name, size="2", weight="medium"),
         rx.input(name=name, id=name, type=type_, width="100%", size="3", **props),
     ]
     if hint is not None:
@@ -86,7 +94,7 @@ def picker(
             style |= {"color": rx.cond(props["value"] == "", "var(--gray-a10)", "var(--gray-12)")}
             style["& option"] = {"color": "var(--gray-12)"}
     parts: list[rx.Component] = [
-        rx.text(t(label), as_="label", size="2", weight="medium", html_for=name),
+        field_label(t(label), name, size="2", weight="medium"),
         rx.el.select(
             *choices,
             name=name,

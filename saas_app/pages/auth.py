@@ -4,7 +4,7 @@ import reflex as rx
 
 from saas_app import routes, styles
 from saas_app.components.badges import role_badge
-from saas_app.components.forms import error_for, field, form_error, form_error_except, options, picker
+from saas_app.components.forms import error_for, field, field_label, form_error, form_error_except, options, picker
 from saas_app.components.layout import centered_card, logout_button
 from saas_app.core import passwords
 from saas_app.i18n import N_
@@ -27,10 +27,9 @@ def first_party_checkbox() -> rx.Component:
     """The promise, required at sign-up, that the debts are the company's own: Cobro is not for collection agencies."""
     return rx.hstack(
         rx.checkbox(name="first_party", id="first_party"),
-        rx.text(
+        field_label(
             t("These are my company's own customers and invoices (no third-party debt collection)."),
-            as_="label",
-            html_for="first_party",
+            "first_party",
             size="2",
         ),
         align="start",

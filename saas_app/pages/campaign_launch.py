@@ -6,7 +6,7 @@ import reflex as rx
 
 from saas_app import routes, styles
 from saas_app.components.dialogs import confirm_dialog
-from saas_app.components.forms import error_for, field_error, form_error_except, options, picker
+from saas_app.components.forms import error_for, field_error, field_label, form_error_except, options, picker
 from saas_app.components.layout import app_page, section_card
 from saas_app.components.stats import stat_card, stat_grid
 from saas_app.components.whatsapp import chat_backdrop, whatsapp_bubble
@@ -32,7 +32,7 @@ BOXES = ["bucket", "min_days", "max_days", "currency", "min_amount", "max_amount
 
 
 def _label(text: str, name: str) -> rx.Component:
-    return rx.text(t(text), as_="label", size="2", weight="medium", html_for=name)
+    return field_label(t(text), name, size="2", weight="medium")
 
 
 def _typed_rule(label: str, name: str, placeholder: str = "") -> rx.Component:

@@ -7,7 +7,7 @@ import reflex as rx
 from saas_app import routes, styles
 from saas_app.components.badges import status_badge
 from saas_app.components.filters import control_id, filter_bar, filter_date, filter_menu, filter_search, no_match
-from saas_app.components.forms import error_for, field, field_error, form_error, form_error_except
+from saas_app.components.forms import error_for, field, field_error, field_label, form_error, form_error_except
 from saas_app.components.import_dialog import import_button, import_dialog
 from saas_app.components.layout import app_page, empty_state
 from saas_app.components.table import Column, data_table, figure_cell, pager, table_row
@@ -383,7 +383,7 @@ def _promise_fields() -> rx.Component:
 def _reason_field(label: str, hint: str, *, required: bool) -> rx.Component:
     state = InvoicesState
     return rx.vstack(
-        rx.text(t(label), as_="label", size="2", weight="medium", html_for="reason"),
+        field_label(t(label), "reason", size="2", weight="medium"),
         rx.text_area(name="reason", id="reason", max_length=500, rows="3", width="100%", required=required),
         rx.text(t(hint), size="1", color=styles.MUTED),
         field_error(error_for(state, "reason"), "reason"),

@@ -46,7 +46,7 @@ def test_build_a_segment_preview_and_launch(new_page, app_server) -> None:
     page.locator("#max_days").fill("")
     expect(count).to_contain_text("2")
 
-    page.select_option("#cadence", str(cadence_id))
+    page.get_by_label("Cadence", exact=True).select_option(str(cadence_id))  # a list bound to its label
     expect(page.locator("#preview-invoices")).to_contain_text("2")
     expect(page.locator("#samples .sample")).to_have_count(2)
     expect(page.locator("#timing")).to_contain_text("First message")
