@@ -4,7 +4,7 @@ import reflex as rx
 
 from saas_app import routes, styles
 from saas_app.components.badges import role_badge
-from saas_app.components.forms import error_for, field, field_error, form_error, form_error_except
+from saas_app.components.forms import error_for, field, field_label, form_error, form_error_except, options, picker
 from saas_app.components.layout import centered_card, logout_button
 from saas_app.core import passwords
 from saas_app.i18n import N_
@@ -27,10 +27,9 @@ def first_party_checkbox() -> rx.Component:
     """The promise, required at sign-up, that the debts are the company's own: Cobro is not for collection agencies."""
     return rx.hstack(
         rx.checkbox(name="first_party", id="first_party"),
-        rx.text(
+        field_label(
             t("These are my company's own customers and invoices (no third-party debt collection)."),
-            as_="label",
-            html_for="first_party",
+            "first_party",
             size="2",
         ),
         align="start",
@@ -40,25 +39,15 @@ def first_party_checkbox() -> rx.Component:
 
 def country_select() -> rx.Component:
     """The business's country, proposed from the browser; it sets the currency, time zone and phone numbers' region."""
-    return rx.vstack(
-        rx.text(t("Country"), as_="label", size="2", weight="medium", html_for="country"),
-        rx.el.select(
-            rx.foreach(CountryFormState.country_choices, lambda c: rx.el.option(c[1], value=c[0])),
-            name="country",
-            id="country",
-            value=CountryFormState.country,
-            on_change=CountryFormState.choose_country,
-            required=True,
-            style={"width": "100%", "height": "var(--space-7)", "padding": "0 var(--space-2)"},
-        ),
-        rx.text(
-            t("Sets your currency, time zone and phone numbers' country; you can change them later."),
-            size="1",
-            color=styles.MUTED,
-        ),
-        field_error(error_for(CountryFormState, "country"), "country"),
-        spacing="1",
-        width="100%",
+    return picker(
+        N_("Country"),
+        "country",
+        *options(CountryFormState.country_choices),
+        value=CountryFormState.country,
+        on_change=CountryFormState.choose_country,
+        required=True,
+        hint=N_("Sets your currency, time zone and phone numbers' country; you can change them later."),
+        error=error_for(CountryFormState, "country"),
     )
 
 

@@ -6,7 +6,7 @@ import reflex as rx
 
 from saas_app import routes, styles
 from saas_app.components.dialogs import confirm_dialog
-from saas_app.components.forms import error_for, field_error, form_error_except
+from saas_app.components.forms import error_for, field_error, field_label, form_error_except, options, picker
 from saas_app.components.layout import app_page, section_card
 from saas_app.components.stats import stat_card, stat_grid
 from saas_app.components.whatsapp import chat_backdrop, whatsapp_bubble
@@ -32,7 +32,7 @@ BOXES = ["bucket", "min_days", "max_days", "currency", "min_amount", "max_amount
 
 
 def _label(text: str, name: str) -> rx.Component:
-    return rx.text(t(text), as_="label", size="2", weight="medium", html_for=name)
+    return field_label(t(text), name, size="2", weight="medium")
 
 
 def _typed_rule(label: str, name: str, placeholder: str = "") -> rx.Component:
@@ -55,26 +55,17 @@ def _typed_rule(label: str, name: str, placeholder: str = "") -> rx.Component:
     )
 
 
-def _menu(label: str, name: str, options: Any, *, any_label: str = N_("Any")) -> rx.Component:
-    """A rule picked in a menu; `options` are (value, label) pairs, or a Var of plain words."""
-    if isinstance(options, list):
-        items = [rx.select.item(t(text), value=value) for value, text in options]
-        content = rx.select.content(rx.select.item(t(any_label), value=ANY), *items)
-    else:
-        content = rx.select.content(
-            rx.select.item(t(any_label), value=ANY), rx.foreach(options, lambda o: rx.select.item(o, value=o))
-        )
-    return rx.vstack(
-        _label(label, name),
-        rx.select.root(
-            rx.select.trigger(id=name, width="100%"),
-            content,
-            value=getattr(State, name),
-            on_change=lambda value: State.set_rule(name, value),
-        ),
-        field_error(error_for(State, name), name),
-        spacing="1",
-        width="100%",
+def _menu(label: str, name: str, choices: Any, *, any_label: str = N_("Any")) -> rx.Component:
+    """A rule picked from a list: `choices` are (value, message id) pairs, or a Var of plain words."""
+    return picker(
+        label,
+        name,
+        rx.el.option(t(any_label), value=ANY),
+        *options(choices),
+        value=getattr(State, name),
+        on_change=lambda value: State.set_rule(name, value),
+        error=error_for(State, name),
+        size="2",
     )
 
 
@@ -105,33 +96,24 @@ def _chips(label: str, name: str, placeholder: str) -> rx.Component:
     No chip means any value; each chip added widens the rule (a debtor needs only one of them).
     """
     offered = getattr(State, f"{name}_offered")
+    chosen = getattr(State, name)
     return rx.vstack(
-        _label(label, name),
-        rx.select.root(
-            rx.select.trigger(
-                placeholder=rx.cond(
-                    offered.length() > 0,
-                    t(placeholder),
-                    rx.cond(
-                        getattr(State, name).length() > 0,
-                        t(N_("Nothing more to add")),
-                        t(N_("None among your debtors")),
-                    ),
-                ),
-                id=name,
-                width="100%",
+        picker(
+            label,
+            name,
+            rx.foreach(offered, lambda c: rx.el.option(f"{c['label']} ({c['debtors']})", value=c["value"])),
+            placeholder=rx.cond(
+                offered.length() > 0,
+                t(placeholder),
+                rx.cond(chosen.length() > 0, t(N_("Nothing more to add")), t(N_("None among your debtors"))),
             ),
-            rx.select.content(
-                rx.foreach(offered, lambda c: rx.select.item(c["label"], " (", c["debtors"], ")", value=c["value"]))
-            ),
-            value="",
+            value="",  # a menu to add from: it shows its invitation again after each pick
             on_change=lambda value: State.add_chip(name, value),
             disabled=offered.length() == 0,
+            error=error_for(State, name),
+            size="2",
         ),
-        rx.flex(
-            rx.foreach(getattr(State, name), lambda chip: _chip(name, chip)), wrap="wrap", gap="2", id=f"{name}-chips"
-        ),
-        field_error(error_for(State, name), name),
+        rx.flex(rx.foreach(chosen, lambda chip: _chip(name, chip)), wrap="wrap", gap="2", id=f"{name}-chips"),
         spacing="1",
         width="100%",
     )
@@ -189,11 +171,18 @@ def _rules() -> rx.Component:
 def _saved_segments() -> rx.Component:
     """Reuse a saved segment, or save the rules shown under a name."""
     return rx.hstack(
-        rx.select.root(
-            rx.select.trigger(placeholder=t("Use a saved segment"), id="saved-segment"),
-            rx.select.content(rx.foreach(State.saved_segments, lambda o: rx.select.item(o["label"], value=o["value"]))),
-            value=State.segment,
-            on_change=State.use_segment,
+        rx.box(
+            picker(
+                N_("Saved segments"),
+                "saved-segment",
+                *options(State.saved_segments),
+                placeholder=N_("Use a saved segment"),
+                value=State.segment,
+                on_change=State.use_segment,
+                size="2",
+            ),
+            width="18em",
+            max_width="100%",
         ),
         rx.cond(
             SessionState.can_collect,
@@ -205,9 +194,11 @@ def _saved_segments() -> rx.Component:
                         placeholder=t("Name these rules"),
                         required=True,
                         width="18em",
+                        max_width="100%",
                     ),
                     rx.button(t("Save segment"), type="submit", variant="soft", id="save-segment"),
                     spacing="2",
+                    wrap="wrap",
                 ),
                 on_submit=State.save_segment,
                 reset_on_submit=True,
@@ -215,7 +206,7 @@ def _saved_segments() -> rx.Component:
         ),
         spacing="4",
         wrap="wrap",
-        align="center",
+        align="end",
     )
 
 
@@ -272,7 +263,7 @@ def _who() -> rx.Component:
 
 
 def _cadence_item(option: CadenceOption) -> rx.Component:
-    return rx.select.item(option["label"], " · ", option["note"], value=option["value"], disabled=~option["ready"])
+    return rx.el.option(f"{option['label']} · {option['note']}", value=option["value"], disabled=~option["ready"])
 
 
 def _how() -> rx.Component:
@@ -280,28 +271,23 @@ def _how() -> rx.Component:
         N_("2. How"),
         N_("A cadence whose templates cannot reach these debtors cannot be chosen until they are put right."),
         rx.grid(
-            rx.vstack(
-                _label(N_("Cadence"), "cadence"),
-                rx.select.root(
-                    rx.select.trigger(placeholder=t("Choose a cadence"), id="cadence", width="100%"),
-                    rx.select.content(rx.foreach(State.cadence_options, _cadence_item)),
-                    value=State.cadence,
-                    on_change=State.choose_cadence,
-                ),
-                field_error(error_for(State, "cadence"), "cadence"),
-                spacing="1",
-                width="100%",
+            picker(
+                N_("Cadence"),
+                "cadence",
+                rx.foreach(State.cadence_options, _cadence_item),
+                placeholder=N_("Choose a cadence"),
+                value=State.cadence,
+                on_change=State.choose_cadence,
+                error=error_for(State, "cadence"),
+                size="2",
             ),
-            rx.vstack(
-                _label(N_("Who goes first when the messaging limit makes the campaign wait"), "priority"),
-                rx.select.root(
-                    rx.select.trigger(id="priority", width="100%"),
-                    rx.select.content(*[rx.select.item(t(text), value=value) for value, text in priority_options()]),
-                    value=State.priority,
-                    on_change=State.set_priority,
-                ),
-                spacing="1",
-                width="100%",
+            picker(
+                N_("Who goes first when the messaging limit makes the campaign wait"),
+                "priority",
+                *options(priority_options()),
+                value=State.priority,
+                on_change=State.set_priority,
+                size="2",
             ),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",

@@ -6,14 +6,14 @@ import reflex as rx
 
 from saas_app import routes, styles
 from saas_app.components.badges import status_badge
-from saas_app.components.forms import error_for, field, field_error, form_error, form_error_except
+from saas_app.components.filters import control_id, filter_bar, filter_date, filter_menu, filter_search, no_match
+from saas_app.components.forms import error_for, field, field_error, field_label, form_error, form_error_except
 from saas_app.components.import_dialog import import_button, import_dialog
 from saas_app.components.layout import app_page, empty_state
 from saas_app.components.table import Column, data_table, figure_cell, pager, table_row
 from saas_app.i18n import N_
 from saas_app.state.base import t
 from saas_app.state.invoices import (
-    ANY,
     BUCKET_LABELS,
     METHOD_LABELS,
     OWED,
@@ -211,169 +211,63 @@ def total_card(row: TotalRow) -> rx.Component:
     )
 
 
-def _filter_select(name: str, everything: str, options: list[rx.Component], *dynamic: Any) -> rx.Component:
-    """A filter's menu: "any" first, then its options; picking one applies it at once."""
-    state = InvoicesState
-    return rx.select.root(
-        rx.select.trigger(aria_label=name, id=f"filter-{name}", min_width="9em"),
-        rx.select.content(rx.select.item(t(everything), value=ANY), *options, *dynamic),
-        value=getattr(state, name),
-        on_change=lambda value: state.set_filter(name, value),
-        size="2",
+def _amount_box(name: str, placeholder: str) -> rx.Component:
+    return rx.input(
+        name=name,
+        default_value=getattr(InvoicesState, name),
+        placeholder=t(placeholder),
+        aria_label=t(placeholder),
+        id=control_id(name),
+        input_mode="decimal",
+        flex="1",
+        min_width="8em",
     )
 
 
-def _labelled(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(t(label), size="1", color=styles.MUTED), control, spacing="1")
-
-
-def filter_bar() -> rx.Component:
-    """Search, amounts and menus narrowing the list; the totals above follow them."""
+def invoice_filters() -> rx.Component:
+    """Search, amounts, menus and dates narrowing the list; the totals above follow them."""
     state = InvoicesState
-    search = rx.form(
-        rx.hstack(
-            rx.input(
-                rx.input.slot(rx.icon("search", size=16)),
-                name="search",
-                default_value=state.search,
-                placeholder=t("Invoice number or debtor"),
-                id="filter-search",
-                min_width="16em",
-                flex="2",
-            ),
-            rx.input(
-                name="min_amount",
-                default_value=state.min_amount,
-                placeholder=t("Owed at least"),
-                aria_label="Owed at least",
-                id="filter-min-amount",
-                input_mode="decimal",
-                flex="1",
-                min_width="8em",
-            ),
-            rx.input(
-                name="max_amount",
-                default_value=state.max_amount,
-                placeholder=t("Owed at most"),
-                aria_label="Owed at most",
-                id="filter-max-amount",
-                input_mode="decimal",
-                flex="1",
-                min_width="8em",
-            ),
-            rx.button(t("Filter"), type="submit", variant="soft", id="filter-apply"),
-            width="100%",
-            wrap="wrap",
+    debtor = rx.cond(
+        state.debtor_id != "",
+        rx.badge(
+            t("Debtor:"),
+            " ",
+            state.debtor_name,
+            rx.icon("x", size=12, cursor="pointer", on_click=state.clear_debtor, aria_label="Remove"),
+            size="2",
+            variant="soft",
+            id="filter-debtor",
         ),
-        on_submit=state.apply_search,
-        width="100%",
-        id="filter-form",
-        key=state.typed_filters,  # shows the values the server set (from the address, or cleared)
     )
-    menus = rx.hstack(
-        _labelled(
+    return filter_bar(
+        state,
+        filter_menu(
+            state,
+            "status",
             N_("Status"),
-            _filter_select(
-                "status",
-                N_("All statuses"),
-                [
-                    rx.select.item(t("Still owed"), value=OWED),
-                    *[rx.select.item(t(label), value=value) for value, label in STATUS_LABELS.items()],
-                ],
-            ),
+            N_("All statuses"),
+            options=[(OWED, N_("Still owed")), *STATUS_LABELS.items()],
         ),
-        _labelled(
-            N_("Age"),
-            _filter_select(
-                "bucket",
-                N_("Any age"),
-                [rx.select.item(t(label), value=value) for value, label in BUCKET_LABELS.items()],
-            ),
-        ),
-        _labelled(
-            N_("Currency"),
-            _filter_select(
-                "currency", N_("All currencies"), [], rx.foreach(state.currencies, lambda c: rx.select.item(c, value=c))
-            ),
-        ),
+        filter_menu(state, "bucket", N_("Age"), N_("Any age"), options=list(BUCKET_LABELS.items())),
+        filter_menu(state, "currency", N_("Currency"), N_("All currencies"), state.currencies),
         rx.cond(
             state.campaigns.length() > 0,
-            _labelled(
-                N_("Campaign"),
-                _filter_select(
-                    "campaign",
-                    N_("All campaigns"),
-                    [],
-                    rx.foreach(state.campaigns, lambda c: rx.select.item(c["label"], value=c["value"])),
-                ),
-            ),
+            filter_menu(state, "campaign", N_("Campaign"), N_("All campaigns"), state.campaigns),
         ),
         rx.cond(
             state.tags.length() > 0,
-            _labelled(
-                N_("Debtor tag"),
-                _filter_select(
-                    "tag", N_("All tags"), [], rx.foreach(state.tags, lambda tag: rx.select.item(tag, value=tag))
-                ),
-            ),
+            filter_menu(state, "tag", N_("Debtor tag"), N_("All tags"), state.tags),
         ),
-        _labelled(
-            N_("Due from"),
-            rx.input(
-                type="date",
-                default_value=state.due_from,
-                on_change=lambda value: state.set_filter("due_from", value),
-                id="filter-due-from",
-                key=state.typed_filters,  # not bound to the state (a bound input would bring a debounce library)
-            ),
+        filter_date(state, "due_from", N_("Due from")),
+        filter_date(state, "due_to", N_("Due until")),
+        search=filter_search(
+            state,
+            N_("Invoice number or debtor"),
+            _amount_box("min_amount", N_("Owed at least")),
+            _amount_box("max_amount", N_("Owed at most")),
+            button=N_("Filter"),
         ),
-        _labelled(
-            N_("Due until"),
-            rx.input(
-                type="date",
-                default_value=state.due_to,
-                on_change=lambda value: state.set_filter("due_to", value),
-                id="filter-due-to",
-                key=state.typed_filters,  # not bound to the state (a bound input would bring a debounce library)
-            ),
-        ),
-        rx.cond(
-            state.filtering,
-            rx.button(
-                rx.icon("x", size=14),
-                t("Clear filters"),
-                variant="ghost",
-                on_click=state.clear_filters,
-                id="filter-clear",
-                align_self="end",
-            ),
-        ),
-        spacing="3",
-        wrap="wrap",
-        align="end",
-        width="100%",
-    )
-    return rx.card(
-        rx.vstack(
-            search,
-            menus,
-            rx.cond(
-                state.debtor_id != "",
-                rx.badge(
-                    t("Debtor:"),
-                    " ",
-                    state.debtor_name,
-                    rx.icon("x", size=12, cursor="pointer", on_click=state.clear_debtor, aria_label="Remove"),
-                    size="2",
-                    variant="soft",
-                    id="filter-debtor",
-                ),
-            ),
-            field_error(state.filter_error, "filter"),
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
+        below=[debtor, field_error(state.filter_error, "filter")],
         id="invoice-filters",
     )
 
@@ -489,7 +383,7 @@ def _promise_fields() -> rx.Component:
 def _reason_field(label: str, hint: str, *, required: bool) -> rx.Component:
     state = InvoicesState
     return rx.vstack(
-        rx.text(t(label), as_="label", size="2", weight="medium", html_for="reason"),
+        field_label(t(label), "reason", size="2", weight="medium"),
         rx.text_area(name="reason", id="reason", max_length=500, rows="3", width="100%", required=required),
         rx.text(t(hint), size="1", color=styles.MUTED),
         field_error(error_for(state, "reason"), "reason"),
@@ -607,7 +501,7 @@ def invoices_list() -> rx.Component:
                 id="invoice-totals",
             ),
         ),
-        filter_bar(),
+        invoice_filters(),
         bulk_bar(),
         rx.cond(
             state.invoices.length() > 0,
@@ -617,16 +511,7 @@ def invoices_list() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.card(
-                rx.hstack(
-                    rx.text(t("No invoice matches these filters."), color=styles.MUTED),
-                    rx.button(t("Clear filters"), variant="soft", on_click=state.clear_filters),
-                    align="center",
-                    spacing="3",
-                ),
-                width="100%",
-                id="invoices-none",
-            ),
+            no_match(state, N_("No invoice matches these filters."), id="invoices-none"),
         ),
         spacing="4",
         width="100%",

@@ -8,13 +8,14 @@ import reflex as rx
 from saas_app import routes, styles
 from saas_app.components.badges import status_badge, status_color
 from saas_app.components.editors import also_open_by, stale_save
+from saas_app.components.filters import filter_bar, filter_menu, filter_search, no_match
 from saas_app.components.forms import field_error, form_error
 from saas_app.components.layout import app_page, empty_state
 from saas_app.components.whatsapp import chat_backdrop, whatsapp_bubble
 from saas_app.core.templates import PLACEHOLDERS
 from saas_app.i18n import N_
 from saas_app.state.base import t
-from saas_app.state.templates import ANY, GroupRow, LanguageChip, TemplateEditorState, TemplateRow, TemplatesState
+from saas_app.state.templates import GroupRow, LanguageChip, TemplateEditorState, TemplateRow, TemplatesState
 
 TONE_COLORS = {"friendly": "green", "neutral": "gray", "firm": "orange"}
 
@@ -128,87 +129,29 @@ def template_group(group: GroupRow) -> rx.Component:
     )
 
 
-def _filter_select(name: str, everything: str, choices: Any) -> rx.Component:
-    """A filter's menu: "any" first, then its options; picking one applies it at once."""
-    state = TemplatesState
-    return rx.select.root(
-        rx.select.trigger(aria_label=name, id=f"filter-{name}", min_width="10em"),
-        rx.select.content(
-            rx.select.item(t(everything), value=ANY),
-            rx.foreach(choices, lambda c: rx.select.item(c["label"], value=c["value"])),
-        ),
-        value=getattr(state, name),
-        on_change=lambda value: state.set_filter(name, value),
-        size="2",
-    )
-
-
-def _labelled(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(t(label), size="1", color=styles.MUTED), control, spacing="1")
-
-
-def filter_bar() -> rx.Component:
+def template_filters() -> rx.Component:
     """Search and menus narrowing the list, applied on the server."""
     state = TemplatesState
-    search = rx.form(
-        rx.hstack(
-            rx.input(
-                rx.input.slot(rx.icon("search", size=16)),
-                name="search",
-                default_value=state.search,
-                placeholder=t("Name or words of the message"),
-                id="filter-search",
-                min_width="16em",
-                flex="1",
-            ),
-            rx.button(t("Search"), type="submit", variant="soft", id="filter-apply"),
-            width="100%",
-        ),
-        on_submit=state.apply_search,
-        width="100%",
-        key=state.typed_filters,
+    return filter_bar(
+        state,
+        filter_menu(state, "group", N_("Stage"), N_("All stages"), state.group_choices),
+        filter_menu(state, "tone", N_("Tone"), N_("All tones"), state.tone_choices),
+        filter_menu(state, "language", N_("Language"), N_("All languages"), state.language_choices),
+        filter_menu(state, "status", N_("Status"), N_("All statuses"), state.status_choices),
+        search=filter_search(state, N_("Name or words of the message"), button=N_("Search")),
+        id="template-filters",
     )
-    menus = rx.hstack(
-        _labelled(N_("Stage"), _filter_select("group", N_("All stages"), state.group_choices)),
-        _labelled(N_("Tone"), _filter_select("tone", N_("All tones"), state.tone_choices)),
-        _labelled(N_("Language"), _filter_select("language", N_("All languages"), state.language_choices)),
-        _labelled(N_("Status"), _filter_select("status", N_("All statuses"), state.status_choices)),
-        rx.cond(
-            state.filtering,
-            rx.button(
-                rx.icon("x", size=14),
-                t("Clear filters"),
-                variant="ghost",
-                on_click=state.clear_filters,
-                id="filter-clear",
-                align_self="end",
-            ),
-        ),
-        spacing="3",
-        wrap="wrap",
-        align="end",
-    )
-    return rx.vstack(search, menus, spacing="3", width="100%")
 
 
 def templates_list() -> rx.Component:
     """The filters, then the groups; or, when the filters leave none, how to widen them."""
     state = TemplatesState
     return rx.vstack(
-        filter_bar(),
+        template_filters(),
         rx.cond(
             state.shown > 0,
             rx.vstack(rx.foreach(state.groups, template_group), spacing="5", width="100%", id="templates"),
-            rx.card(
-                rx.hstack(
-                    rx.text(t("No template matches these filters."), color=styles.MUTED),
-                    rx.button(t("Clear filters"), variant="soft", on_click=state.clear_filters),
-                    align="center",
-                    spacing="3",
-                ),
-                width="100%",
-                id="templates-none",
-            ),
+            no_match(state, N_("No template matches these filters."), id="templates-none"),
         ),
         spacing="4",
         width="100%",

@@ -4,8 +4,8 @@ from typing import Any
 
 import reflex as rx
 
-from saas_app import routes, styles
-from saas_app.components.forms import error_for, field, field_error, form_error_except, save_bar
+from saas_app import routes
+from saas_app.components.forms import error_for, field, form_error_except, options, picker, save_bar
 from saas_app.core.languages import SUPPORTED_LOCALES
 from saas_app.i18n import N_, language_name
 from saas_app.pages.settings.frame import settings_page
@@ -16,6 +16,7 @@ CONTENT_LOCALE_NAMES = [(code, language_name(code)) for code in SUPPORTED_LOCALE
 # The fields that show their own error; any other refusal is said above the save bar.
 INLINE = [
     "name",
+    "default_locale",
     "country",
     "currency",
     "timezone",
@@ -24,7 +25,6 @@ INLINE = [
     "payment_link_template",
     "language_fallback",
 ]
-PICKER_STYLE = {"width": "100%", "height": "var(--space-7)", "padding": "0 var(--space-2)"}
 
 
 def _field(label: str, name: str, **props: Any) -> rx.Component:
@@ -32,23 +32,16 @@ def _field(label: str, name: str, **props: Any) -> rx.Component:
     return field(label, name, error=error_for(state, name), default_value=getattr(state, name), **props)
 
 
-def _picker(label: str, name: str, options: Any, hint: str | None = None) -> rx.Component:
-    """A labelled list to choose from (never free text), with its error under it; `options`: [value, label] pairs."""
+def _picker(label: str, name: str, choices: list[rx.Component], hint: str | None = None) -> rx.Component:
     state = OrganizationSettingsState
-    parts: list[rx.Component] = [
-        rx.text(t(label), as_="label", size="2", weight="medium", html_for=name),
-        rx.el.select(
-            rx.foreach(options, lambda option: rx.el.option(option[1], value=option[0])),
-            name=name,
-            id=name,
-            default_value=getattr(state, name),
-            style=PICKER_STYLE,
-        ),
-    ]
-    if hint is not None:
-        parts.append(rx.text(t(hint), size="1", color=styles.MUTED))
-    parts.append(field_error(error_for(state, name), name))
-    return rx.vstack(*parts, spacing="1", width="100%")
+    return picker(
+        label,
+        name,
+        *choices,
+        default_value=getattr(state, name),
+        hint=hint,
+        error=error_for(state, name),
+    )
 
 
 def organization_page() -> rx.Component:
@@ -59,29 +52,24 @@ def organization_page() -> rx.Component:
             rx.form(
                 rx.vstack(
                     _field(N_("Company name"), "name", required=True),
-                    rx.hstack(
-                        rx.vstack(
-                            rx.text(t("Default language for debtors"), size="2", weight="medium"),
-                            rx.select.root(
-                                rx.select.trigger(id="default_locale"),
-                                rx.select.content(
-                                    *[rx.select.item(label, value=code) for code, label in CONTENT_LOCALE_NAMES]
-                                ),
-                                name="default_locale",
-                                default_value=state.default_locale,
-                            ),
-                            spacing="1",
-                            min_width="220px",
+                    rx.grid(
+                        _picker(
+                            N_("Default language for debtors"),
+                            "default_locale",
+                            # Each language in its own words, as people look for their own.
+                            [rx.el.option(name, value=code) for code, name in CONTENT_LOCALE_NAMES],
                         ),
-                        _picker(N_("Currency"), "currency", state.currency_choices),
-                        _picker(N_("Time zone"), "timezone", state.timezone_choices),
+                        _picker(N_("Currency"), "currency", options(state.currency_choices)),
+                        _picker(N_("Time zone"), "timezone", options(state.timezone_choices)),
+                        # Side by side where they fit whole; one under the other on a phone.
+                        columns=rx.breakpoints(initial="1", sm="3"),
                         width="100%",
                         spacing="4",
                     ),
                     _picker(
                         N_("Country"),
                         "country",
-                        state.country_choices,
+                        options(state.country_choices),
                         hint=N_("Phone numbers written without a country code are read as this country's."),
                     ),
                     _field(N_("Sender name shown to debtors"), "sender_name"),
