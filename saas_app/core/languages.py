@@ -39,6 +39,13 @@ def pick_language(locale: str, available: set[str], fallback: Sequence[str] = DE
     return next((lang for lang in fallback_chain(locale, fallback) if lang in available), None)
 
 
+def is_fallback(locale: str, chosen: str) -> bool:
+    """Whether the variant chosen for a debtor's locale is another language's or another region's: fr_FR
+    reading `fr` reads their own language; pt_PT reading pt_BR, or anyone reading English instead, does not."""
+    locale = locale.replace("-", "_")
+    return chosen not in (locale, locale.split("_")[0])
+
+
 # The one list of the languages Cobro speaks: the built-in library has every template in each, and
 # the UI a catalog for each one's base language (Brazilian Portuguese is the library's Portuguese).
 LANGUAGES = ("en", "it", "es", "pt_BR", "fr")

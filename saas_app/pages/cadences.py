@@ -396,7 +396,7 @@ def _coverage_cell(cell: Any) -> rx.Component:
         rx.badge(
             cell["code"],
             color_scheme=rx.match(cell["status"], *COVERAGE_SCHEMES.items(), "gray"),
-            variant=rx.cond(cell["chosen"] == cell["language"], "soft", "outline"),
+            variant=rx.cond(cell["fallback"], "outline", "soft"),
             class_name="coverage-cell",
             data_language=cell["language"],
             data_status=cell["status"],

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from saas_app.core.campaigns import LIVE, CampaignStatus
 from saas_app.core.countries import normalize_country
 from saas_app.core.invoices import OUTSTANDING
-from saas_app.core.languages import LANGUAGES, pick_language
+from saas_app.core.languages import LANGUAGES, is_fallback, pick_language
 from saas_app.core.message_values import MessageFacts
 from saas_app.core.roles import Action
 from saas_app.core.schedule import SendRules, StepPlan, first_step, is_time_zone, plan
@@ -458,7 +458,7 @@ def dry_run(
 
     def language_of(step: StepDraft) -> tuple[str, bool]:
         chosen = pick_language(debtor.locale, languages.get(step.template_id, set()), chain) or ""
-        return chosen, bool(chosen) and chosen != debtor.locale
+        return chosen, bool(chosen) and is_fallback(debtor.locale, chosen)
 
     rules = rules_for(cadence, debtor, due_on)
     start = first_step([s.offset_days for s in steps], due_on, now.date())

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from saas_app import routes
 from saas_app.core.countries import countries_for, time_zones_for
-from saas_app.core.languages import LANGUAGES, pick_language
+from saas_app.core.languages import LANGUAGES, is_fallback, pick_language
 from saas_app.core.message_values import MessageFacts, placeholder_values
 from saas_app.core.money import format_money
 from saas_app.core.roles import Action
@@ -160,6 +160,7 @@ class CoverageCell(TypedDict):
     language: str
     code: str
     chosen: str
+    fallback: bool  # sent in another language or region than the debtors' own (outlined)
     status: str
     status_label: str
     title: str
@@ -520,6 +521,7 @@ class CadenceEditorState(SessionState):
                     language=c.language,
                     code=c.language.replace("_", "-").upper(),
                     chosen=c.chosen,
+                    fallback=is_fallback(c.language, c.chosen),
                     status=c.status,
                     status_label=status_label,
                     title=title,

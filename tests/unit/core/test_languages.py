@@ -4,6 +4,7 @@ import pytest
 
 from saas_app.core.languages import (
     SUPPORTED_LOCALES,
+    is_fallback,
     locale_choices,
     normalize_locale,
     parse_chain,
@@ -90,3 +91,12 @@ def test_a_bare_language_takes_the_debtors_country_when_it_is_that_countrys_own(
     locale: str, region: str, read_as: str
 ) -> None:
     assert with_region(locale, region) == read_as
+
+
+def test_a_debtor_reading_their_own_language_without_its_region_is_not_sent_a_fallback() -> None:
+    assert not is_fallback("fr_FR", "fr")
+    assert not is_fallback("es-MX", "es")
+    assert not is_fallback("pt_BR", "pt_BR")
+    assert is_fallback("pt_PT", "pt_BR")  # another region's wording: the team should know
+    assert is_fallback("it_IT", "en")
+    assert is_fallback("fr", "fr_CA")
