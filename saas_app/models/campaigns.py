@@ -144,6 +144,11 @@ class Enrollment(SQLModel, table=True):
     paused_until: date | None = None
     next_step: int = 0  # position of the next step to plan
     created_at: datetime = utc_field(default_now=True)
+    # The step credited with the invoice's payment, in its message's language: the last one that reached
+    # WhatsApp before the invoice was paid in full while this enrollment chased it (None: not so paid).
+    # Set by migration 0021's trigger when the invoice becomes paid; counted as CampaignCounter `paid`.
+    paid_step: int | None = None
+    paid_language: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
 
 
 class Message(SQLModel, table=True):
@@ -192,8 +197,9 @@ class CampaignCounter(SQLModel, table=True):
 
     Per step and language: messages by status, and `replied` (messages a debtor answered). Per campaign
     (step -1, language ""): `invoices` enrolled, `paid` (enrolled invoices paid in full) and
-    `debtors_replied` (enrolled debtors who wrote after the campaign started). The triggers of
-    migration 0018 change them in the same statement as the rows they count; `cobro repair-counters`
+    `debtors_replied` (enrolled debtors who wrote after the campaign started); per step and language
+    again, `paid`: invoices credited to that step (Enrollment.paid_step, migration 0021). The triggers of
+    migrations 0018 and 0021 change them in the same statement as the rows they count; `cobro repair-counters`
     recounts them from the rows (services.campaigns.repair_counters).
     """
 

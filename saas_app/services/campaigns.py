@@ -392,6 +392,9 @@ class StepFigures:
     failed: int
     expired: int
     stopped: int  # cancelled or skipped: never went
+    # Invoices paid in full while the campaign chased them whose last message sent before the payment
+    # was this step in this language (last touch): see Enrollment.paid_step.
+    paid: int = 0
 
 
 def step_figures(session: Session, ctx: OrgContext, campaign_id: int) -> list[StepFigures]:
@@ -418,6 +421,7 @@ def step_figures(session: Session, ctx: OrgContext, campaign_id: int) -> list[St
                 failed=c.get(MessageStatus.FAILED, 0),
                 expired=c.get(MessageStatus.EXPIRED, 0),
                 stopped=c.get(MessageStatus.CANCELLED, 0) + c.get(MessageStatus.SKIPPED, 0),
+                paid=c.get("paid", 0),
             )
         )
     return [f for f in figures if any(astuple(f)[2:])]
@@ -764,9 +768,10 @@ def campaign_schedule(
     return result
 
 
-# Each counter recounted from the rows, the definitions the triggers of migration 0018 keep up to date:
-# messages by step, language and status; messages answered; invoices enrolled and paid; debtors who
-# wrote since the campaign started; messages sent and amounts recovered per hour.
+# Each counter recounted from the rows, the definitions the triggers of migrations 0018 and 0021 keep up
+# to date: messages by step, language and status; messages answered; invoices enrolled and paid; paid
+# invoices by the step credited with them; debtors who wrote since the campaign started; messages sent
+# and amounts recovered per hour.
 _COUNTER = "INSERT INTO campaigncounter (org_id, campaign_id, step, language, status, count)"
 _HOURLY = "INSERT INTO campaignhour (org_id, campaign_id, hour, currency, sent, recovered_minor)"
 _HOUR = {
@@ -785,6 +790,9 @@ _RECOUNT = [
     WHERE true {org:e} GROUP BY e.org_id, e.campaign_id""",
     """{counter} SELECT e.org_id, e.campaign_id, -1, '', 'paid', count(*) FROM enrollment e
     JOIN invoice i ON i.id = e.invoice_id WHERE i.status = 'paid' {org:e} GROUP BY e.org_id, e.campaign_id""",
+    """{counter} SELECT e.org_id, e.campaign_id, e.paid_step, e.paid_language, 'paid', count(*) FROM enrollment e
+    JOIN invoice i ON i.id = e.invoice_id WHERE i.status = 'paid' AND e.paid_step IS NOT NULL {org:e}
+    GROUP BY e.org_id, e.campaign_id, e.paid_step, e.paid_language""",
     """{counter} SELECT c.org_id, c.id, -1, '', 'debtors_replied', count(DISTINCT e.debtor_id)
     FROM campaign c JOIN enrollment e ON e.campaign_id = c.id AND e.org_id = c.org_id
     WHERE EXISTS (SELECT 1 FROM inboundmessage im WHERE im.org_id = c.org_id AND im.debtor_id = e.debtor_id
