@@ -110,7 +110,7 @@ def test_the_credit_is_kept_when_a_late_webhook_fills_in_an_older_stamp(
     assert_counters_agree(session, ctx, campaign_id)
 
 
-def test_0021_credits_invoices_paid_before_it_and_goes_down_cleanly(empty_database: str) -> None:
+def test_0021_credits_invoices_paid_before_it_and_goes_down_cleanly(empty_database: str) -> None:  # noqa: F811
     """Down to 0019 and up again on a database with a campaign: an invoice paid meanwhile is credited."""
     config = alembic_config(empty_database)
     command.upgrade(config, "head")
