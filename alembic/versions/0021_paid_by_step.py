@@ -1,4 +1,6 @@
-"""Paid per step and language: each paid invoice is credited to the last step sent before its payment.
+"""Paid per step and language, and what a campaign's invoices owed at launch.
+
+Each paid invoice is credited to the last step sent before its payment:
 
 An invoice of a campaign, paid in full while the campaign chased it, counts for the last of its
 reminders that had reached WhatsApp (sent, delivered or read) before the payment that settled it
@@ -7,11 +9,16 @@ invoice becomes paid, by a trigger in the same statement (whoever records the pa
 figure never changes afterwards when a late status webhook fills in an older stamp; the counter
 `paid` at that step and language is raised with it. Invoices already paid are credited here.
 
+Campaign.owed_at_launch keeps, per currency, what its invoices owed when it was launched (the recovery
+rate's whole), so the campaign view never sums its enrolled invoices; existing campaigns get what
+their invoices still owe plus what was paid on them since launch.
+
 Revision ID: 0021
 Revises: 0019
 Create Date: 2026-12-06 04:00:00
 """
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -113,10 +120,43 @@ def upgrade() -> None:
         op.execute(_POSTGRES_TRIGGER)
     for statement in _BACKFILL:
         op.execute(statement)
+    _backfill_owed_at_launch()
+
+
+# What each campaign's invoices still owe, and what was paid on them since launch, per currency.
+_OWED = """SELECT e.campaign_id, i.currency, sum(i.amount_minor - i.paid_minor) FROM enrollment e
+    JOIN invoice i ON i.id = e.invoice_id GROUP BY e.campaign_id, i.currency"""
+_PAID_SINCE = """SELECT c.id, p.currency, sum(p.amount_minor) FROM campaign c
+    JOIN enrollment e ON e.campaign_id = c.id JOIN payment p ON p.invoice_id = e.invoice_id
+    WHERE p.created_at >= c.created_at GROUP BY c.id, p.currency"""
+
+
+def _backfill_owed_at_launch() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE campaign ADD COLUMN owed_at_launch JSON DEFAULT '{}' NOT NULL")
+    else:
+        op.add_column(
+            "campaign", sa.Column("owed_at_launch", sa.JSON(), server_default=sa.text("'{}'"), nullable=False)
+        )
+    connection = op.get_bind()
+    owed: dict[int, dict[str, int]] = {}
+    for query in (_OWED, _PAID_SINCE):
+        for campaign_id, currency, total in connection.execute(sa.text(query)):
+            amounts = owed.setdefault(campaign_id, {})
+            amounts[currency] = amounts.get(currency, 0) + max(0, int(total or 0))
+    for campaign_id, amounts in owed.items():
+        connection.execute(
+            sa.text("UPDATE campaign SET owed_at_launch = :owed WHERE id = :id"),
+            {"owed": json.dumps(amounts), "id": campaign_id},
+        )
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        op.execute("ALTER TABLE campaign DROP COLUMN owed_at_launch")
+    else:
+        op.drop_column("campaign", "owed_at_launch")
     if dialect == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS campaign_counts_paid_step")
         op.execute("DROP TRIGGER IF EXISTS campaign_counts_unpaid_step")

@@ -128,6 +128,7 @@ def create_campaign(
                 col(Invoice.status),
                 col(Invoice.due_on),
                 col(Invoice.debtor_id),
+                col(Invoice.currency),
                 (col(Invoice.amount_minor) - col(Invoice.paid_minor)).label("outstanding"),
             ).where(col(Invoice.org_id) == ctx.org_id, col(Invoice.id).in_(chunk))
         )
@@ -164,6 +165,9 @@ def create_campaign(
     )
     if problems:
         raise CadenceNotReady(problems)
+    owed: dict[str, int] = {}
+    for invoice in invoices:
+        owed[invoice.currency] = owed.get(invoice.currency, 0) + max(0, invoice.outstanding)
     campaign = Campaign(
         org_id=ctx.org_id,
         name=name.strip()[:120],
@@ -171,6 +175,7 @@ def create_campaign(
         segment_id=segment_id,
         priority=priority,
         created_by_id=ctx.user_id,
+        owed_at_launch=owed,
     )
     session.add(campaign)
     session.flush()
@@ -459,24 +464,16 @@ def daily_figures(session: Session, ctx: OrgContext, campaign_id: int, timezone:
 
 
 def targeted_amounts(session: Session, ctx: OrgContext, campaign_id: int) -> dict[str, tuple[int, int]]:
-    """Per currency, (paid since launch, still owed) on the campaign's invoices: the recovery rate's parts.
+    """Per currency, (paid since launch, what is left of what was owed at launch): the recovery rate's parts.
 
-    What was owed at launch is what is still owed plus what came in since; paid since comes from the
-    hourly counters, still owed from the enrolled invoices (one grouped read of the enrollments).
+    What was owed at launch was kept when the campaign was launched, and paid since comes from the
+    hourly counters: no enrolled invoice is read.
     """
     campaign = get_campaign(session, ctx, campaign_id)
     paid = campaign_stats(session, ctx, campaign.id or 0).paid_minor
-    owed = {
-        currency: int(total or 0)
-        for currency, total in session.exec(
-            select(Invoice.currency, func.sum(col(Invoice.amount_minor) - col(Invoice.paid_minor)))
-            .join(Enrollment, col(Enrollment.invoice_id) == Invoice.id)
-            .where(Enrollment.org_id == ctx.org_id, Enrollment.campaign_id == campaign.id)
-            .group_by(col(Invoice.currency))
-        ).all()
-    }
+    owed = campaign.owed_at_launch or {}
     return {
-        currency: (paid.get(currency, 0), max(0, owed.get(currency, 0)))
+        currency: (paid.get(currency, 0), max(0, owed.get(currency, 0) - paid.get(currency, 0)))
         for currency in sorted(set(paid) | set(owed))
         if paid.get(currency, 0) or owed.get(currency, 0)
     }

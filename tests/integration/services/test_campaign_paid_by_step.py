@@ -65,6 +65,8 @@ def test_each_paid_invoice_counts_for_the_last_step_sent_before_its_payment(
     credited = session.exec(select(Enrollment.invoice_id, Enrollment.paid_step, Enrollment.paid_language)).all()
     assert sorted(credited) == sorted([(first, 0, "en"), (second, 1, "it"), (third, None, ""), (fourth, None, "")])
     assert_counters_agree(session, ctx, campaign_id)
+    # What the four invoices owed at launch stays the recovery rate's whole, whatever was paid since.
+    assert campaigns.get_campaign(session, ctx, campaign_id).owed_at_launch == {"EUR": 4 * 12345}
 
 
 def test_an_invoice_paid_before_any_reminder_went_is_credited_to_no_step(
@@ -131,4 +133,6 @@ def test_0021_credits_invoices_paid_before_it_and_goes_down_cleanly(empty_databa
     command.upgrade(config, "head")
     with Session(db.engine_for(empty_database), expire_on_commit=False) as new:
         assert _paid_by_row(new, ctx, campaign_id) == {(0, "it"): 1}
+        # Owed at launch, for a campaign launched before it was kept: still owed plus the payments since launch.
+        assert campaigns.get_campaign(new, ctx, campaign_id).owed_at_launch == {"EUR": 12345}
         assert_counters_agree(new, ctx, campaign_id)

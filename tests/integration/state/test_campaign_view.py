@@ -242,3 +242,5 @@ def test_the_step_table_counts_paid_invoices_for_the_last_step_sent(session: Ses
         ("1", "English", "1", "1", "100%")
     ]
     assert {row["key"]: row["value"] for row in state.funnel}["paid"] == "1"
+    # One invoice of thirty paid: the rate is against what the thirty owed when the campaign was launched.
+    assert state.recovery == [{"currency": "EUR", "recovered": "€123.45", "rate": "3.3% of what was owed at launch"}]
