@@ -99,7 +99,7 @@ def seed_campaign(session: Session, messages: int) -> tuple[OrgContext, int]:
         ),
         {"campaign": campaign.id},
     ).all()
-    campaign.owed_at_launch = {currency: int(total) for currency, total in owed}
+    campaign.owed_when_enrolled = {currency: int(total) for currency, total in owed}
     session.add(campaign)
     session.execute(text("ANALYZE"))
     session.commit()

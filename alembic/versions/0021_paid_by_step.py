@@ -9,7 +9,7 @@ invoice becomes paid, by a trigger in the same statement (whoever records the pa
 figure never changes afterwards when a late status webhook fills in an older stamp; the counter
 `paid` at that step and language is raised with it. Invoices already paid are credited here.
 
-Campaign.owed_at_launch keeps, per currency, what its invoices owed when it was launched (the recovery
+Campaign.owed_when_enrolled keeps, per currency, what its invoices owed when they joined it (the recovery
 rate's whole), so the campaign view never sums its enrolled invoices; existing campaigns get what
 their invoices still owe plus what was paid on them since launch.
 
@@ -120,7 +120,7 @@ def upgrade() -> None:
         op.execute(_POSTGRES_TRIGGER)
     for statement in _BACKFILL:
         op.execute(statement)
-    _backfill_owed_at_launch()
+    _backfill_owed_when_enrolled()
 
 
 # What each campaign's invoices still owe, and what was paid on them since launch, per currency.
@@ -131,12 +131,12 @@ _PAID_SINCE = """SELECT c.id, p.currency, sum(p.amount_minor) FROM campaign c
     WHERE p.created_at >= c.created_at GROUP BY c.id, p.currency"""
 
 
-def _backfill_owed_at_launch() -> None:
+def _backfill_owed_when_enrolled() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("ALTER TABLE campaign ADD COLUMN owed_at_launch JSON DEFAULT '{}' NOT NULL")
+        op.execute("ALTER TABLE campaign ADD COLUMN owed_when_enrolled JSON DEFAULT '{}' NOT NULL")
     else:
         op.add_column(
-            "campaign", sa.Column("owed_at_launch", sa.JSON(), server_default=sa.text("'{}'"), nullable=False)
+            "campaign", sa.Column("owed_when_enrolled", sa.JSON(), server_default=sa.text("'{}'"), nullable=False)
         )
     connection = op.get_bind()
     owed: dict[int, dict[str, int]] = {}
@@ -146,7 +146,7 @@ def _backfill_owed_at_launch() -> None:
             amounts[currency] = amounts.get(currency, 0) + max(0, int(total or 0))
     for campaign_id, amounts in owed.items():
         connection.execute(
-            sa.text("UPDATE campaign SET owed_at_launch = :owed WHERE id = :id"),
+            sa.text("UPDATE campaign SET owed_when_enrolled = :owed WHERE id = :id"),
             {"owed": json.dumps(amounts), "id": campaign_id},
         )
 
@@ -154,9 +154,9 @@ def _backfill_owed_at_launch() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        op.execute("ALTER TABLE campaign DROP COLUMN owed_at_launch")
+        op.execute("ALTER TABLE campaign DROP COLUMN owed_when_enrolled")
     else:
-        op.drop_column("campaign", "owed_at_launch")
+        op.drop_column("campaign", "owed_when_enrolled")
     if dialect == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS campaign_counts_paid_step")
         op.execute("DROP TRIGGER IF EXISTS campaign_counts_unpaid_step")

@@ -116,9 +116,9 @@ class Campaign(SQLModel, table=True):
     priority: str = Field(default="oldest_first", max_length=20, sa_column_kwargs={"server_default": "oldest_first"})
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = utc_field(default_now=True)
-    # What its invoices still owed when it was launched, per currency (minor units): the recovery
-    # rate's whole, kept so that the campaign view never sums its enrolled invoices.
-    owed_at_launch: dict[str, int] = Field(
+    # What its invoices still owed when they joined it (at launch, or added later), per currency, in
+    # minor units: the recovery rate's whole, kept so that the campaign view never sums its invoices.
+    owed_when_enrolled: dict[str, int] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default=text("'{}'"))
     )
 

@@ -165,9 +165,6 @@ def create_campaign(
     )
     if problems:
         raise CadenceNotReady(problems)
-    owed: dict[str, int] = {}
-    for invoice in invoices:
-        owed[invoice.currency] = owed.get(invoice.currency, 0) + max(0, invoice.outstanding)
     campaign = Campaign(
         org_id=ctx.org_id,
         name=name.strip()[:120],
@@ -175,8 +172,8 @@ def create_campaign(
         segment_id=segment_id,
         priority=priority,
         created_by_id=ctx.user_id,
-        owed_at_launch=owed,
     )
+    count_owed(campaign, [(invoice.currency, invoice.outstanding) for invoice in invoices])
     session.add(campaign)
     session.flush()
     offsets = [s.offset_days for s in steps]
@@ -207,6 +204,14 @@ def create_campaign(
         cadence_id=cadence.id,
     )
     return campaign
+
+
+def count_owed(campaign: Campaign, outstanding: list[tuple[str, int]]) -> None:
+    """Invoices join the campaign: what they still owe, (currency, minor units) each, adds to its recovery's whole."""
+    owed = dict(campaign.owed_when_enrolled or {})  # a new dict: the JSON column sees the change
+    for currency, minor in outstanding:
+        owed[currency] = owed.get(currency, 0) + max(0, minor)
+    campaign.owed_when_enrolled = owed
 
 
 def _chunks(ids: list[int], size: int = 10_000) -> list[list[int]]:
@@ -464,14 +469,14 @@ def daily_figures(session: Session, ctx: OrgContext, campaign_id: int, timezone:
 
 
 def targeted_amounts(session: Session, ctx: OrgContext, campaign_id: int) -> dict[str, tuple[int, int]]:
-    """Per currency, (paid since launch, what is left of what was owed at launch): the recovery rate's parts.
+    """Per currency, (paid since launch, what is left of what was owed): the recovery rate's parts.
 
-    What was owed at launch was kept when the campaign was launched, and paid since comes from the
-    hourly counters: no enrolled invoice is read.
+    What the invoices owed when they joined the campaign is kept on it (count_owed), and paid since
+    comes from the hourly counters: no enrolled invoice is read.
     """
     campaign = get_campaign(session, ctx, campaign_id)
     paid = campaign_stats(session, ctx, campaign.id or 0).paid_minor
-    owed = campaign.owed_at_launch or {}
+    owed = campaign.owed_when_enrolled or {}
     return {
         currency: (paid.get(currency, 0), max(0, owed.get(currency, 0) - paid.get(currency, 0)))
         for currency in sorted(set(paid) | set(owed))
@@ -652,8 +657,24 @@ class ActivityEntry:
     at: datetime
 
 
+# What the activity feed shows: what people did to a campaign (an export only read it).
+ACTIVITY_ACTIONS = (
+    "campaign.created",
+    "campaign.launched",
+    "campaign.invoices_added",
+    "campaign.paused",
+    "campaign.resumed",
+    "campaign.edited",
+    "campaign.stopped",
+)
+
+
 def campaign_activity(session: Session, ctx: OrgContext, campaign_id: int, *, limit: int = 50) -> list[ActivityEntry]:
-    """The campaign's history from the audit log, newest first."""
+    """The campaign's history from the audit log, newest first.
+
+    A launch from the browser is audited twice, as the campaign's creation and as the launch with its
+    segment: the feed says it once.
+    """
     campaign = get_campaign(session, ctx, campaign_id)
     rows = session.exec(
         select(AuditLog.action, User.name, User.email, AuditLog.created_at)
@@ -662,12 +683,17 @@ def campaign_activity(session: Session, ctx: OrgContext, campaign_id: int, *, li
             AuditLog.org_id == ctx.org_id,
             AuditLog.target_type == "campaign",
             AuditLog.target_id == str(campaign.id),
-            col(AuditLog.action).startswith("campaign."),
+            col(AuditLog.action).in_(ACTIVITY_ACTIONS),
         )
         .order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
         .limit(limit)
     ).all()
-    return [ActivityEntry(action, name or email or "", at) for action, name, email, at in rows]
+    launched = any(action == "campaign.launched" for action, *_ in rows)
+    return [
+        ActivityEntry(action, name or email or "", at)
+        for action, name, email, at in rows
+        if not (launched and action == "campaign.created")
+    ]
 
 
 NOTE_LIMIT = 2000

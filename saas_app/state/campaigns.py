@@ -221,6 +221,8 @@ MESSAGE_STATUS_LABELS: dict[str, str] = {
 }
 ACTIVITY_TEXTS = {
     "campaign.created": N_("Launched"),
+    "campaign.launched": N_("Launched"),
+    "campaign.invoices_added": N_("Invoices added"),
     "campaign.paused": N_("Paused"),
     "campaign.resumed": N_("Resumed"),
     "campaign.edited": N_("Edited"),

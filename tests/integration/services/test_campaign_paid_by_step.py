@@ -14,9 +14,9 @@ from alembic import command
 from saas_app import db
 from saas_app.migrations import alembic_config
 from saas_app.models import Enrollment, Invoice
-from saas_app.services import campaigns, invoices
+from saas_app.services import campaigns, enrollments, invoices
 from saas_app.worker import planner
-from tests.factories import sign_up
+from tests.factories import debtor_with_invoice, sign_up
 from tests.integration.services.test_campaign_counters import _campaign, _send_due, assert_counters_agree
 from tests.integration.services.test_collections import NOW
 from tests.integration.test_migrations import empty_database  # noqa: F401  (the fixture)
@@ -66,7 +66,7 @@ def test_each_paid_invoice_counts_for_the_last_step_sent_before_its_payment(
     assert sorted(credited) == sorted([(first, 0, "en"), (second, 1, "it"), (third, None, ""), (fourth, None, "")])
     assert_counters_agree(session, ctx, campaign_id)
     # What the four invoices owed at launch stays the recovery rate's whole, whatever was paid since.
-    assert campaigns.get_campaign(session, ctx, campaign_id).owed_at_launch == {"EUR": 4 * 12345}
+    assert campaigns.get_campaign(session, ctx, campaign_id).owed_when_enrolled == {"EUR": 4 * 12345}
 
 
 def test_an_invoice_paid_before_any_reminder_went_is_credited_to_no_step(
@@ -134,5 +134,18 @@ def test_0021_credits_invoices_paid_before_it_and_goes_down_cleanly(empty_databa
     with Session(db.engine_for(empty_database), expire_on_commit=False) as new:
         assert _paid_by_row(new, ctx, campaign_id) == {(0, "it"): 1}
         # Owed at launch, for a campaign launched before it was kept: still owed plus the payments since launch.
-        assert campaigns.get_campaign(new, ctx, campaign_id).owed_at_launch == {"EUR": 12345}
+        assert campaigns.get_campaign(new, ctx, campaign_id).owed_when_enrolled == {"EUR": 12345}
         assert_counters_agree(new, ctx, campaign_id)
+
+
+def test_invoices_added_to_a_running_campaign_add_what_they_owe_to_the_recovery_rate(session: Session) -> None:
+    _, ctx = sign_up(session)
+    campaign_id, _, _ = _campaign(session, ctx, debtors=2)
+    _, late = debtor_with_invoice(session, ctx, phone="+5511987600099", number="NF-late", due=NOW.date())
+    invoices.record_payment(session, ctx, late, amount_minor=345, paid_on=NOW.date())  # owes 120.00 of 123.45
+    enrollments.add_invoices(session, ctx, campaign_id, [late], now=NOW)
+    session.commit()
+    # The rate's whole is what the three owed when they joined: 2 × 123.45 + 120.00. The 3.45 paid before
+    # the invoice joined counts as recovered, as the hourly counters count payments since the campaign started.
+    paid, left = campaigns.targeted_amounts(session, ctx, campaign_id)["EUR"]
+    assert (paid, paid + left) == (345, 2 * 12345 + 12000)
