@@ -9,6 +9,9 @@ invoice becomes paid, by a trigger in the same statement (whoever records the pa
 figure never changes afterwards when a late status webhook fills in an older stamp; the counter
 `paid` at that step and language is raised with it. Invoices already paid are credited here.
 
+An index of the failed and expired messages by campaign, status and error code lets the view count
+failures by reason without reading the messages.
+
 Campaign.owed_when_enrolled keeps, per currency, what its invoices owed when they joined it (the recovery
 rate's whole), so the campaign view never sums its enrolled invoices; existing campaigns get what
 their invoices still owe plus what was paid on them since launch.
@@ -121,6 +124,14 @@ def upgrade() -> None:
     for statement in _BACKFILL:
         op.execute(statement)
     _backfill_owed_when_enrolled()
+    # Failures by reason read from an index of the failed and expired messages alone.
+    op.create_index(
+        "ix_message_campaign_undelivered",
+        "message",
+        ["campaign_id", "status", "error_code"],
+        sqlite_where=sa.text("status IN ('failed', 'expired')"),
+        postgresql_where=sa.text("status IN ('failed', 'expired')"),
+    )
 
 
 # What each campaign's invoices still owe, and what was paid on them since launch, per currency.
@@ -153,6 +164,7 @@ def _backfill_owed_when_enrolled() -> None:
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    op.drop_index("ix_message_campaign_undelivered", table_name="message")
     if dialect == "sqlite":
         op.execute("ALTER TABLE campaign DROP COLUMN owed_when_enrolled")
     else:

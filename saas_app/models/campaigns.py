@@ -164,6 +164,16 @@ class Message(SQLModel, table=True):
         Index("ix_message_due", "status", "scheduled_at"),
         # A campaign's messages in one status; the last one planned (campaign_stats.last_send_at) from it alone.
         Index("ix_message_campaign_status_at", "campaign_id", "status", "scheduled_at"),
+        # Why a campaign's messages did not arrive, counted from this alone (services.campaigns.failure_reasons):
+        # partial, so that the statuses of messages that do arrive never touch it.
+        Index(
+            "ix_message_campaign_undelivered",
+            "campaign_id",
+            "status",
+            "error_code",
+            sqlite_where=text("status IN ('failed', 'expired')"),
+            postgresql_where=text("status IN ('failed', 'expired')"),
+        ),
         # Statuses and replies find their message by (org, wamid). One index on both: with one on each,
         # SQLite (no ANALYZE statistics) picks org_id and reads the whole organization's messages.
         Index("ix_message_org_wamid", "org_id", "wamid"),
