@@ -1,7 +1,7 @@
 """One table for who has an editor open, a template's or a cadence's (was templatepresence and cadencepresence).
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-12 10:00:00
 """
 
@@ -14,7 +14,7 @@ import saas_app.models.base
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

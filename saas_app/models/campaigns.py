@@ -110,6 +110,11 @@ class Campaign(SQLModel, table=True):
     priority: str = Field(default="oldest_first", max_length=20, sa_column_kwargs={"server_default": "oldest_first"})
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = utc_field(default_now=True)
+    # What its invoices still owed when they joined it (at launch, or added later), per currency, in
+    # minor units: the recovery rate's whole, kept so that the campaign view never sums its invoices.
+    owed_when_enrolled: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default=text("'{}'"))
+    )
 
 
 class Enrollment(SQLModel, table=True):
@@ -138,6 +143,11 @@ class Enrollment(SQLModel, table=True):
     paused_until: date | None = None
     next_step: int = 0  # position of the next step to plan
     created_at: datetime = utc_field(default_now=True)
+    # The step credited with the invoice's payment, in its message's language: the last one that reached
+    # WhatsApp before the invoice was paid in full while this enrollment chased it (None: not so paid).
+    # Set by migration 0021's trigger when the invoice becomes paid; counted as CampaignCounter `paid`.
+    paid_step: int | None = None
+    paid_language: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
 
 
 class Message(SQLModel, table=True):
@@ -148,6 +158,16 @@ class Message(SQLModel, table=True):
         Index("ix_message_due", "status", "scheduled_at"),
         # A campaign's messages in one status; the last one planned (campaign_stats.last_send_at) from it alone.
         Index("ix_message_campaign_status_at", "campaign_id", "status", "scheduled_at"),
+        # Why a campaign's messages did not arrive, counted from this alone (services.campaigns.failure_reasons):
+        # partial, so that the statuses of messages that do arrive never touch it.
+        Index(
+            "ix_message_campaign_undelivered",
+            "campaign_id",
+            "status",
+            "error_code",
+            sqlite_where=text("status IN ('failed', 'expired')"),
+            postgresql_where=text("status IN ('failed', 'expired')"),
+        ),
         # Statuses and replies find their message by (org, wamid). One index on both: with one on each,
         # SQLite (no ANALYZE statistics) picks org_id and reads the whole organization's messages.
         Index("ix_message_org_wamid", "org_id", "wamid"),
@@ -186,8 +206,9 @@ class CampaignCounter(SQLModel, table=True):
 
     Per step and language: messages by status, and `replied` (messages a debtor answered). Per campaign
     (step -1, language ""): `invoices` enrolled, `paid` (enrolled invoices paid in full) and
-    `debtors_replied` (enrolled debtors who wrote after the campaign started). The triggers of
-    migration 0018 change them in the same statement as the rows they count; `cobro repair-counters`
+    `debtors_replied` (enrolled debtors who wrote after the campaign started); per step and language
+    again, `paid`: invoices credited to that step (Enrollment.paid_step, migration 0021). The triggers of
+    migrations 0018 and 0021 change them in the same statement as the rows they count; `cobro repair-counters`
     recounts them from the rows (services.campaigns.repair_counters).
     """
 

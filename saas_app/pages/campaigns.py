@@ -8,7 +8,7 @@ from saas_app import routes, styles
 from saas_app.components.badges import status_badge
 from saas_app.components.dialogs import confirm_dialog
 from saas_app.components.forms import form_error
-from saas_app.components.layout import app_page, empty_state, section_card
+from saas_app.components.layout import app_page, empty_state, muted, section_card
 from saas_app.components.stats import stat_card, stat_grid
 from saas_app.components.table import Column, data_table, figure_cell, table_row
 from saas_app.i18n import N_
@@ -207,7 +207,7 @@ def funnel_section() -> rx.Component:
 STEP_COLUMNS = [
     Column(N_("Step")),
     Column(N_("Language")),
-    *[Column(label, "right") for label in (N_("Sent"), N_("Delivered"), N_("Read"), N_("Replied"))],
+    *[Column(label, "right") for label in (N_("Sent"), N_("Delivered"), N_("Read"), N_("Replied"), N_("Paid"))],
     *[Column(label, "right") for label in (N_("Failed"), N_("Expired"))],
 ]
 
@@ -228,6 +228,7 @@ def step_row(row: StepRow) -> rx.Component:
         _figure_with_rate(row["delivered"], row["delivered_rate"]),
         _figure_with_rate(row["read"], row["read_rate"]),
         _figure_with_rate(row["replied"], row["replied_rate"]),
+        _figure_with_rate(row["paid"], row["paid_rate"]),
         figure_cell(row["failed"]),
         figure_cell(row["expired"]),
         class_name="step-row",
@@ -238,7 +239,17 @@ def steps_section() -> rx.Component:
     """Which message works: each step in each language, with its rates."""
     return section_card(
         N_("By step and language"),
-        N_("Delivered against sent; read and replied against delivered. Payments are counted per campaign only."),
+        N_("Delivered against sent; read and replied against delivered; paid against sent."),
+        muted(
+            N_(
+                "Paid: an invoice of the campaign paid in full while the campaign chased it counts once, for "
+                "the last step sent to the debtor for that invoice before the payment (last touch), in that "
+                "message's language. An invoice paid before any reminder went, or after its reminders "
+                "stopped for another reason (opt-out, dispute, the campaign stopped), counts in the funnel only."
+            ),
+            size="1",
+            id="paid-definition",
+        ),
         data_table(
             STEP_COLUMNS,
             CampaignState.steps,

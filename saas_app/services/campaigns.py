@@ -128,6 +128,7 @@ def create_campaign(
                 col(Invoice.status),
                 col(Invoice.due_on),
                 col(Invoice.debtor_id),
+                col(Invoice.currency),
                 (col(Invoice.amount_minor) - col(Invoice.paid_minor)).label("outstanding"),
             ).where(col(Invoice.org_id) == ctx.org_id, col(Invoice.id).in_(chunk))
         )
@@ -172,6 +173,7 @@ def create_campaign(
         priority=priority,
         created_by_id=ctx.user_id,
     )
+    count_owed(campaign, [(invoice.currency, invoice.outstanding) for invoice in invoices])
     session.add(campaign)
     session.flush()
     offsets = [s.offset_days for s in steps]
@@ -202,6 +204,14 @@ def create_campaign(
         cadence_id=cadence.id,
     )
     return campaign
+
+
+def count_owed(campaign: Campaign, outstanding: list[tuple[str, int]]) -> None:
+    """Invoices join the campaign: what they still owe, (currency, minor units) each, adds to its recovery's whole."""
+    owed = dict(campaign.owed_when_enrolled or {})  # a new dict: the JSON column sees the change
+    for currency, minor in outstanding:
+        owed[currency] = owed.get(currency, 0) + max(0, minor)
+    campaign.owed_when_enrolled = owed
 
 
 def _chunks(ids: list[int], size: int = 10_000) -> list[list[int]]:
@@ -392,6 +402,9 @@ class StepFigures:
     failed: int
     expired: int
     stopped: int  # cancelled or skipped: never went
+    # Invoices paid in full while the campaign chased them whose last message sent before the payment
+    # was this step in this language (last touch): see Enrollment.paid_step.
+    paid: int = 0
 
 
 def step_figures(session: Session, ctx: OrgContext, campaign_id: int) -> list[StepFigures]:
@@ -418,6 +431,7 @@ def step_figures(session: Session, ctx: OrgContext, campaign_id: int) -> list[St
                 failed=c.get(MessageStatus.FAILED, 0),
                 expired=c.get(MessageStatus.EXPIRED, 0),
                 stopped=c.get(MessageStatus.CANCELLED, 0) + c.get(MessageStatus.SKIPPED, 0),
+                paid=c.get("paid", 0),
             )
         )
     return [f for f in figures if any(astuple(f)[2:])]
@@ -455,31 +469,25 @@ def daily_figures(session: Session, ctx: OrgContext, campaign_id: int, timezone:
 
 
 def targeted_amounts(session: Session, ctx: OrgContext, campaign_id: int) -> dict[str, tuple[int, int]]:
-    """Per currency, (paid since launch, still owed) on the campaign's invoices: the recovery rate's parts.
+    """Per currency, (paid since launch, what is left of what was owed): the recovery rate's parts.
 
-    What was owed at launch is what is still owed plus what came in since; paid since comes from the
-    hourly counters, still owed from the enrolled invoices (one grouped read of the enrollments).
+    What the invoices owed when they joined the campaign is kept on it (count_owed), and paid since
+    comes from the hourly counters: no enrolled invoice is read.
     """
     campaign = get_campaign(session, ctx, campaign_id)
     paid = campaign_stats(session, ctx, campaign.id or 0).paid_minor
-    owed = {
-        currency: int(total or 0)
-        for currency, total in session.exec(
-            select(Invoice.currency, func.sum(col(Invoice.amount_minor) - col(Invoice.paid_minor)))
-            .join(Enrollment, col(Enrollment.invoice_id) == Invoice.id)
-            .where(Enrollment.org_id == ctx.org_id, Enrollment.campaign_id == campaign.id)
-            .group_by(col(Invoice.currency))
-        ).all()
-    }
+    owed = campaign.owed_when_enrolled or {}
     return {
-        currency: (paid.get(currency, 0), max(0, owed.get(currency, 0)))
+        currency: (paid.get(currency, 0), max(0, owed.get(currency, 0) - paid.get(currency, 0)))
         for currency in sorted(set(paid) | set(owed))
         if paid.get(currency, 0) or owed.get(currency, 0)
     }
 
 
-# Messages that never reached the debtor, whose reasons the campaign view counts.
-UNDELIVERED = (MessageStatus.FAILED, MessageStatus.EXPIRED)
+# Messages that never reached the debtor (failed, expired), whose reasons the campaign view counts: the
+# condition of ix_message_campaign_undelivered, word for word, as SQLite uses a partial index only for a
+# query that repeats its condition, literals included (bound parameters do not match them).
+_UNDELIVERED_ONLY = text("message.status IN ('failed', 'expired')")
 
 
 @dataclass(frozen=True)
@@ -492,19 +500,28 @@ class FailureReason:
     count: int
 
 
-def failure_reasons(session: Session, ctx: OrgContext, campaign_id: int) -> list[FailureReason]:
+def failure_reasons(session: Session, ctx: OrgContext, campaign_id: int, *, most: int = 20) -> list[FailureReason]:
     """Why the campaign's messages failed or expired, counted by code, the most frequent first.
 
-    Reads only those messages, through ix_message_campaign_status_at.
+    Counted from ix_message_campaign_undelivered alone; then one message of each reason is read for
+    what Meta (or the worker) said.
     """
     campaign = get_campaign(session, ctx, campaign_id)
-    rows = session.exec(
-        select(Message.status, Message.error_code, func.max(Message.error_message), func.count())
-        .where(Message.campaign_id == campaign.id, col(Message.status).in_(UNDELIVERED))
+    counted = session.exec(
+        select(Message.status, Message.error_code, func.count())
+        .where(Message.campaign_id == campaign.id, _UNDELIVERED_ONLY)
         .group_by(col(Message.status), col(Message.error_code))
     ).all()
-    reasons = [FailureReason(status, code, message or "", count) for status, code, message, count in rows]
-    return sorted(reasons, key=lambda r: (-r.count, r.status, r.code))
+    reasons = []
+    for status, code, count in sorted(counted, key=lambda row: (-row[2], row[0], row[1]))[:most]:
+        said = session.exec(
+            select(Message.error_message)
+            .where(Message.campaign_id == campaign.id, _UNDELIVERED_ONLY, Message.status == status)
+            .where(Message.error_code == code)
+            .limit(1)
+        ).first()
+        reasons.append(FailureReason(status, code, said or "", count))
+    return reasons
 
 
 @dataclass(frozen=True)
@@ -651,8 +668,24 @@ class ActivityEntry:
     at: datetime
 
 
+# What the activity feed shows: what people did to a campaign (an export only read it).
+ACTIVITY_ACTIONS = (
+    "campaign.created",
+    "campaign.launched",
+    "campaign.invoices_added",
+    "campaign.paused",
+    "campaign.resumed",
+    "campaign.edited",
+    "campaign.stopped",
+)
+
+
 def campaign_activity(session: Session, ctx: OrgContext, campaign_id: int, *, limit: int = 50) -> list[ActivityEntry]:
-    """The campaign's history from the audit log, newest first."""
+    """The campaign's history from the audit log, newest first.
+
+    A launch from the browser is audited twice, as the campaign's creation and as the launch with its
+    segment: the feed says it once.
+    """
     campaign = get_campaign(session, ctx, campaign_id)
     rows = session.exec(
         select(AuditLog.action, User.name, User.email, AuditLog.created_at)
@@ -661,12 +694,17 @@ def campaign_activity(session: Session, ctx: OrgContext, campaign_id: int, *, li
             AuditLog.org_id == ctx.org_id,
             AuditLog.target_type == "campaign",
             AuditLog.target_id == str(campaign.id),
-            col(AuditLog.action).startswith("campaign."),
+            col(AuditLog.action).in_(ACTIVITY_ACTIONS),
         )
         .order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
         .limit(limit)
     ).all()
-    return [ActivityEntry(action, name or email or "", at) for action, name, email, at in rows]
+    launched = any(action == "campaign.launched" for action, *_ in rows)
+    return [
+        ActivityEntry(action, name or email or "", at)
+        for action, name, email, at in rows
+        if not (launched and action == "campaign.created")
+    ]
 
 
 NOTE_LIMIT = 2000
@@ -764,9 +802,10 @@ def campaign_schedule(
     return result
 
 
-# Each counter recounted from the rows, the definitions the triggers of migration 0018 keep up to date:
-# messages by step, language and status; messages answered; invoices enrolled and paid; debtors who
-# wrote since the campaign started; messages sent and amounts recovered per hour.
+# Each counter recounted from the rows, the definitions the triggers of migrations 0018 and 0021 keep up
+# to date: messages by step, language and status; messages answered; invoices enrolled and paid; paid
+# invoices by the step credited with them; debtors who wrote since the campaign started; messages sent
+# and amounts recovered per hour.
 _COUNTER = "INSERT INTO campaigncounter (org_id, campaign_id, step, language, status, count)"
 _HOURLY = "INSERT INTO campaignhour (org_id, campaign_id, hour, currency, sent, recovered_minor)"
 _HOUR = {
@@ -785,6 +824,9 @@ _RECOUNT = [
     WHERE true {org:e} GROUP BY e.org_id, e.campaign_id""",
     """{counter} SELECT e.org_id, e.campaign_id, -1, '', 'paid', count(*) FROM enrollment e
     JOIN invoice i ON i.id = e.invoice_id WHERE i.status = 'paid' {org:e} GROUP BY e.org_id, e.campaign_id""",
+    """{counter} SELECT e.org_id, e.campaign_id, e.paid_step, e.paid_language, 'paid', count(*) FROM enrollment e
+    JOIN invoice i ON i.id = e.invoice_id WHERE i.status = 'paid' AND e.paid_step IS NOT NULL {org:e}
+    GROUP BY e.org_id, e.campaign_id, e.paid_step, e.paid_language""",
     """{counter} SELECT c.org_id, c.id, -1, '', 'debtors_replied', count(DISTINCT e.debtor_id)
     FROM campaign c JOIN enrollment e ON e.campaign_id = c.id AND e.org_id = c.org_id
     WHERE EXISTS (SELECT 1 FROM inboundmessage im WHERE im.org_id = c.org_id AND im.debtor_id = e.debtor_id

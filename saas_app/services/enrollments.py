@@ -19,7 +19,7 @@ from saas_app.i18n import N_
 from saas_app.models import Campaign, Debtor, Enrollment, Invoice
 from saas_app.services import audit
 from saas_app.services.cadences import readiness, steps_of
-from saas_app.services.campaigns import CadenceNotReady, get_campaign, requires_approval
+from saas_app.services.campaigns import CadenceNotReady, count_owed, get_campaign, requires_approval
 from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
 from saas_app.services.paging import MAX_PAGE
@@ -103,6 +103,8 @@ def add_invoices(
                 for invoice in joining
             ],
         )
+        count_owed(campaign, [(invoice.currency, invoice.amount_minor - invoice.paid_minor) for invoice in joining])
+        session.add(campaign)
         audit.record_for(
             ctx,
             session,

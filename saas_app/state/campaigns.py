@@ -163,9 +163,11 @@ class StepRow(TypedDict):
     replied: str
     failed: str
     expired: str
+    paid: str
     delivered_rate: str
     read_rate: str
     replied_rate: str
+    paid_rate: str  # against the messages of this step and language that were sent
 
 
 class DayPoint(TypedDict):
@@ -219,6 +221,8 @@ MESSAGE_STATUS_LABELS: dict[str, str] = {
 }
 ACTIVITY_TEXTS = {
     "campaign.created": N_("Launched"),
+    "campaign.launched": N_("Launched"),
+    "campaign.invoices_added": N_("Invoices added"),
     "campaign.paused": N_("Paused"),
     "campaign.resumed": N_("Resumed"),
     "campaign.edited": N_("Edited"),
@@ -272,12 +276,13 @@ class LiveFigures:
     steps: list[StepRow]
     days: list[DayPoint]
     chart_currency: str
+    step_choices: list[Choice]  # the message list's filters: the steps and languages the campaign has
+    language_choices: list[Choice]
 
 
-def read_figures(session: Session, context: OrgContext, campaign_id: int, locale: str) -> LiveFigures:
+def read_figures(session: Session, context: OrgContext, campaign_id: int, locale: str, timezone: str) -> LiveFigures:
     """The campaign's moving figures from its counters, in the reader's language and the org's time zone."""
     campaign = campaigns.get_campaign(session, context, campaign_id)
-    timezone = organizations.settings_of(session, context).timezone
     zone = ZoneInfo(timezone)
     stats = campaigns.campaign_stats(session, context, campaign_id)
     figures = CampaignFigures(campaign, stats, zone, locale)
@@ -326,14 +331,26 @@ def read_figures(session: Session, context: OrgContext, campaign_id: int, locale
                 replied=number(s.replied),
                 failed=number(s.failed),
                 expired=number(s.expired),
+                paid=number(s.paid),
                 delivered_rate=percent(s.delivered, s.sent, locale),
                 read_rate=percent(s.read, s.delivered, locale),
                 replied_rate=percent(s.replied, s.delivered, locale),
+                paid_rate=percent(s.paid, s.sent, locale),
             )
             for s in steps
         ],
         days=[_day_point(d, chart_currency, locale) for d in days],
         chart_currency=chart_currency,
+        step_choices=[Choice(value=ANY, label=gettext(locale, N_("All steps")))]
+        + [
+            Choice(value=str(step), label=gettext(locale, N_("Step {position}"), position=step + 1))
+            for step in sorted({s.step for s in steps})
+        ],
+        language_choices=[Choice(value=ANY, label=gettext(locale, N_("All languages")))]
+        + [
+            Choice(value=language, label=language_label(language, locale))
+            for language in sorted({s.language for s in steps if s.language})
+        ],
     )
 
 
@@ -400,7 +417,66 @@ def _day_point(day: campaigns.DayFigures, currency: str, locale: str) -> DayPoin
     )
 
 
-def figures_for_session(session_token: str, ip: str, campaign_id: int, locale: str) -> LiveFigures | None:
+def message_row(line: campaigns.MessageLine, zone: ZoneInfo, locale: str) -> MessageRow:
+    """One message as the list (and its CSV) shows it."""
+    return MessageRow(
+        debtor=line.debtor_name,
+        invoice=line.invoice_number,
+        step=str(line.step + 1) if line.step is not None else "",
+        language=language_label(line.language, locale) if line.language else "",
+        status=line.status,
+        status_label=gettext(locale, MESSAGE_STATUS_LABELS.get(line.status, line.status)),
+        at=when(line.at, zone, locale),
+        error=error_text(line.error_code, line.error_message, locale),
+    )
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """Which page of the message list a person is on: its filters and the id it starts after."""
+
+    filters: campaigns.MessageFilters
+    after: int | None
+
+
+@dataclass
+class LiveView:
+    """The campaign's page as it moves: figures, the one page of messages the person looks at, activity, notes."""
+
+    figures: LiveFigures
+    messages: list[MessageRow]
+    next_after: int | None  # where the next page of messages starts; None on the last
+    activity: list[ActivityRow]
+    notes: list[NoteRow]
+
+
+def read_view(session: Session, context: OrgContext, campaign_id: int, locale: str, view: MessageView) -> LiveView:
+    """Everything on the page that moves while the campaign runs; of the messages, only the page in `view`."""
+    timezone = organizations.settings_of(session, context).timezone
+    zone = ZoneInfo(timezone)
+    figures = read_figures(session, context, campaign_id, locale, timezone)
+    found = campaigns.campaign_messages(
+        session, context, campaign_id, view.filters, after=view.after, limit=MESSAGE_PAGE
+    )
+    activity = campaigns.campaign_activity(session, context, campaign_id)
+    notes = campaigns.campaign_notes(session, context, campaign_id)
+    return LiveView(
+        figures=figures,
+        messages=[message_row(line, zone, locale) for line in found.items],
+        next_after=found.next_after,
+        activity=[
+            ActivityRow(
+                text=gettext(locale, ACTIVITY_TEXTS.get(entry.action, entry.action)),
+                who=entry.who,
+                at=when(entry.at, zone, locale),
+            )
+            for entry in activity
+        ],
+        notes=[NoteRow(body=note.body, who=note.who, at=when(note.at, zone, locale)) for note in notes],
+    )
+
+
+def view_for_session(session_token: str, ip: str, campaign_id: int, locale: str, view: MessageView) -> LiveView | None:
     """The live loop's read: the member behind the browser's session cookie, checked again each time.
 
     None when the session ended or the campaign is no longer theirs to see: the loop then stops.
@@ -411,7 +487,7 @@ def figures_for_session(session_token: str, ip: str, campaign_id: int, locale: s
             return None
         context = OrgContext(user_id=identity.user_id, org_id=identity.org_id, role=identity.role, ip=ip)
         try:
-            return read_figures(session, context, campaign_id, locale)
+            return read_view(session, context, campaign_id, locale, view)
         except ServiceError:
             return None
 
@@ -477,6 +553,21 @@ class CampaignState(KeysetPages, SessionState):
         self.counts, self.paid_amounts = figures.counts, figures.paid_amounts
         self.funnel, self.recovery, self.reasons = figures.funnel, figures.recovery, figures.reasons
         self.steps, self.days, self.chart_currency = figures.steps, figures.days, figures.chart_currency
+        self.step_choices, self.language_choices = figures.step_choices, figures.language_choices
+
+    def _show_live(self, live: LiveView) -> None:
+        """The moving parts of the page; a list that did not change is left alone (no delta for the browser)."""
+        self._show_figures(live.figures)
+        if live.messages != self.messages:
+            self.messages = live.messages
+        if live.activity != self.activity:
+            self.activity = live.activity
+        if live.notes != self.notes:
+            self.notes = live.notes
+        self._paged(live.next_after, self.locale)
+
+    def _message_view(self) -> MessageView:
+        return MessageView(self._filters(), self._after())
 
     def _refresh(self) -> None:
         context = self._context(Action.VIEW)
@@ -484,51 +575,14 @@ class CampaignState(KeysetPages, SessionState):
         with session_scope() as session:
             campaign = campaigns.get_campaign(session, context, campaign_id)
             zone = ZoneInfo(organizations.settings_of(session, context).timezone)
-            figures = read_figures(session, context, campaign_id, self.locale)
+            live = read_view(session, context, campaign_id, self.locale, self._message_view())
             cadence = cadences.get_cadence(session, context, campaign.cadence_id)
             problems = self._problems(session, context, campaign_id)
-            steps = campaigns.step_figures(session, context, campaign_id)
-            found = campaigns.campaign_messages(
-                session, context, campaign_id, self._filters(), after=self._after(), limit=MESSAGE_PAGE
-            )
-            activity = campaigns.campaign_activity(session, context, campaign_id)
-            notes = campaigns.campaign_notes(session, context, campaign_id)
         self.name = campaign.name
         self.started = format_date(campaign.created_at.astimezone(zone), format="medium", locale=self.locale)
         self.cadence, self.zone_name = cadence.name, zone.key
-        self._show_figures(figures)
         self.problems = problems
-        self.step_choices = [Choice(value=ANY, label=gettext(self.locale, N_("All steps")))] + [
-            Choice(value=str(step), label=gettext(self.locale, N_("Step {position}"), position=step + 1))
-            for step in sorted({s.step for s in steps})
-        ]
-        self.language_choices = [Choice(value=ANY, label=gettext(self.locale, N_("All languages")))] + [
-            Choice(value=language, label=language_label(language, self.locale))
-            for language in sorted({s.language for s in steps if s.language})
-        ]
-        self.messages = [self._message_row(line, zone) for line in found.items]
-        self._paged(found.next_after, self.locale)
-        self.activity = [
-            ActivityRow(
-                text=gettext(self.locale, ACTIVITY_TEXTS.get(entry.action, entry.action)),
-                who=entry.who,
-                at=when(entry.at, zone, self.locale),
-            )
-            for entry in activity
-        ]
-        self.notes = [NoteRow(body=note.body, who=note.who, at=when(note.at, zone, self.locale)) for note in notes]
-
-    def _message_row(self, line: campaigns.MessageLine, zone: ZoneInfo) -> MessageRow:
-        return MessageRow(
-            debtor=line.debtor_name,
-            invoice=line.invoice_number,
-            step=str(line.step + 1) if line.step is not None else "",
-            language=language_label(line.language, self.locale) if line.language else "",
-            status=line.status,
-            status_label=gettext(self.locale, MESSAGE_STATUS_LABELS.get(line.status, line.status)),
-            at=when(line.at, zone, self.locale),
-            error=error_text(line.error_code, line.error_message, self.locale),
-        )
+        self._show_live(live)
 
     def _filters(self) -> campaigns.MessageFilters:
         return campaigns.MessageFilters(
@@ -591,7 +645,7 @@ class CampaignState(KeysetPages, SessionState):
         with session_scope() as session:
             zone = ZoneInfo(organizations.settings_of(session, context).timezone)
             rows = [
-                self._message_row(line, zone)
+                message_row(line, zone, self.locale)
                 for line in campaigns.all_campaign_messages(session, context, campaign_id, self._filters())
             ]
             audit.record_for(
@@ -651,14 +705,17 @@ class CampaignState(KeysetPages, SessionState):
 
     @rx.event(background=True)
     async def watch(self) -> None:
-        """While this opening of the page stays open, read the campaign's counters every few seconds.
+        """While this opening of the page stays open, read what moves every few seconds.
 
-        Stops when the page is opened again or left (another `_watch`, another path), when the tab's
-        connection is gone (on any backend process, through Reflex's token manager), or when the
-        session no longer sees the campaign. The database is read outside the state lock.
+        The figures, the page of messages the person is on (with their filters: one page, never more),
+        the activity and the notes. Stops when the page is opened again or left (another `_watch`,
+        another path), when the tab's connection is gone (on any backend process, through Reflex's
+        token manager), or when the session no longer sees the campaign. The database is read
+        outside the state lock; a page or filter changed meanwhile keeps its own list, read by its
+        own handler, and the next round follows it.
         """
         async with self:
-            mine, path, locale = self._watch, self._current_path(), self.locale
+            mine, path = self._watch, self._current_path()
             session_token, ip, client = self._token(), self._ip(), self.router.session.client_token
             try:
                 campaign_id = self._campaign_id()
@@ -668,11 +725,21 @@ class CampaignState(KeysetPages, SessionState):
             await asyncio.sleep(LIVE_SECONDS)
             if not await still_connected(client):
                 return
-            figures = await asyncio.to_thread(figures_for_session, session_token, ip, campaign_id, locale)
             async with self:
-                if figures is None or self._watch != mine or self._current_path() != path:
+                if self._watch != mine or self._current_path() != path:
                     return
-                self._show_figures(figures)
+                view, locale = self._message_view(), self.locale
+            live = await asyncio.to_thread(view_for_session, session_token, ip, campaign_id, locale, view)
+            async with self:
+                if live is None or self._watch != mine or self._current_path() != path:
+                    return
+                self._take(live, view, locale)
+
+    def _take(self, live: LiveView, view: MessageView, locale: str) -> None:
+        """Show what the live loop read for `view` in `locale`, unless the person has since moved to another
+        page, filter or language: that handler showed their list already, and the next round reads it."""
+        if self._message_view() == view and self.locale == locale:
+            self._show_live(live)
 
 
 async def still_connected(client_token: str) -> bool:

@@ -1,18 +1,26 @@
-"""The campaign view's handlers, called as a browser could: figures, message list, CSV, steering, notes.
+"""The campaign view's handlers, called as a browser could: figures, message list, CSV, steering, notes,
+and the live loop's read (the page a person is on, refreshed in place).
 
 Steering and notes are for collectors and above, in the campaign's own organization; anything else is
 refused on the server and changes nothing.
 """
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
+from saas_app.core.roles import Role
 from saas_app.models import Campaign, Debtor, Message
 from saas_app.models.base import utcnow
-from saas_app.state.campaigns import CampaignState, figures_for_session, messages_csv
+from saas_app.services import audit, campaigns, invoices
+from saas_app.services.campaigns import MessageFilters
+from saas_app.services.context import OrgContext
+from saas_app.state.campaigns import MESSAGE_PAGE, CampaignState, MessageView, messages_csv, view_for_session
 from saas_app.worker import planner
+from tests.factories import add_member, debtor_with_invoice, sign_up, simple_cadence
 from tests.integration.state.test_handlers import state_for, token_of
 from tests.integration.state.test_workspace import loaded, two_tenants_with_a_campaign_each
 
@@ -141,12 +149,98 @@ def test_team_notes_are_kept_and_an_empty_one_is_refused(session: Session, tenan
 
 def test_live_figures_follow_the_session_and_stop_without_it(session: Session, tenants) -> None:
     token = token_of(session, "alpha@example.com")
-    figures = figures_for_session(token, "", tenants["mine"], "en")
-    assert figures is not None
-    assert figures.counts["scheduled"] == "1"
+    everything = MessageView(MessageFilters(), None)
+    live = view_for_session(token, "", tenants["mine"], "en", everything)
+    assert live is not None
+    assert live.figures.counts["scheduled"] == "1"
     _fail_first(session, tenants["mine"])
-    figures = figures_for_session(token, "", tenants["mine"], "en")
-    assert figures is not None
-    assert figures.counts["failed"] == "1"
-    assert figures_for_session("", "", tenants["mine"], "en") is None
-    assert figures_for_session(token, "", tenants["theirs"], "en") is None
+    live = view_for_session(token, "", tenants["mine"], "en", everything)
+    assert live is not None
+    assert live.figures.counts["failed"] == "1"
+    assert [m["status"] for m in live.messages] == ["failed"]
+    assert view_for_session("", "", tenants["mine"], "en", everything) is None
+    assert view_for_session(token, "", tenants["theirs"], "en", everything) is None
+
+
+def a_campaign_of_thirty(session: Session) -> tuple[int, str]:
+    """A campaign on 30 invoices (one message each, planned), and the token of the organization's viewer."""
+    _, ctx = sign_up(session, org_name="Gamma", email="gamma@example.com")
+    add_member(session, ctx, "viewer", email="gv@example.com")
+    due = date.today() + timedelta(days=10)
+    invoice_ids = [
+        debtor_with_invoice(session, ctx, phone=f"+3933340000{n:02d}", number=f"G-{n:02d}", due=due)[1]
+        for n in range(30)
+    ]
+    now = utcnow()
+    campaign = campaigns.create_campaign(
+        session, ctx, name="Thirty", cadence_id=simple_cadence(session, ctx), invoice_ids=invoice_ids, now=now
+    )
+    session.commit()
+    planner.plan_all(session, now=now)
+    session.commit()
+    return campaign.id or 0, token_of(session, "gv@example.com")
+
+
+def test_the_live_read_refreshes_the_page_the_person_is_on_and_reads_no_other(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign_id, token = a_campaign_of_thirty(session)
+    state = loaded(CampaignState, token, f"/campaigns/{campaign_id}")
+    CampaignState.filter_messages.fn(state, "step", "0")
+    CampaignState.filter_messages.fn(state, "language", "en")
+    CampaignState.next_page.fn(state)
+    assert (state.page, len(state.messages)) == (2, 5)
+    second = _messages(session, campaign_id)[26]  # the second row of page 2
+    session.execute(update(Message).where(col(Message.id) == second.id).values(status="sent", sent_at=utcnow()))
+    operator = OrgContext(None, second.org_id, Role.OWNER, "test")  # someone else edits it meanwhile
+    audit.record_for(operator, session, "campaign.edited", target_type="campaign", target_id=campaign_id)
+    session.commit()
+    reads: list[tuple[campaigns.MessageFilters, int | None, int]] = []
+    real = campaigns.campaign_messages
+
+    def spy(session_: Session, context: Any, campaign: int, filters: Any, *, after: Any = None, limit: int = 50) -> Any:
+        reads.append((filters, after, limit))
+        return real(session_, context, campaign, filters, after=after, limit=limit)
+
+    monkeypatch.setattr(campaigns, "campaign_messages", spy)
+    view = state._message_view()
+    live = view_for_session(token, "", campaign_id, "en", view)
+    assert live is not None
+    state._take(live, view, "en")
+
+    assert reads == [(campaigns.MessageFilters(step=0, language="en"), view.after, MESSAGE_PAGE)], "one page, no more"
+    assert (state.page, state.step_filter, state.language_filter) == (2, "0", "en")
+    assert [m["status"] for m in state.messages] == ["scheduled", "sent", "scheduled", "scheduled", "scheduled"]
+    assert state.counts["sent"] == "1"
+    assert [a["text"] for a in state.activity] == ["Edited", "Launched"]
+
+
+def test_a_live_read_does_not_undo_a_page_turned_meanwhile(session: Session) -> None:
+    campaign_id, token = a_campaign_of_thirty(session)
+    state = loaded(CampaignState, token, f"/campaigns/{campaign_id}")
+    CampaignState.next_page.fn(state)
+    view = state._message_view()
+    live = view_for_session(token, "", campaign_id, "en", view)  # read for page 2...
+    assert live is not None
+    _fail_first(session, campaign_id)
+    CampaignState.previous_page.fn(state)  # ...while the person went back to page 1
+    state._take(live, view, "en")
+    assert (state.page, len(state.messages), state.messages[0]["status"]) == (1, MESSAGE_PAGE, "failed")
+
+
+def test_the_step_table_counts_paid_invoices_for_the_last_step_sent(session: Session) -> None:
+    campaign_id, token = a_campaign_of_thirty(session)
+    first = _messages(session, campaign_id)[0]
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    session.execute(update(Message).where(col(Message.id) == first.id).values(status="read", sent_at=an_hour_ago))
+    session.commit()
+    ctx = OrgContext(None, first.org_id, Role.OWNER, "test")
+    invoices.record_payment(session, ctx, first.invoice_id or 0, amount_minor=12345, paid_on=date.today())
+    session.commit()
+    state = loaded(CampaignState, token, f"/campaigns/{campaign_id}")
+    assert [(s["step"], s["language"], s["sent"], s["paid"], s["paid_rate"]) for s in state.steps] == [
+        ("1", "English", "1", "1", "100%")
+    ]
+    assert {row["key"]: row["value"] for row in state.funnel}["paid"] == "1"
+    # One invoice of thirty paid: the rate is against what the thirty owed when the campaign was launched.
+    assert state.recovery == [{"currency": "EUR", "recovered": "€123.45", "rate": "3.3% of what was owed at launch"}]
