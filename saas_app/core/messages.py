@@ -35,3 +35,8 @@ class SendOutcome(StrEnum):
     UNCERTAIN = "uncertain"  # maybe sent (a timeout): Meta's status webhook will tell
     PAUSE_ACCOUNT = "pause_account"  # the token is refused: the organization's sending stops
     PAUSE_TEMPLATE = "pause_template"  # Meta paused or disabled the template: the step waits
+
+
+# What a message sent again after its worker vanished says: kept once it is sent, unlike the reasons of earlier
+# tries, since the debtor may have it twice.
+RESENT = "sent again: the worker stopped and WhatsApp never confirmed the first try"

@@ -16,8 +16,9 @@ from babel.numbers import format_decimal, format_percent
 from sqlmodel import Session
 
 from saas_app.core.campaigns import CampaignStatus
-from saas_app.core.messages import MessageStatus
+from saas_app.core.messages import RESENT, MessageStatus
 from saas_app.core.money import format_money, to_decimal
+from saas_app.core.reminders import EXPLANATION, StopReason
 from saas_app.core.roles import Action
 from saas_app.db import session_scope
 from saas_app.i18n import N_, gettext
@@ -236,9 +237,26 @@ def percent(part: int, whole: int, locale: str) -> str:
     return format_percent(part / whole, "#,##0.#%", locale=locale) if whole else "–"
 
 
+# Why a message was held back or cancelled, as the planner, the worker and the reminders service store it (a stop
+# reason's code, or its English explanation), in the reader's language.
+_STOP_TEXTS = {
+    StopReason.OPTED_OUT: N_("the debtor opted out"),
+    StopReason.NO_CONSENT: N_("no opt-in recorded for this debtor"),
+    StopReason.PAID: N_("the invoice was paid"),
+    StopReason.DISPUTED: N_("the invoice is disputed"),
+    StopReason.WRITTEN_OFF: N_("the invoice was written off"),
+}
+HELD_TEXTS = {
+    **{reason.value: text for reason, text in _STOP_TEXTS.items()},
+    **{EXPLANATION[reason]: text for reason, text in _STOP_TEXTS.items()},
+    RESENT: N_("sent again: the worker stopped and WhatsApp never confirmed the first try"),
+    "no allowed send time in the next 120 days": N_("no allowed send time in the next 120 days"),
+}
+
+
 def error_text(code: str, message: str, locale: str) -> str:
     """Meta's code with our readable text for it when we have one, else what Meta (or the worker) said."""
-    readable = READABLE.get(int(code)) if code.isdigit() else None
+    readable = READABLE.get(int(code)) if code.isdigit() else HELD_TEXTS.get(message)
     return gettext(locale, readable) if readable else message
 
 

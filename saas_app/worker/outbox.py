@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from saas_app.core import library, ratelimit
 from saas_app.core.campaigns import CampaignStatus, EnrollmentState
 from saas_app.core.message_values import MessageFacts, payment_link, placeholder_values
-from saas_app.core.messages import PENDING, MessageKind, MessageStatus, SendOutcome
+from saas_app.core.messages import PENDING, RESENT, MessageKind, MessageStatus, SendOutcome
 from saas_app.core.reminders import EXPLANATION, held_status, reason_not_to_send
 from saas_app.core.schedule import next_send_time
 from saas_app.core.templates import RenderError, Variant, render
@@ -602,10 +602,6 @@ def pause_account(session: Session, org_id: int, reason: str) -> None:
         .values(paused_reason=reason[:300])
         .execution_options(synchronize_session=False)
     )
-
-
-# Kept on a message once it is sent, unlike the reasons of earlier tries: the debtor may have it twice.
-RESENT = "sent again: the worker stopped and WhatsApp never confirmed the first try"
 
 
 def recover(session: Session, now: datetime, grace: timedelta = WEBHOOK_GRACE) -> int:
