@@ -424,7 +424,7 @@ def readiness_section() -> rx.Component:
         rx.foreach(
             state.readiness,
             lambda row: rx.hstack(
-                rx.text(row["day"], size="1", weight="bold", min_width="4em"),
+                rx.text(row["day"], size="1", weight="bold", min_width="4em", white_space="nowrap", flex_shrink="0"),
                 rx.text(row["template_name"], size="1", flex="1", truncate=True),
                 rx.hstack(rx.foreach(row["cells"], _coverage_cell), spacing="1", wrap="wrap"),
                 align="center",

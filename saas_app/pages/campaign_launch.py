@@ -105,7 +105,7 @@ def _chips(label: str, name: str, placeholder: str) -> rx.Component:
             placeholder=rx.cond(
                 offered.length() > 0,
                 t(placeholder),
-                rx.cond(chosen.length() > 0, t(N_("Nothing more to add")), t(N_("None among your debtors"))),
+                rx.cond(chosen.length() > 0, t(N_("Nothing more to add")), t(N_("None yet"))),
             ),
             value="",  # a menu to add from: it shows its invitation again after each pick
             on_change=lambda value: State.add_chip(name, value),
