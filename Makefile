@@ -102,9 +102,9 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
-# The share of saas_app's statements the suite runs (measured 91.1% on 2026-12-05; the browser tests' app
+# The share of saas_app's statements the suite runs (measured 92.2% on 2026-12-06; the browser tests' app
 # runs in its own process and is not counted). Raise it as it rises; never lower it.
-COVERAGE_FLOOR := 91
+COVERAGE_FLOOR := 92
 test: install chromium lint typecheck
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
