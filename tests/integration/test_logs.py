@@ -7,29 +7,18 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session
 
-from saas_app import logs, metrics
+from saas_app import metrics
 from saas_app.services import accounts
 from saas_app.services.errors import ServiceError
 from saas_app.worker.dispatcher import run_planner
 from tests.integration.services.test_collections import NOW
 from tests.integration.worker.test_dispatcher import campaign_world
-
-
-class JsonLines(logging.Handler):
-    """The lines production writes, formatted as they are emitted (with the ids bound at that moment)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.setFormatter(logs.JsonFormatter())
-        self.lines: list[dict] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
+from tests.logging_capture import JsonLines
 
 
 @pytest.fixture
 def json_lines() -> Iterator[JsonLines]:
-    handler = JsonLines()
+    handler = JsonLines(logging.INFO)
     root = logging.getLogger()
     level = root.level
     root.addHandler(handler)

@@ -13,7 +13,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from saas_app import logs
 from saas_app.api import app as api_app
 from saas_app.api.app import create_api
 from saas_app.models import Message, WhatsAppAccount
@@ -22,6 +21,7 @@ from saas_app.whatsapp.webhooks import signature_of
 from tests.factories import sign_up
 from tests.integration.services.test_webhooks import SECRET, _planned_message, connect, envelope
 from tests.integration.worker.test_dispatcher import campaign_world
+from tests.logging_capture import JsonLines
 
 LOOPBACK = ("127.0.0.1", 50000)
 STRANGER = ("203.0.113.9", 50000)
@@ -146,21 +146,9 @@ def sign_up_connected(session: Session):
     return signed_up, ctx
 
 
-class JsonLines(logging.Handler):
-    """The JSON lines production writes, as they are written (inside the request, with its ids)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.setFormatter(logs.JsonFormatter())
-        self.lines: list[dict] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-
 @pytest.fixture
 def json_lines() -> Iterator[JsonLines]:
-    handler = JsonLines()
+    handler = JsonLines(logging.ERROR)
     logging.getLogger().addHandler(handler)
     yield handler
     logging.getLogger().removeHandler(handler)

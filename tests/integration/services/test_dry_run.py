@@ -198,6 +198,14 @@ def _at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
+def _days_pass(session: Session, *days: date) -> None:
+    """Each day at noon: the planner plans, then the worker sends what is due."""
+    for day in days:
+        planner.plan_all(session, now=_at(day))
+        session.commit()
+        _send_due(session, _at(day))
+
+
 def _sent_and_planned(session: Session) -> list[tuple[int | None, date, str]]:
     rows = session.exec(select(Message).order_by(col(Message.scheduled_at))).all()
     return [(m.step_position, m.scheduled_at.date(), m.status) for m in rows]
@@ -210,10 +218,7 @@ def _running(session: Session, ctx: OrgContext, offsets: tuple[int, ...], due: d
     start = _at(due - timedelta(days=4))
     campaigns.create_campaign(session, ctx, name="December", cadence_id=cadence_id, invoice_ids=[invoice_id], now=start)
     session.commit()
-    for day in (due - timedelta(days=4), due - timedelta(days=3), due):
-        planner.plan_all(session, now=_at(day))
-        session.commit()
-        _send_due(session, _at(day))
+    _days_pass(session, due - timedelta(days=4), due - timedelta(days=3), due)
     planner.plan_all(session, now=_at(due))
     session.commit()
     return cadence_id, session.exec(select(Enrollment.id)).one() or 0
@@ -249,10 +254,7 @@ def test_a_step_added_before_the_one_planned_is_sent_next_and_none_is_sent_twice
     assert enrollment is not None
     session.refresh(enrollment)
     assert enrollment.next_step == 2  # the new +1, not the -3 or due-day steps again
-    for day in (due, due + timedelta(days=1), due + timedelta(days=3)):
-        planner.plan_all(session, now=_at(day))
-        session.commit()
-        _send_due(session, _at(day))
+    _days_pass(session, due, due + timedelta(days=1), due + timedelta(days=3))
     assert _sent_and_planned(session) == [
         (0, date(2026, 11, 28), "sent"),
         (1, date(2026, 12, 1), "sent"),
@@ -265,10 +267,7 @@ def test_a_step_removed_before_the_one_planned_skips_nothing(session: Session, o
     due = date(2026, 12, 1)
     cadence_id, _enrollment_id = _running(session, owner, (-3, 0, 3, 7), due)
     _replan(session, owner, cadence_id, (0, 3, 7), _at(due))
-    for day in (due, due + timedelta(days=3), due + timedelta(days=7)):
-        planner.plan_all(session, now=_at(day))
-        session.commit()
-        _send_due(session, _at(day))
+    _days_pass(session, due, due + timedelta(days=3), due + timedelta(days=7))
     # The -3 step's message keeps its record without a step: the cadence has none on its day any more.
     assert _sent_and_planned(session) == [
         (None, date(2026, 11, 28), "sent"),
@@ -289,14 +288,9 @@ def test_resuming_never_goes_back_before_the_step_whose_day_has_come() -> None:
 def test_a_step_already_sent_and_dragged_to_a_later_day_is_not_sent_again(session: Session, owner) -> None:
     due = date(2026, 12, 1)
     cadence_id, _enrollment_id = _running(session, owner, (-3, 0, 3), due)
-    planner.plan_all(session, now=_at(due + timedelta(days=3)))
-    session.commit()
-    _send_due(session, _at(due + timedelta(days=3)))
+    _days_pass(session, due + timedelta(days=3))
     _replan(session, owner, cadence_id, (-3, 0, 5), _at(due + timedelta(days=3)))
-    for day in (due + timedelta(days=4), due + timedelta(days=5), due + timedelta(days=6)):
-        planner.plan_all(session, now=_at(day))
-        session.commit()
-        _send_due(session, _at(day))
+    _days_pass(session, due + timedelta(days=4), due + timedelta(days=5), due + timedelta(days=6))
     # The +3 reminder went out; dragged to +5 it is the same step, counted there, and not sent again.
     assert _sent_and_planned(session) == [
         (0, date(2026, 11, 28), "sent"),
@@ -308,16 +302,10 @@ def test_a_step_already_sent_and_dragged_to_a_later_day_is_not_sent_again(sessio
 def test_steps_dragged_past_each_other_swap_places_and_nothing_is_sent_twice(session: Session, owner) -> None:
     due = date(2026, 12, 1)
     cadence_id, _enrollment_id = _running(session, owner, (-3, 0, 3, 7), due)
-    for day in (due + timedelta(days=3), due + timedelta(days=7)):
-        planner.plan_all(session, now=_at(day))
-        session.commit()
-        _send_due(session, _at(day))
+    _days_pass(session, due + timedelta(days=3), due + timedelta(days=7))
     # +3 dragged past +7 to +10: the +3 message now counts for the last step, the +7 one for the third.
     _replan(session, owner, cadence_id, (-3, 0, 7, 10), _at(due + timedelta(days=7)))
-    for day in (due + timedelta(days=8), due + timedelta(days=10), due + timedelta(days=11)):
-        planner.plan_all(session, now=_at(day))
-        session.commit()
-        _send_due(session, _at(day))
+    _days_pass(session, due + timedelta(days=8), due + timedelta(days=10), due + timedelta(days=11))
     assert _sent_and_planned(session) == [
         (0, date(2026, 11, 28), "sent"),
         (1, date(2026, 12, 1), "sent"),
