@@ -1,5 +1,6 @@
 """What every benchmark does first: a migrated database of its own, and the machine it runs on."""
 
+import json
 import os
 import platform
 import tempfile
@@ -21,3 +22,16 @@ def machine() -> str:
     return (
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
+
+
+def database_kind(url: str) -> str:
+    """'PostgreSQL' or 'SQLite': the column a figure goes in."""
+    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+
+
+def report(figure: str, value: float, unit: str, target: str = "", *, database: str = "") -> None:
+    """One figure for `make bench` (bench/run_all.py collects these lines across runs and writes
+    docs/benchmarks.md): `figure` names what was measured the same way on every run, `target` says what
+    it must reach ("<= 60 s", ">= 950 msg/s"), `database` is the database URL the script measured on."""
+    line = {"figure": figure, "value": value, "unit": unit, "target": target, "database": database_kind(database)}
+    print("BENCH " + json.dumps(line, ensure_ascii=False), flush=True)
