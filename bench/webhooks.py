@@ -36,7 +36,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from bench.dispatch import free_port
-from bench.harness import machine, prepare_database
+from bench.harness import machine, prepare_database, report
 from bench.planner import NOW, seed
 from saas_app.models import Message, WhatsAppAccount
 from saas_app.services import whatsapp
@@ -242,6 +242,20 @@ def main() -> None:
         f" {done.per_second:,.0f} events/s (target >= 3,000); app CPU {done.cpu_us_per_event:.0f} us/event"
     )
     print(f"answers: {done.answers}; message statuses after: {dict(statuses)}")
+    database = str(engine.url)
+    report(
+        f"webhooks: {args.concurrency} in flight",
+        round(done.per_second),
+        "events/s",
+        ">= 3,000 events/s",
+        database=database,
+    )
+    report(
+        f"webhooks: app CPU per event, {args.concurrency} in flight",
+        round(done.cpu_us_per_event),
+        "us/event",
+        database=database,
+    )
 
 
 if __name__ == "__main__":

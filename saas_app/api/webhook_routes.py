@@ -81,7 +81,7 @@ def _observe_lag(raw: bytes, applied_at: float) -> None:
 def _receive(posts: list[tuple[bytes, str]]) -> list[webhooks.Outcome]:
     """Off the event loop: in the app's own process, pages keep answering while webhooks pour in."""
     with session_scope() as session:
-        return webhooks.receive_many(session, posts)
+        return webhooks.receive_many(session, posts, commit=True)
 
 
 # One per event loop: the app's process has one; tests that start several apps get one each.
