@@ -108,9 +108,9 @@ COVERAGE_FLOOR := 92
 test: install chromium lint typecheck
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
-# Everything but the browser tests, for a quick loop.
+# Everything but the browser tests and the production shape (tests/production), for a quick loop.
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m "not browser and not production"
 
 # Nightly: the property tests with twenty times the examples, fresh random ones each run (tests/properties.py).
 # What it finds goes into the test as an explicit @example, so that `make test` keeps finding it.

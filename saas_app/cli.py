@@ -7,6 +7,7 @@ import random
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
@@ -37,6 +38,7 @@ from saas_app.services.context import OrgContext
 from saas_app.services.errors import ServiceError
 from saas_app.settings import settings
 from saas_app.whatsapp import simulator_world
+from saas_app.whatsapp.simulator_faults import FaultInjector, FaultRates
 from saas_app.worker import planner
 
 DEMO_EMAIL = "demo@cobro.local"
@@ -392,15 +394,35 @@ def cmd_simulator(args: argparse.Namespace) -> None:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
     state.rng.seed(seed)
     simulator_webhooks.USERNAMES.share = args.usernames
-    webhook_url = args.webhook_url or whatsapp.webhook_url()
-    deliver = http_deliverer(webhook_url, httpx.AsyncClient(timeout=10))
+    webhook_urls = args.webhook_url or [whatsapp.webhook_url()]
+    webhook_url = webhook_urls[0]
+    deliver = http_deliverer(webhook_urls, httpx.AsyncClient(timeout=10))
     pay = None
-    print(f"WhatsApp simulator on http://{args.host}:{args.port}, webhooks to {webhook_url}, seed {seed}", flush=True)
+    told = ", ".join(webhook_urls)
+    print(f"WhatsApp simulator on http://{args.host}:{args.port}, webhooks to {told}, seed {seed}", flush=True)
     if args.world:
         state.world = _debtor_world(args, seed, webhook_url)
         pay = simulator_world.http_payer(httpx.AsyncClient(timeout=10))
-    app = create_simulator(state, deliver=deliver, pay=pay)
+    app: Any = create_simulator(state, deliver=deliver, pay=pay)
+    faults = _fault_rates(args, seed)
+    if faults.any:
+        app = FaultInjector(app, faults)
+        print(f"Faults injected into sends: {faults}", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+def _fault_rates(args: argparse.Namespace, seed: int) -> FaultRates:
+    try:
+        return FaultRates(
+            refuse_429=args.fault_rate_429,
+            refuse_500=args.fault_rate_500,
+            slow=args.slow_rate,
+            slow_seconds=args.slow_seconds,
+            drop=args.drop_rate,
+            seed=seed,
+        )
+    except ValueError as bad:
+        raise ServiceError(str(bad)) from None
 
 
 def _debtor_world(args: argparse.Namespace, seed: int, webhook_url: str) -> simulator_world.World:
@@ -560,7 +582,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulator = add("simulator", cmd_simulator, "Run the local WhatsApp Cloud API simulator.")
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=8090)
-    simulator.add_argument("--webhook-url", default="", help="default: COBRO_PUBLIC_URL/webhooks/whatsapp")
+    simulator.add_argument(
+        "--webhook-url",
+        action="append",
+        help="default: COBRO_PUBLIC_URL/webhooks/whatsapp; repeat it for several backends, posts take turns",
+    )
     simulator.add_argument("--answer-delay", type=float, default=0.0, help="seconds before answering a send")
     simulator.add_argument("--sent-after", type=float, default=1.0, help="seconds until the 'sent' webhook")
     simulator.add_argument("--delivered-after", type=float, default=3.0)
@@ -594,6 +620,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulator.add_argument(
         "--seed", type=int, default=None, help="make the simulated world repeatable (default: drawn and printed)"
+    )
+    faults = simulator.add_argument_group("faults injected into sends, drawn from --seed")
+    faults.add_argument("--fault-rate-429", type=float, default=0.0, help="share of sends refused with 429")
+    faults.add_argument("--fault-rate-500", type=float, default=0.0, help="share of sends refused with 500")
+    faults.add_argument("--slow-rate", type=float, default=0.0, help="share of sends answered after --slow-seconds")
+    faults.add_argument("--slow-seconds", type=float, default=2.0)
+    faults.add_argument(
+        "--drop-rate",
+        type=float,
+        default=0.0,
+        help="share of sends taken whose connection is then cut before the answer's body",
     )
     world = simulator.add_argument_group(
         "debtors with a behaviour (see saas_app/whatsapp/simulator_world.py for the profiles)"

@@ -170,6 +170,8 @@ class SimulatorState:
     # (number, recipient): the language of the last template, what a debtor answers free text in
     languages: dict[tuple[str, str], str] = field(default_factory=dict)
     replies: list[simulator_replies.Reply] = field(default_factory=list)  # what debtors wrote, in order
+    # wamid: the last status its webhooks will tell (what the app's row must end at), for tests
+    last_status: dict[str, str] = field(default_factory=dict)
     # Debtors with a behaviour who read, answer, promise and pay (simulator_world); without it every
     # message is read and answered at the Behaviour's flat rates, and nobody pays.
     world: simulator_world.World | None = None
@@ -277,6 +279,7 @@ def _lifecycle(state: SimulatorState, number: Number, wamid: str, body: dict[str
             conversation_block=conversation,
             failure=failure,
         )
+        state.last_status[wamid] = name  # called in the order of the statuses' delays
         change: dict[str, Any] = {"statuses": [item]}
         if failure is None:  # Meta leaves the contacts block out of failed statuses
             change = {"contacts": [person], **change}
@@ -486,14 +489,28 @@ class WebhookRefused(Exception):
     """The app answered 5xx: it did not store the events."""
 
 
-def http_deliverer(url: str, client: httpx.AsyncClient) -> Deliver:
-    """Posts signed webhooks to the app's URL; a 5xx raises, so the simulator tries them again."""
+def http_deliverer(url: str | list[str], client: httpx.AsyncClient) -> Deliver:
+    """Posts signed webhooks to the app's URL; a 5xx raises, so the simulator tries them again.
+
+    With several URLs (several backends), posts take turns, and one the next URL refuses or cannot
+    reach goes to the others before it is given up for now, as a load balancer in front of them would.
+    """
+    urls = [url] if isinstance(url, str) else url
+    turns = itertools.cycle(range(len(urls)))
+    headers = {"Content-Type": "application/json"}
 
     async def deliver(raw: bytes, signature: str) -> None:
-        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
-        answer = await client.post(url, content=raw, headers=headers)
-        if answer.status_code >= 500:
-            raise WebhookRefused(answer.status_code)
+        first = next(turns)
+        for tried in range(len(urls)):
+            try:
+                target = urls[(first + tried) % len(urls)]
+                answer = await client.post(target, content=raw, headers=headers | {"X-Hub-Signature-256": signature})
+                if answer.status_code >= 500:
+                    raise WebhookRefused(answer.status_code)
+                return
+            except (httpx.HTTPError, WebhookRefused):
+                if tried == len(urls) - 1:
+                    raise
 
     return deliver
 
@@ -683,6 +700,9 @@ def create_simulator(
                 "distinct_messages": len({r.get("biz_opaque_callback_data") or r["wamid"] for r in state.sent}),
                 "most_in_any_second": {n: most_in_any_second(times) for n, times in by_number.items()},
                 "webhook_posts": state.delivered_webhooks,
+                "webhooks_pending": len(state.pending),
+                "replies": len(state.replies),
+                "sending_seconds": state.send_times[-1] - state.send_times[0] if state.send_times else 0.0,
                 "refused_over_throughput": state.throttled,
                 "payments_posted": [
                     {
@@ -695,6 +715,19 @@ def create_simulator(
                     for p, answer in (state.world.posted if state.world else [])
                 ],
             }
+        )
+
+    async def sends(_request: Request) -> JSONResponse:
+        """Not Meta's: each accepted send, with the message id the app gave it and the status it will end at."""
+        return JSONResponse(
+            [
+                {
+                    "callback": r.get("biz_opaque_callback_data", ""),
+                    "wamid": r["wamid"],
+                    "last_status": state.last_status.get(r["wamid"], ""),
+                }
+                for r in state.sent
+            ]
         )
 
     async def approve(request: Request) -> JSONResponse:
@@ -731,6 +764,7 @@ def create_simulator(
         lifespan=lifespan,
         routes=[
             Route("/_simulator/stats", stats, methods=["GET"]),
+            Route("/_simulator/sends", sends, methods=["GET"]),
             Route("/_simulator/templates", approve, methods=["POST"]),
             Route("/_simulator/numbers/{object_id}", configure, methods=["POST"]),
             Route("/{version}/{object_id}/messages", messages, methods=["POST"]),

@@ -506,6 +506,8 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
     sending = _TABLE.c.status == MessageStatus.SENDING
     mine = _TABLE.c.id == bindparam("b_id")
     if sent := by_outcome.get(SendOutcome.SENT):
+        # Meta's `failed` webhook can come before the answer is written: its code and reason stay.
+        failed_since = or_(_TABLE.c.status == MessageStatus.FAILED, _TABLE.c.status == MessageStatus.EXPIRED)
         connection.execute(
             update(_TABLE)
             .where(mine)
@@ -514,8 +516,12 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
                 lease_until=None,
                 sent_at=func.coalesce(_TABLE.c.sent_at, bindparam("now")),
                 # What earlier tries were refused for is no error of a message that went out.
-                error_code="",
-                error_message=case((_TABLE.c.error_message == RESENT, RESENT), else_=""),
+                error_code=case((failed_since, _TABLE.c.error_code), else_=""),
+                error_message=case(
+                    (failed_since, _TABLE.c.error_message),
+                    (_TABLE.c.error_message == RESENT, RESENT),
+                    else_="",
+                ),
                 status=case(
                     # Not in_(): an executemany takes no expanding parameter.
                     (or_(*(_TABLE.c.status == pending for pending in PENDING)), MessageStatus.SENT),

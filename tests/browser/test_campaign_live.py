@@ -6,10 +6,6 @@ webhooks and a reply for each message to the app. Without reloading, the campaig
 delivered, read and replied rise, its message list follows, and the reader keeps their place.
 """
 
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -22,34 +18,14 @@ from sqlmodel import Session, select
 
 from saas_app import db
 from saas_app.models import Cadence, CadenceStep, Invoice, Template
-from tests.browser.conftest import ROOT, RunningApp, _base_env, _free_port, running_app
+from tests.browser.conftest import RunningApp, _base_env, _free_port, running_app
 from tests.browser.test_signup_and_team import ARTIFACTS, sign_up
 from tests.browser.test_workspace_lists import owner_context
 from tests.factories import debtor_with_invoice, today_of
+from tests.processes import start_cli, stop
 
 SIMULATOR_SECRET = "live-campaign-simulator-secret"
 LIVE = 30_000  # ms: a few seconds of the worker, the simulator's webhooks and the page's 3 s loop, with room
-
-
-def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "saas_app.cli", *args],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +38,7 @@ def app_server(oidc_issuer: str) -> Iterator[RunningApp]:
     with running_app(oidc_issuer, database, **shared) as app:
         env = _base_env(app.url, int(app.url.rsplit(":", 1)[1]), oidc_issuer) | shared | {"DATABASE_URL": database}
         # Every send answered and read, every message answered: the figures rise in a few seconds, always the same.
-        simulator = _start(
+        simulator = start_cli(
             [
                 "simulator",
                 "--port",
@@ -87,12 +63,12 @@ def app_server(oidc_issuer: str) -> Iterator[RunningApp]:
             env,
             folder / "simulator.log",
         )
-        worker = _start(["worker", "--plan-seconds", "1", "--report-seconds", "0"], env, folder / "worker.log")
+        worker = start_cli(["worker", "--plan-seconds", "1", "--report-seconds", "0"], env, folder / "worker.log")
         try:
             yield app
         finally:
-            _stop(worker)
-            _stop(simulator)
+            stop(worker)
+            stop(simulator)
 
 
 def invoices_to_chase(database_url: str, company: str, email: str) -> None:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from saas_app.core.messages import SendOutcome
 from saas_app.core.ratelimit import most_in_any_second
 from saas_app.models import Debtor, Invoice, Message, WhatsAppAccount
 from saas_app.services import campaigns, webhooks, whatsapp
@@ -164,6 +165,23 @@ def test_a_retried_send_that_goes_through_shows_no_error(session: Session, datab
     session.refresh(retried)
     # The team reads a sent message's error column: a try that WhatsApp refused before is not an error now.
     assert (retried.status, retried.error_code, retried.error_message) == ("sent", "", "")
+
+
+def test_metas_failure_that_comes_before_the_answer_is_written_keeps_its_reason(session: Session) -> None:
+    """The `failed` webhook can overtake the worker's write of the answer (found by tests/production)."""
+    campaign_world(session, 1)
+    [claimed] = outbox.claim(session, LATER, 10).messages
+    session.execute(
+        update(Message)
+        .where(col(Message.id) == claimed.message_id)
+        .values(status="failed", wamid="wamid.F1", error_code="131026", error_message="Message undeliverable")
+    )
+    session.commit()
+    sent = outbox.Result(claimed.message_id, claimed.org_id, SendOutcome.SENT, wamid="wamid.F1")
+    outbox.record(session, [sent], LATER)
+    session.expire_all()
+    failed = session.exec(select(Message.status, Message.error_code, Message.error_message)).one()
+    assert failed == ("failed", "131026", "Message undeliverable")
 
 
 def test_no_answer_means_wait_for_metas_webhook_not_a_second_send(session: Session, database_url: str) -> None:
