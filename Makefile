@@ -20,7 +20,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
 
-.PHONY: install tools chromium locales i18n-extract migrate seed run screenshots lint typecheck test test-fast test-deep clean
+.PHONY: install tools chromium locales i18n-extract migrate seed run screenshots lint typecheck test test-fast test-deep bench clean
 
 install: $(VENV)/.installed tools locales
 
@@ -116,6 +116,16 @@ test-fast: install
 # What it finds goes into the test as an explicit @example, so that `make test` keeps finding it.
 test-deep: install
 	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -m "not browser" tests/unit tests/integration/worker/test_engine_properties.py
+
+# Every benchmark on SQLite and on PostgreSQL (127.0.0.1:5432, or TEST_POSTGRES_URL; a fresh database
+# each time), BENCH_RUNS runs, into docs/benchmarks.md's table (bench/run_all.py). At the targets' sizes
+# it takes hours; BENCH_QUICK=1 uses small sizes to check that everything runs; ONLY=planner,dispatch
+# runs those scripts alone.
+BENCH_RUNS ?= 3
+BENCH_QUICK ?=
+ONLY ?=
+bench: install
+	$(BIN)/python -m bench.run_all --runs $(BENCH_RUNS) --only "$(ONLY)" $(if $(filter-out 0,$(BENCH_QUICK)),--quick)
 
 clean:
 	rm -rf .web .states .secrets $(VENV) .tools cobro.db*

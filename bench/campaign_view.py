@@ -26,7 +26,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from bench import webhooks
-from bench.harness import machine, prepare_database
+from bench.harness import machine, prepare_database, report
 from bench.planner import NOW, seed
 from saas_app.core.roles import Role
 from saas_app.models import Campaign
@@ -118,7 +118,7 @@ def seed_campaign(session: Session, messages: int) -> tuple[OrgContext, int]:
     return OrgContext(user_id=None, org_id=org_id, role=Role.OWNER, ip="bench"), campaign.id or 0
 
 
-def timed(label: str, target_ms: float, call: Callable[[], Any], rounds: int = 30) -> float:
+def timed(label: str, target_ms: float, call: Callable[[], Any], database: str, rounds: int = 30) -> float:
     call()  # warm: the first call compiles statements
     times = []
     for _ in range(rounds):
@@ -128,10 +128,11 @@ def timed(label: str, target_ms: float, call: Callable[[], Any], rounds: int = 3
     median = statistics.median(times)
     verdict = "ok" if median <= target_ms else "OVER"
     print(f"{label:<46} median {median:7.2f} ms, worst {max(times):7.2f} ms (target <= {target_ms:.0f} ms) {verdict}")
+    report(f"campaign view: {label}", median, "ms", f"<= {target_ms:.0f} ms", database=database)
     return median
 
 
-def bench_view(engine: Engine, messages: int) -> None:
+def bench_view(engine: Engine, messages: int, database: str) -> None:
     with Session(engine) as session:
         ctx, campaign_id = seed_campaign(session, messages)
     with Session(engine) as session:
@@ -145,16 +146,32 @@ def bench_view(engine: Engine, messages: int) -> None:
             campaigns.step_figures(session, ctx, campaign_id)
             campaigns.daily_figures(session, ctx, campaign_id, "Europe/Rome")
 
-        timed("funnel (campaign_stats)", 100, lambda: campaigns.campaign_stats(session, ctx, campaign_id))
-        timed("per step and language (step_figures)", 100, lambda: campaigns.step_figures(session, ctx, campaign_id))
-        timed("per day (daily_figures)", 100, lambda: campaigns.daily_figures(session, ctx, campaign_id, "Europe/Rome"))
-        timed("the campaign view's figures, all three", 100, view)
+        timed("funnel (campaign_stats)", 100, lambda: campaigns.campaign_stats(session, ctx, campaign_id), database)
+        timed(
+            "per step and language (step_figures)",
+            100,
+            lambda: campaigns.step_figures(session, ctx, campaign_id),
+            database,
+        )
+        timed(
+            "per day (daily_figures)",
+            100,
+            lambda: campaigns.daily_figures(session, ctx, campaign_id, "Europe/Rome"),
+            database,
+        )
+        timed("the campaign view's figures, all three", 100, view, database)
         timed(
             "recovery per currency (targeted_amounts)",
             100,
             lambda: campaigns.targeted_amounts(session, ctx, campaign_id),
+            database,
         )
-        timed("failures by reason (failure_reasons)", 100, lambda: campaigns.failure_reasons(session, ctx, campaign_id))
+        timed(
+            "failures by reason (failure_reasons)",
+            100,
+            lambda: campaigns.failure_reasons(session, ctx, campaign_id),
+            database,
+        )
         everything = MessageView(campaigns.MessageFilters(), None)
         read = campaigns.MessageFilters(status="read", language="it")
         deep = campaigns.campaign_messages(session, ctx, campaign_id, read, after=900_000, limit=1).next_after
@@ -162,18 +179,20 @@ def bench_view(engine: Engine, messages: int) -> None:
             "a page of 25 messages, filtered, deep in the list",
             100,
             lambda: campaigns.campaign_messages(session, ctx, campaign_id, read, after=deep, limit=25),
+            database,
         )
         timed(
             "the live loop's whole read (read_view)",
             100,
             lambda: read_view(session, ctx, campaign_id, "en", everything),
+            database,
         )
 
         def listing() -> None:
             page = campaigns.scan_campaigns(session, ctx, limit=20)
             campaigns.campaigns_stats(session, ctx, [c.id or 0 for c in page.items])
 
-        timed("campaigns list, 20 rows with their figures", 50, listing)
+        timed("campaigns list, 20 rows with their figures", 50, listing, database)
         started = time.perf_counter()
         campaigns.repair_counters(session, org_id=ctx.org_id)
         session.commit()
@@ -240,7 +259,7 @@ def main() -> None:
         return
     engine = prepare_database(args.database, "campaign_view")
     print(f"database: {engine.dialect.name}; one campaign of {args.messages:,} messages and 19 others")
-    bench_view(engine, args.messages)
+    bench_view(engine, args.messages, args.database)
 
 
 if __name__ == "__main__":

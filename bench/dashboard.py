@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert, text, update
 from sqlmodel import Session, col, select
 
-from bench.harness import machine, prepare_database
+from bench.harness import machine, prepare_database, report
 from bench.planner import CHUNK, seed
 from saas_app.models import Invoice, Membership, Organization, Payment
 from saas_app.services import dashboard
@@ -82,6 +82,7 @@ def main() -> None:
         ctx = OrgContext(user_id=owner.user_id, org_id=org_id, role=owner.role)
         assert session.get(Organization, org_id) is not None
         print(f"{args.invoices:,} invoices, {paid:,} paid, one running campaign ({engine.dialect.name})")
+        medians: dict[str, float] = {}
         for name, call in (
             ("receivables by currency and age", lambda: dashboard.receivables_by_currency(session, ctx, TODAY)),
             ("recovered per day, 90 days", lambda: dashboard.recovery(session, ctx, "EUR", TODAY)),
@@ -95,7 +96,10 @@ def main() -> None:
                 call()
                 times.append((time.perf_counter() - started) * 1000)
             spread = f"{min(times):.0f}-{max(times):.0f}"
-            print(f"{name:34} median {statistics.median(times):7.1f} ms  (spread {spread} ms, {RUNS} runs)")
+            medians[name] = statistics.median(times)
+            print(f"{name:34} median {medians[name]:7.1f} ms  (spread {spread} ms, {RUNS} runs)")
+    # The parts say where the time goes; the target is the whole page's.
+    report("dashboard: the whole page", medians["the whole page"], "ms", "<= 1,000 ms", database=args.database)
     print("target: the whole page <= 1,000 ms at 100,000 invoices")
 
 

@@ -568,7 +568,9 @@ def create_simulator(
             details = f"template name ({name}) does not exist in {language}"
             return _error(132001, "(#132001) Template name does not exist in the translation", 404, details)
         body: dict[str, Any] = next(
-            (c for c in content.get("components") or [] if c.get("type") == "body"), {"parameters": []}
+            # Meta reads the component type in any case: pywa, for one, sends "BODY".
+            (c for c in content.get("components") or [] if str(c.get("type", "")).lower() == "body"),
+            {"parameters": []},
         )
         given = [p.get("parameter_name") for p in body.get("parameters") or []]
         wanted = placeholders_in(template.body)

@@ -92,6 +92,21 @@ async def test_meta_error_codes_come_back_with_the_right_action(world) -> None:
 
 
 @in_own_loop
+async def test_the_body_component_is_read_in_any_case_as_meta_does(world) -> None:
+    """pywa sends "BODY" (bench/pywa_compare.py): Meta takes it, so the simulator does."""
+    state, clock = world
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_simulator(state, clock)))
+    components = [{"type": "BODY", "parameters": rendered_parameters()}]
+    template = {"name": "due_today_neutral", "language": {"code": "pt_BR"}, "components": components}
+    body = {"messaging_product": "whatsapp", "to": "5511987654321", "type": "template", "template": template}
+    answer = await http.post(
+        "http://simulator/v23.0/1098765432/messages", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["messages"][0]["message_status"] == "accepted"
+
+
+@in_own_loop
 async def test_the_pair_rate_and_the_throughput_are_enforced_like_meta(world) -> None:
     state, clock = world
     client = client_for(world)
