@@ -664,10 +664,11 @@ def validate(table: Table, mapping: dict[str, str], defaults: ImportDefaults) ->
     first_rows: dict[str, int] = {}
     for row_number, cells in table.rows:
         parsed, row_errors = checker.check(row_number, cells)
-        if parsed is not None and parsed.invoice_number in first_rows:
-            parsed, row_errors = None, [checker.repeated(parsed, first_rows[parsed.invoice_number])]
-        errors.extend(row_errors)
-        if parsed is not None:
+        if parsed is None:
+            errors.extend(row_errors)
+        elif parsed.invoice_number in first_rows:
+            errors.append(checker.repeated(parsed, first_rows[parsed.invoice_number]))
+        else:
             first_rows[parsed.invoice_number] = row_number
             valid.append(parsed)
     return valid, errors
