@@ -155,11 +155,18 @@ def cmd_import(args: argparse.Namespace) -> None:
         raise ServiceError(f"no file at {path}")
     mapping = _mapping(args.map or [])
 
-    def checked(done: int) -> None:
-        print(f"\r{done:,} rows checked", end="", file=sys.stderr, flush=True)
+    counts = [0, 0]  # rows checked, rows written: one pass, each batch checked then written
 
-    def progress(done: int, total: int) -> None:
-        print(f"\r{done:,}/{total:,} rows written", end="", file=sys.stderr, flush=True)
+    def checked(done: int) -> None:
+        counts[0] = done
+        show()
+
+    def progress(done: int) -> None:
+        counts[1] = done
+        show()
+
+    def show() -> None:
+        print(f"\r{counts[0]:,} rows checked, {counts[1]:,} written", end="", file=sys.stderr, flush=True)
 
     try:
         with session_scope() as session, path.open("rb") as stream:

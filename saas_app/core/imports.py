@@ -616,7 +616,8 @@ def _is_formula(value: Any) -> bool:
 
 
 class RowChecker:
-    """Checks a file's rows one at a time, remembering invoice numbers so that one used twice is reported."""
+    """Checks a file's rows one at a time, each on its own: an invoice number used twice is told by whoever
+    remembers the numbers (`validate` in memory, an import in its database transaction)."""
 
     def __init__(self, headers: list[str], mapping: dict[str, str], defaults: ImportDefaults) -> None:
         missing = [f for f in REQUIRED if f not in mapping]
@@ -632,39 +633,43 @@ class RowChecker:
         self.mapping = mapping
         self.defaults = defaults
         self.index = {name: headers.index(header) for name, header in mapping.items()}
-        self.seen_numbers: dict[str, int] = {}
 
     def check(self, row_number: int, cells: Cells) -> tuple[ImportRow | None, list[RowError]]:
         """The row read into an ImportRow, or None and each of its problems."""
         errors: list[RowError] = []
         parsed = _parse_row(cells, self.index, self.mapping, self.defaults, row_number, errors)
-        if parsed is not None and parsed.invoice_number in self.seen_numbers:
-            errors.append(
-                RowError(
-                    row_number,
-                    self.mapping["invoice_number"],
-                    N_("invoice {number} is also on row {other}"),
-                    {"number": parsed.invoice_number, "other": self.seen_numbers[parsed.invoice_number]},
-                    _shown(parsed.invoice_number),
-                )
-            )
         if errors or parsed is None:
             return None, errors
-        self.seen_numbers[parsed.invoice_number] = row_number
         return parsed, []
+
+    def repeated(self, row: ImportRow, first_row: int) -> RowError:
+        """The problem of a row whose invoice number is already on `first_row`."""
+        return RowError(
+            row.row,
+            self.mapping["invoice_number"],
+            N_("invoice {number} is also on row {other}"),
+            {"number": row.invoice_number, "other": first_row},
+            _shown(row.invoice_number),
+        )
 
 
 def validate(table: Table, mapping: dict[str, str], defaults: ImportDefaults) -> tuple[list[ImportRow], list[RowError]]:
     """Check every row; a row with any problem is left out and each of its problems reported.
 
-    Holds every valid row: for a small file, or a test. An import checks and writes batch by batch."""
+    Holds every valid row and every invoice number: for a small file, or a test. An import checks and writes
+    batch by batch, and remembers the numbers in its database transaction."""
     checker = RowChecker(table.headers, mapping, defaults)
     valid: list[ImportRow] = []
     errors: list[RowError] = []
+    first_rows: dict[str, int] = {}
     for row_number, cells in table.rows:
         parsed, row_errors = checker.check(row_number, cells)
-        errors.extend(row_errors)
-        if parsed is not None:
+        if parsed is None:
+            errors.extend(row_errors)
+        elif parsed.invoice_number in first_rows:
+            errors.append(checker.repeated(parsed, first_rows[parsed.invoice_number]))
+        else:
+            first_rows[parsed.invoice_number] = row_number
             valid.append(parsed)
     return valid, errors
 

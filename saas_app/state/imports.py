@@ -81,13 +81,12 @@ class _Meter:
 
     checked_rows: int = 0
     done: int = 0
-    total: int = 0
 
     def checked(self, rows: int) -> None:
         self.checked_rows = rows
 
-    def written(self, rows: int, total: int) -> None:
-        self.done, self.total = rows, total
+    def written(self, rows: int) -> None:
+        self.done = rows
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,7 @@ def _check_file(job: _Job, meter: _Meter) -> imports.ImportReport:
 
 
 def _write_file(job: _Job, meter: _Meter, choice: str) -> imports.ImportReport:
-    """The import, in a thread of its own: checked again, then written a batch at a time."""
+    """The import, in a thread of its own: the file read once more, each batch checked again, then written."""
     with session_scope() as session, open(job.path, "rb") as stream:
         return imports.import_file(
             session,
@@ -168,7 +167,6 @@ def _write_file(job: _Job, meter: _Meter, choice: str) -> imports.ImportReport:
             mapping=job.mapping,
             accept_valid_rows=choice == "valid",
             progress=meter.written,
-            checked=meter.checked,  # the file is read again first: a large one takes a while
         )
 
 
@@ -423,11 +421,7 @@ class ImportState(SessionState):
         self.checked_label = self._words(N_("{count} rows checked"), count=self._figure(meter.checked_rows))
 
     def _show_written(self, meter: _Meter) -> None:
-        if not meter.total and meter.checked_rows:  # still reading the file again before the first write
-            self._show_checked(meter)
-            self.written_label = self.checked_label
-            return
-        total = meter.total or self._valid
+        total = self._valid  # as the check counted them: the import writes as it reads, without counting first
         self.percent = min(100, meter.done * 100 // total) if total else 0
         self.written_label = self._words(
             N_("{done} of {total} rows written"), done=self._figure(meter.done), total=self._figure(total)
