@@ -73,8 +73,9 @@ class _Connection:
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
     ) -> tuple[int, bytes]:
         request = h11.Request(method=method, target=target, headers=[*headers, ("Content-Length", str(len(body)))])
-        for part in (request, h11.Data(data=body), h11.EndOfMessage()):
-            self.writer.write(self.http.send(part) or b"")
+        # One write, one system call: three were measured as the worker's largest cost per send.
+        parts = (request, h11.Data(data=body), h11.EndOfMessage())
+        self.writer.write(b"".join(self.http.send(part) or b"" for part in parts))
         await self.writer.drain()
         status, content = 0, bytearray()
         while True:
