@@ -16,6 +16,8 @@ too: on a shared machine, it tells a slow worker from a starved one.
 """
 
 import argparse
+import itertools
+import math
 import os
 import socket
 import subprocess
@@ -228,7 +230,12 @@ def run(engine: Engine, numbers: int, delay: float, messages: int, rate: int, co
                 f"  {where}: {end.accepted:,} accepted, {end.per_second:,.1f}/s from first to last;"
                 f" busiest moving second {end.busiest_second:,} (limit {rate:,})"
             )
-    print(f"  refused as over the rate (130429): {outcome.refused:,} ({outcome.refused_share:.3f}% of sends)")
+    refused_at = sorted(at for d in worker.departures.values() for at, accepted in d if not accepted)
+    bursts = sum(1 for before, at in itertools.pairwise([-math.inf, *refused_at]) if at - before > 0.1)
+    print(
+        f"  refused as over the rate (130429): {outcome.refused:,} ({outcome.refused_share:.3f}% of sends),"
+        f" in {bursts} burst(s)"
+    )
     return outcome
 
 

@@ -65,3 +65,8 @@ class Pacer:
             return early
         self._due = max(self._due, now) + self._step
         return 0.0
+
+    def refused(self, now: float) -> None:
+        """WhatsApp counted one send too many in its moving second (130429: arrivals bunched on the way):
+        the next sends wait the share of a second that pacing leaves unused, so its count falls back."""
+        self._due = max(self._due, now + (1 - HEADROOM))

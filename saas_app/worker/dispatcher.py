@@ -34,6 +34,7 @@ from saas_app.worker import outbox, planner, webhook_delivery
 from saas_app.worker.outbox import Account, Outgoing, Result
 
 T = TypeVar("T")
+OVER_THE_RATE = "130429"  # Meta's code for a send over the number's throughput
 CLAIM_PAUSE = 0.05  # seconds between claims while every number with due messages is booked ahead
 # The database cannot be reached (down, restarting, a dropped connection, the pool exhausted): wait and
 # try again. Other errors are bugs and stop the worker.
@@ -336,6 +337,8 @@ class Worker:
             metrics.SEND_SECONDS_BY_OUTCOME[result.outcome].observe(time.perf_counter() - started)
         finally:
             self._requests.release()
+        if result.code == OVER_THE_RATE:
+            pacer.refused(self.clock())
         self._count(result)
         self._results.append(result)
 

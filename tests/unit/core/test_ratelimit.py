@@ -86,3 +86,12 @@ def test_a_late_wake_up_releases_no_more_than_the_burst() -> None:
     at_once = sum(1 for at in late if at == late[0])
     assert at_once == 1 + math.floor(BURST / step)
     assert all(b - a == pytest.approx(step) for a, b in itertools.pairwise(late[at_once:]))
+
+
+def test_a_send_refused_as_over_the_rate_holds_the_next_ones_back() -> None:
+    """The share of a second pacing leaves unused, so WhatsApp's moving second falls back under its limit."""
+    pacer = Pacer(1000)
+    assert paced(pacer, [0.0]) == [0.0]
+    pacer.refused(0.2)
+    [next_send] = paced(pacer, [0.2])
+    assert next_send == pytest.approx(0.2 + (1 - HEADROOM) - BURST)
