@@ -69,12 +69,10 @@ class _Connection:
         self.http = h11.Connection(h11.CLIENT)
         self.idle_since = 0.0
 
-    async def exchange(
-        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
-    ) -> tuple[int, bytes]:
-        request = h11.Request(method=method, target=target, headers=[*headers, ("Content-Length", str(len(body)))])
-        for part in (request, h11.Data(data=body), h11.EndOfMessage()):
-            self.writer.write(self.http.send(part) or b"")
+    async def exchange(self, request: h11.Request, body: bytes) -> tuple[int, bytes]:
+        # One write, one system call: three were measured as the worker's largest cost per send.
+        parts = (request, h11.Data(data=body), h11.EndOfMessage())
+        self.writer.write(b"".join(self.http.send(part) or b"" for part in parts))
         await self.writer.drain()
         status, content = 0, bytearray()
         while True:
@@ -134,10 +132,19 @@ class SendPool:
         origin = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         host = parts.netloc.rpartition("@")[2]
+        body = body or b""
+        try:  # h11 checks the request as it builds it: a header with a line break never reaches a connection
+            request = h11.Request(
+                method=method,
+                target=target,
+                headers=[("Host", host), *headers.items(), ("Content-Length", str(len(body)))],
+            )
+        except h11.LocalProtocolError as refused:
+            raise _no_answer(refused, never_left=True) from refused
         connection = self._reuse(origin) or await self._open(origin)
         try:
             async with asyncio.timeout(self._timeout):
-                answer = await connection.exchange(method, target, [("Host", host), *headers.items()], body or b"")
+                answer = await connection.exchange(request, body)
         except (OSError, TimeoutError, h11.ProtocolError) as failure:  # it may or may not have gone
             connection.close()
             raise _no_answer(failure, never_left=False) from failure

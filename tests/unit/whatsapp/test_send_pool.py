@@ -226,3 +226,54 @@ def test_a_server_whose_certificate_is_not_trusted_gets_nothing(tls_server: tupl
         assert server.requests == [], "the message never reached an impostor"
 
     check()
+
+
+@in_own_loop
+async def test_a_header_with_a_line_break_is_refused_before_anything_is_sent() -> None:
+    server = Server(echo)
+    async with server as url:
+        with pytest.raises(CloudError) as failure:
+            await SendPool(1, timeout=5).request("POST", url, {"Authorization": "Bearer t\r\nX-Evil: 1"}, b"{}")
+    assert not failure.value.maybe_sent
+    assert server.connections == 0
+
+
+@in_own_loop
+async def test_an_interim_answer_then_one_that_runs_to_the_end_of_the_connection() -> None:
+    async def continue_then_close(_body: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{}")
+        await writer.drain()
+        return False  # no length: the body ends when the server closes
+
+    server = Server(continue_then_close)
+    async with server as url:
+        pool = SendPool(2, timeout=5)
+        assert await pool.request("POST", url, {}, b"1") == (200, b"{}")
+        assert await pool.request("POST", url, {}, b"2") == (200, b"{}")
+        await pool.aclose()
+    assert server.connections == 2, "a connection whose answer ran to its end is not reused"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+        b"SMTP ready\r\n\r\n",
+    ],
+)
+def test_an_answer_that_is_not_http_as_we_read_it_may_have_been_sent(answer: bytes) -> None:
+    async def broken(_body: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(answer)
+        await writer.drain()
+        await asyncio.sleep(0.5)
+        return False
+
+    @in_own_loop
+    async def check() -> None:
+        async with Server(broken) as url:
+            with pytest.raises(CloudError) as failure:
+                await SendPool(1, timeout=5).request("POST", url, {}, b"{}")
+        assert failure.value.maybe_sent
+
+    check()
