@@ -283,7 +283,9 @@ class Worker:
         if self._in_flight:  # the numbers are booked ahead: claim again once some slots have passed
             await self._pause(self._none_in_flight, CLAIM_PAUSE)
         elif until_idle:
-            return False
+            if not await self._database(outbox.waiting_for_a_slot, now):
+                return False
+            await self._pause(self._stopping, CLAIM_PAUSE)
         else:
             await self._idle()
         return True

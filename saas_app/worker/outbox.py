@@ -166,20 +166,33 @@ def _book(session: Session, account_id: int, count: int, throughput: int, now: f
     return ratelimit.booked(end - span, count, throughput)
 
 
-def _candidates(session: Session, now: datetime, limit: int) -> Any:
+def waiting_for_a_slot(session: Session, now: datetime) -> bool:
+    """Whether messages are due on numbers booked past the claim horizon: a claim found none of them, yet
+    they go out once their number's slots pass (a worker asked to stop when idle is not idle yet)."""
+    return session.execute(_due(select(_TABLE.c.id), now).limit(1)).first() is not None
+
+
+def _due(query: Any, now: datetime) -> Any:
+    """Due messages of running campaigns (or none) on numbers not paused: what a claim may take."""
     account = WhatsAppAccount.__table__  # type: ignore[attr-defined]
     campaign = Campaign.__table__  # type: ignore[attr-defined]
-    horizon = now.timestamp() + CLAIM_AHEAD - CLAIM_STEP
-    query = (
-        select(_TABLE.c.id, account.c.id, account.c.throughput, account.c.next_send_slot)
-        .join(account, (account.c.org_id == _TABLE.c.org_id) & (account.c.paused_reason == ""))
+    return (
+        query.join(account, (account.c.org_id == _TABLE.c.org_id) & (account.c.paused_reason == ""))
         .outerjoin(campaign, campaign.c.id == _TABLE.c.campaign_id)
         .where(
             _TABLE.c.status == MessageStatus.SCHEDULED,
             _TABLE.c.scheduled_at <= now,
             or_(_TABLE.c.campaign_id.is_(None), campaign.c.status == CampaignStatus.RUNNING),
-            or_(account.c.next_send_slot.is_(None), account.c.next_send_slot < horizon),
         )
+    )
+
+
+def _candidates(session: Session, now: datetime, limit: int) -> Any:
+    account = WhatsAppAccount.__table__  # type: ignore[attr-defined]
+    horizon = now.timestamp() + CLAIM_AHEAD - CLAIM_STEP
+    query = (
+        _due(select(_TABLE.c.id, account.c.id, account.c.throughput, account.c.next_send_slot), now)
+        .where(or_(account.c.next_send_slot.is_(None), account.c.next_send_slot < horizon))
         .order_by(_TABLE.c.scheduled_at)
         .limit(limit)
     )

@@ -298,3 +298,20 @@ def test_a_number_with_a_large_backlog_does_not_keep_another_waiting(session: Se
     second = outbox.claim(session, LATER + timedelta(seconds=0.3), 50)  # a few of its slots came free
     assert {m.account_id for m in second.messages} == {quiet.id}, "its older backlog does not fill the claim"
     assert len(second.messages) == 3
+
+
+def test_a_worker_asked_to_stop_when_idle_waits_for_a_number_booked_ahead(session: Session, database_url: str) -> None:
+    """Slots booked by sends that then failed fast (a connection reset) leave the number booked past the claim
+    horizon with nothing in flight: that is waiting, not idle, so `cobro worker --until-idle` sends the rest."""
+    quiet = Behaviour(failure_rate=0, delivered_rate=1, read_rate=1, reply_rate=0)
+    _, account, state = campaign_world(session, 5, behaviour=quiet)
+    session.execute(
+        update(WhatsAppAccount)
+        .where(col(WhatsAppAccount.id) == account.id)
+        .values(next_send_slot=LATER.timestamp() + outbox.CLAIM_AHEAD + 1)
+    )
+    session.commit()
+    started = time.monotonic()
+    worker = send_all(database_url, state, wall=lambda: LATER + timedelta(seconds=time.monotonic() - started))
+    assert worker.stats.sent == 5
+    assert statuses(session) == Counter({"sent": 5})
