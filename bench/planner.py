@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert, literal, text, update
 from sqlmodel import Session, col, func, select
 
-from bench.harness import machine, prepare_database
+from bench.harness import machine, prepare_database, report
 from saas_app.core.campaigns import EnrollmentState
 from saas_app.models import (
     Cadence,
@@ -184,6 +184,7 @@ def main() -> None:
         if engine.dialect.name == "sqlite":
             session.execute(text("PRAGMA wal_checkpoint"))
     rate = planned / elapsed if elapsed else 0
+    report(f"planner: {args.enrollments:,} enrollments", round(elapsed, 1), "s", "<= 60 s", database=args.database)
     print(f"planned {planned:,} messages ({messages:,} rows) in {elapsed:.1f} s: {rate:,.0f} enrollments/s")
     print(f"projected for 1,000,000: {1_000_000 / rate:.0f} s (target <= 60 s)" if rate else "nothing planned")
     if last is not None:
