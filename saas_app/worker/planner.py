@@ -212,7 +212,7 @@ def _due_enrollments(org_id: int | None, after_id: int, last_id: int) -> Any:
     An enrollment's messages are found by its unique key alone: its status is tested as `status || ''`,
     which no index holds. Given the bare column, PostgreSQL without statistics on message (a campaign's
     first run fills it from empty, faster than autovacuum looks) also read ix_message_due for every
-    scheduled message, once per enrollment: 95 s for one window at 180,000 messages.
+    scheduled message, once per enrollment: 95 s for a window of 5,000 at 180,000 messages.
     """
     unindexed_status = col(Message.status).concat("")
     pending = select(Message.id).where(Message.enrollment_id == Enrollment.id, unindexed_status.in_(PENDING)).exists()
