@@ -9,10 +9,10 @@ import argparse
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, text, update
-from sqlmodel import Session, func, select
+from sqlalchemy import insert, literal, text, update
+from sqlmodel import Session, col, func, select
 
-from bench.harness import machine, prepare_database
+from bench.harness import machine, prepare_database, report
 from saas_app.core.campaigns import EnrollmentState
 from saas_app.models import (
     Cadence,
@@ -126,22 +126,33 @@ def seed(session: Session, n: int, tenant: str = "Bench", messaging_limit: int =
         first_invoice = session.exec(
             select(func.min(Invoice.id)).where(Invoice.org_id == org_id, Invoice.number == f"F-{start}")
         ).one()
-        session.execute(
-            insert(Enrollment),
-            [
-                {
-                    "org_id": org_id,
-                    "campaign_id": campaign.id,
-                    "invoice_id": first_invoice + k,
-                    "debtor_id": first + k,
-                    "state": EnrollmentState.ACTIVE,
-                    "stop_reason": "",
-                    "next_step": 0,
-                    "created_at": NOW,
-                }
-                for k in range(len(ids))
-            ],
+        # One statement per chunk: PostgreSQL's enrollment trigger runs once per statement, and row by row
+        # it would raise the campaign's invoice counter once per enrollment.
+        chunk_invoices = select(
+            Invoice.org_id,
+            literal(campaign.id),
+            Invoice.id,
+            Invoice.debtor_id,
+            literal(EnrollmentState.ACTIVE),
+            literal(""),
+            literal(0),
+            literal(NOW, col(Enrollment.created_at).type),
+        ).where(
+            Invoice.org_id == org_id,
+            col(Invoice.id) >= first_invoice,
+            col(Invoice.id) < first_invoice + len(ids),
         )
+        enrollment_columns = [
+            "org_id",
+            "campaign_id",
+            "invoice_id",
+            "debtor_id",
+            "state",
+            "stop_reason",
+            "next_step",
+            "created_at",
+        ]
+        session.execute(insert(Enrollment).from_select(enrollment_columns, chunk_invoices.order_by(col(Invoice.id))))
         session.commit()
     return org_id
 
@@ -173,6 +184,7 @@ def main() -> None:
         if engine.dialect.name == "sqlite":
             session.execute(text("PRAGMA wal_checkpoint"))
     rate = planned / elapsed if elapsed else 0
+    report(f"planner: {args.enrollments:,} enrollments", round(elapsed, 1), "s", "<= 60 s", database=args.database)
     print(f"planned {planned:,} messages ({messages:,} rows) in {elapsed:.1f} s: {rate:,.0f} enrollments/s")
     print(f"projected for 1,000,000: {1_000_000 / rate:.0f} s (target <= 60 s)" if rate else "nothing planned")
     if last is not None:
