@@ -129,12 +129,18 @@ def test_workers_killed_mid_batch_lose_nothing_and_send_nothing_twice(simulated,
     chance = random.Random(20261123)
     for _ in range(3):
         worker = start_worker(database_url)
-        before = len(server.state.sent)
+        kill_after = len(server.state.sent) + chance.randint(5, 60)
         deadline = time.monotonic() + 30
-        while len(server.state.sent) < before + chance.randint(5, 60):
-            assert worker.poll() is None, worker.communicate()[0].decode()
+        while len(server.state.sent) < kill_after and worker.poll() is None:
             assert time.monotonic() < deadline, "the worker sent nothing"
             time.sleep(0.005)
+        if worker.poll() is not None:
+            # On a busy machine the killed workers' claims run ahead of their sends, and may lease every
+            # message: this one then finds nothing due and stops, as a worker asked to stop when idle does.
+            assert worker.returncode == 0, worker.communicate()[0].decode()
+            session.expire_all()
+            assert Counter(session.exec(select(Message.status)))["scheduled"] == 0, "it stopped with work due"
+            break
         worker.send_signal(signal.SIGKILL)
         worker.wait()
     killed_after = len(server.state.sent)
