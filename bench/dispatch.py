@@ -53,12 +53,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_simulator(port: int, answer_delay: float, *, arrivals: bool = False) -> subprocess.Popen[bytes]:
-    """`cobro simulator` without webhooks; with `arrivals`, the same app that also tells when it counted each send."""
-    if arrivals:
-        command = [sys.executable, "-m", "bench.dispatch", "--serve-simulator", str(port)]
-    else:
-        command = [sys.executable, "-m", "saas_app.cli", "simulator", "--port", str(port), "--no-webhooks"]
+def start_simulator(port: int, answer_delay: float) -> subprocess.Popen[bytes]:
+    """`cobro simulator` without webhooks (GET /_simulator/arrivals tells when it counted each send)."""
+    command = [sys.executable, "-m", "saas_app.cli", "simulator", "--port", str(port), "--no-webhooks"]
     command += ["--answer-delay", str(answer_delay)]
     simulator = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)  # noqa: S603 - our own CLI
     deadline = time.monotonic() + 20
@@ -70,31 +67,6 @@ def start_simulator(port: int, answer_delay: float, *, arrivals: bool = False) -
             time.sleep(0.1)
     simulator.kill()
     raise SystemExit("the simulator did not start")
-
-
-def serve_simulator(port: int, answer_delay: float) -> None:
-    """The simulator as `cobro simulator --no-webhooks` serves it, plus GET /_bench/arrivals: the
-    moment (its clock) it counted each accepted send, per number."""
-    import uvicorn
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    from saas_app.settings import settings
-    from saas_app.whatsapp.simulator import Behaviour, SimulatorState, create_simulator
-
-    behaviour = Behaviour(answer_delay=answer_delay, webhooks=False, messaging_limits=True)
-    state = SimulatorState(behaviour=behaviour, sandbox_secret=settings.simulator_secret)
-    app = create_simulator(state)
-
-    async def arrivals(_request: Request) -> JSONResponse:
-        by_number: dict[str, list[float]] = defaultdict(list)
-        for request, at in zip(state.sent, state.send_times, strict=True):
-            by_number[request["phone_number_id"]].append(at)
-        return JSONResponse(by_number)
-
-    app.router.routes.insert(0, Route("/_bench/arrivals", arrivals, methods=["GET"]))  # before /{version}/{id}
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 def simulator_call(port: int, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -186,7 +158,7 @@ class Outcome:
 def run(engine: Engine, numbers: int, delay: float, messages: int, rate: int, config: WorkerConfig) -> Outcome:
     """`messages` due at once on `numbers` numbers, sent by one worker to a fresh simulator."""
     port = free_port()
-    simulator = start_simulator(port, delay, arrivals=True)
+    simulator = start_simulator(port, delay)
     try:
         with Session(engine) as session:
             prepare(session, messages, numbers, port, rate, prefix=f"Bench-{numbers}-{delay * 1000:.0f}ms-")
@@ -199,7 +171,7 @@ def run(engine: Engine, numbers: int, delay: float, messages: int, rate: int, co
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         simulator_cpu = cpu_seconds(simulator.pid) - simulator_cpu
         seen = simulator_call(port, "/_simulator/stats")
-        arrivals = simulator_call(port, "/_bench/arrivals")
+        arrivals = simulator_call(port, "/_simulator/arrivals")
     finally:
         simulator.terminate()
         simulator.wait()
@@ -257,11 +229,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=WorkerConfig.concurrency)
     parser.add_argument("--batch", type=int, default=WorkerConfig.batch)
     parser.add_argument("--database", default="")
-    parser.add_argument("--serve-simulator", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_simulator:
-        serve_simulator(args.serve_simulator, args.answer_delay or 0.0)
-        return
     runs = list(RUNS)
     if args.organizations is not None or args.answer_delay is not None:
         runs = [(args.organizations or 1, args.answer_delay or 0.0)]

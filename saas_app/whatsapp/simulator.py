@@ -691,11 +691,19 @@ def create_simulator(
             state.later(state.behaviour.approve_after, number.phone_number_id, approved=[template])
         return JSONResponse({"id": template.id, "status": template.status, "category": template.category})
 
-    async def stats(_request: Request) -> JSONResponse:
-        """Not Meta's: what the simulator saw, for benchmarks and demos."""
+    def arrivals_by_number() -> dict[str, list[float]]:
         by_number: dict[str, list[float]] = defaultdict(list)
         for request, at in zip(state.sent, state.send_times, strict=True):
             by_number[request["phone_number_id"]].append(at)
+        return by_number
+
+    async def arrivals(_request: Request) -> JSONResponse:
+        """Not Meta's: when (the simulator's clock) it counted each accepted send, per number."""
+        return JSONResponse(arrivals_by_number())
+
+    async def stats(_request: Request) -> JSONResponse:
+        """Not Meta's: what the simulator saw, for benchmarks and demos."""
+        by_number = arrivals_by_number()
         return JSONResponse(
             {
                 "sends": len(state.sent),
@@ -767,6 +775,7 @@ def create_simulator(
         routes=[
             Route("/_simulator/stats", stats, methods=["GET"]),
             Route("/_simulator/sends", sends, methods=["GET"]),
+            Route("/_simulator/arrivals", arrivals, methods=["GET"]),
             Route("/_simulator/templates", approve, methods=["POST"]),
             Route("/_simulator/numbers/{object_id}", configure, methods=["POST"]),
             Route("/{version}/{object_id}/messages", messages, methods=["POST"]),
