@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 
 from bench.harness import machine, prepare_database, report
 from bench.planner import NOW, seed
+from saas_app import process_tuning
 from saas_app.core.messages import SendOutcome
 from saas_app.core.ratelimit import most_in_any_second
 from saas_app.models import Message, Template, TemplateVariant, WhatsAppAccount
@@ -165,6 +166,7 @@ def run(engine: Engine, numbers: int, delay: float, messages: int, rate: int, co
         from bench.webhooks import cpu_seconds  # here: bench.webhooks imports this module
 
         worker = TimedWorker(config)
+        process_tuning.keep_time()  # as `cobro worker` does before its loop
         cpu, simulator_cpu = time.process_time(), cpu_seconds(simulator.pid)
         load, started = os.getloadavg()[0], time.perf_counter()
         stats = uvloop.run(worker.run(until_idle=True))

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
-from saas_app import logs, migrations
+from saas_app import logs, migrations, process_tuning
 from saas_app.core.countries import normalize_country
 from saas_app.core.imports import FIELDS
 from saas_app.core.invoices import Behaviour
@@ -370,6 +370,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         log.info("worker stopped: %s", stats.line(), extra=stats.fields())
 
     log.info("worker: sending with %d requests in flight at most", config.concurrency)
+    process_tuning.keep_time()
     uvloop.run(run())  # libuv's loop: measurably more sends per second from one process
 
 
@@ -415,6 +416,7 @@ def cmd_simulator(args: argparse.Namespace) -> None:
     if faults.any:
         app = FaultInjector(app, faults)
         print(f"Faults injected into sends: {faults}", flush=True)
+    process_tuning.keep_time()
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 

@@ -134,8 +134,9 @@ class Enrollment(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    org_id: int = Field(foreign_key="organization.id", index=True)
-    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    # No index of their own: ix_enrollment_org_invoice and the (campaign_id, invoice_id) key begin with them.
+    org_id: int = Field(foreign_key="organization.id")
+    campaign_id: int = Field(foreign_key="campaign.id")
     invoice_id: int = Field(foreign_key="invoice.id")
     debtor_id: int = Field(foreign_key="debtor.id", index=True)
     state: str = Field(default="active", max_length=20)  # active, paused, stopped, done
@@ -174,7 +175,7 @@ class Message(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    org_id: int = Field(foreign_key="organization.id", index=True)
+    org_id: int = Field(foreign_key="organization.id")  # ix_message_org_wamid begins with it
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     enrollment_id: int | None = Field(default=None, foreign_key="enrollment.id")
     step_position: int | None = None

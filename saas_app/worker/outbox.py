@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import ARRAY, Integer, Text, bindparam, case, func, or_, select, update
 from sqlmodel import Session, col
 
 from saas_app.core import library, ratelimit
@@ -519,30 +519,7 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
     sending = _TABLE.c.status == MessageStatus.SENDING
     mine = _TABLE.c.id == bindparam("b_id")
     if sent := by_outcome.get(SendOutcome.SENT):
-        # Meta's `failed` webhook can come before the answer is written: its code and reason stay.
-        failed_since = or_(_TABLE.c.status == MessageStatus.FAILED, _TABLE.c.status == MessageStatus.EXPIRED)
-        connection.execute(
-            update(_TABLE)
-            .where(mine)
-            .values(
-                wamid=bindparam("b_wamid"),
-                lease_until=None,
-                sent_at=func.coalesce(_TABLE.c.sent_at, bindparam("now")),
-                # What earlier tries were refused for is no error of a message that went out.
-                error_code=case((failed_since, _TABLE.c.error_code), else_=""),
-                error_message=case(
-                    (failed_since, _TABLE.c.error_message),
-                    (_TABLE.c.error_message == RESENT, RESENT),
-                    else_="",
-                ),
-                status=case(
-                    # Not in_(): an executemany takes no expanding parameter.
-                    (or_(*(_TABLE.c.status == pending for pending in PENDING)), MessageStatus.SENT),
-                    else_=_TABLE.c.status,
-                ),
-            ),
-            [{"b_id": r.message_id, "b_wamid": r.wamid, "now": now} for r in sent],
-        )
+        _record_sent(connection, sent, now)
     if failed := by_outcome.get(SendOutcome.FAILED):
         connection.execute(
             update(_TABLE)
@@ -594,6 +571,55 @@ def record(session: Session, results: list[Result], now: datetime) -> None:
     _mark_paused_templates(session, by_outcome.get(SendOutcome.PAUSE_TEMPLATE, []), now)
     _announce(session, (by_outcome.get(SendOutcome.SENT) or []) + (by_outcome.get(SendOutcome.FAILED) or []), now)
     session.commit()
+
+
+def _sent_values(wamid: Any, now: Any) -> dict[str, Any]:
+    """What a send WhatsApp accepted writes on its row, `wamid` and `now` being the statement's values."""
+    # Meta's `failed` webhook can come before the answer is written: its code and reason stay.
+    failed_since = or_(_TABLE.c.status == MessageStatus.FAILED, _TABLE.c.status == MessageStatus.EXPIRED)
+    return {
+        "wamid": wamid,
+        "lease_until": None,
+        "sent_at": func.coalesce(_TABLE.c.sent_at, now),
+        # What earlier tries were refused for is no error of a message that went out.
+        "error_code": case((failed_since, _TABLE.c.error_code), else_=""),
+        "error_message": case(
+            (failed_since, _TABLE.c.error_message),
+            (_TABLE.c.error_message == RESENT, RESENT),
+            else_="",
+        ),
+        "status": case(
+            # Not in_(): an executemany takes no expanding parameter.
+            (or_(*(_TABLE.c.status == pending for pending in PENDING)), MessageStatus.SENT),
+            else_=_TABLE.c.status,
+        ),
+    }
+
+
+# PostgreSQL: the batch as one statement over two arrays. Row by row (an executemany) each UPDATE fired
+# the campaign counters' statement trigger of its own: most of the database's work per send, and several
+# statements each taking counter rows in their own order (a deadlock with a webhook group's UPDATE).
+_SENT_ROWS = (
+    func.unnest(bindparam("ids", type_=ARRAY(Integer)), bindparam("wamids", type_=ARRAY(Text)))
+    .table_valued("id", "wamid")
+    .render_derived()  # AS anon_1(id, wamid)
+)
+_RECORD_SENT = {
+    "postgresql": update(_TABLE)
+    .where(_TABLE.c.id == _SENT_ROWS.c.id)
+    .values(_sent_values(_SENT_ROWS.c.wamid, bindparam("now"))),
+    "sqlite": update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"))
+    .values(_sent_values(bindparam("b_wamid"), bindparam("now"))),
+}
+
+
+def _record_sent(connection: Any, sent: list[Result], now: datetime) -> None:
+    if connection.dialect.name == "postgresql":
+        ids, wamids = [r.message_id for r in sent], [r.wamid for r in sent]
+        connection.execute(_RECORD_SENT["postgresql"], {"ids": ids, "wamids": wamids, "now": now})
+        return
+    connection.execute(_RECORD_SENT["sqlite"], [{"b_id": r.message_id, "b_wamid": r.wamid, "now": now} for r in sent])
 
 
 def _mark_paused_templates(session: Session, results: list[Result], now: datetime) -> None:

@@ -276,3 +276,29 @@ def test_0020_keeps_a_bsuid_per_debtor_unique_within_an_organization_and_takes_i
     with Session(engine) as session:
         assert session.execute(text("SELECT COUNT(*) FROM debtor")).scalar_one() == 3
     command.upgrade(config, "head")
+
+
+def test_0023_drops_the_indexes_wider_ones_cover_and_leaves_room_for_enrollment_updates(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "head")
+    engine = db.engine_for(empty_database)
+
+    def indexes(table: str) -> set[str]:
+        return {index["name"] or "" for index in inspect(engine).get_indexes(table)}
+
+    def fillfactor() -> str | None:
+        if engine.dialect.name != "postgresql":
+            return None
+        with engine.connect() as connection:
+            options = connection.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'enrollment'")).scalar()
+        return next((option for option in options or [] if option.startswith("fillfactor=")), "")
+
+    redundant = {"message": {"ix_message_org_id"}, "enrollment": {"ix_enrollment_org_id", "ix_enrollment_campaign_id"}}
+    assert all(not indexes(table) & names for table, names in redundant.items())
+    # What served their lookups stays: each of them was the first column of one of these.
+    assert "ix_message_org_wamid" in indexes("message")
+    assert "ix_enrollment_org_invoice" in indexes("enrollment")
+    assert fillfactor() in (None, "fillfactor=80")
+    command.downgrade(config, "0022")
+    assert all(indexes(table) >= names for table, names in redundant.items())
+    assert fillfactor() in (None, "")
