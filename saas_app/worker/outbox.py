@@ -604,22 +604,21 @@ _SENT_ROWS = (
     .table_valued("id", "wamid")
     .render_derived()  # AS anon_1(id, wamid)
 )
-_RECORD_SENT = {
-    "postgresql": update(_TABLE)
-    .where(_TABLE.c.id == _SENT_ROWS.c.id)
-    .values(_sent_values(_SENT_ROWS.c.wamid, bindparam("now"))),
-    "sqlite": update(_TABLE)
-    .where(_TABLE.c.id == bindparam("b_id"))
-    .values(_sent_values(bindparam("b_wamid"), bindparam("now"))),
-}
+_RECORD_SENT_AS_ARRAYS = (  # PostgreSQL
+    update(_TABLE).where(_TABLE.c.id == _SENT_ROWS.c.id).values(_sent_values(_SENT_ROWS.c.wamid, bindparam("now")))
+)
+_RECORD_SENT_BY_ROW = (  # SQLite: an executemany, its triggers being per row anyway
+    update(_TABLE).where(_TABLE.c.id == bindparam("b_id")).values(_sent_values(bindparam("b_wamid"), bindparam("now")))
+)
 
 
 def _record_sent(connection: Any, sent: list[Result], now: datetime) -> None:
+    """The sends WhatsApp accepted, written with their wamids."""
     if connection.dialect.name == "postgresql":
         ids, wamids = [r.message_id for r in sent], [r.wamid for r in sent]
-        connection.execute(_RECORD_SENT["postgresql"], {"ids": ids, "wamids": wamids, "now": now})
+        connection.execute(_RECORD_SENT_AS_ARRAYS, {"ids": ids, "wamids": wamids, "now": now})
         return
-    connection.execute(_RECORD_SENT["sqlite"], [{"b_id": r.message_id, "b_wamid": r.wamid, "now": now} for r in sent])
+    connection.execute(_RECORD_SENT_BY_ROW, [{"b_id": r.message_id, "b_wamid": r.wamid, "now": now} for r in sent])
 
 
 def _mark_paused_templates(session: Session, results: list[Result], now: datetime) -> None:
