@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -278,27 +278,40 @@ def test_0020_keeps_a_bsuid_per_debtor_unique_within_an_organization_and_takes_i
     command.upgrade(config, "head")
 
 
+def enrollment_fillfactor(engine: Engine) -> str | None:
+    """The `fillfactor=` storage option of enrollment on PostgreSQL ('' if unset); None on SQLite, which has none."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        options = connection.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'enrollment'")).scalar()
+    return next((option for option in options or [] if option.startswith("fillfactor=")), "")
+
+
 def test_0023_drops_the_indexes_wider_ones_cover_and_leaves_room_for_enrollment_updates(empty_database: str) -> None:
     config = alembic_config(empty_database)
-    command.upgrade(config, "head")
+    command.upgrade(config, "0023")
     engine = db.engine_for(empty_database)
 
     def indexes(table: str) -> set[str]:
         return {index["name"] or "" for index in inspect(engine).get_indexes(table)}
-
-    def fillfactor() -> str | None:
-        if engine.dialect.name != "postgresql":
-            return None
-        with engine.connect() as connection:
-            options = connection.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'enrollment'")).scalar()
-        return next((option for option in options or [] if option.startswith("fillfactor=")), "")
 
     redundant = {"message": {"ix_message_org_id"}, "enrollment": {"ix_enrollment_org_id", "ix_enrollment_campaign_id"}}
     assert all(not indexes(table) & names for table, names in redundant.items())
     # What served their lookups stays: each of them was the first column of one of these.
     assert "ix_message_org_wamid" in indexes("message")
     assert "ix_enrollment_org_invoice" in indexes("enrollment")
-    assert fillfactor() in (None, "fillfactor=80")
+    assert enrollment_fillfactor(engine) in (None, "fillfactor=80")
     command.downgrade(config, "0022")
     assert all(indexes(table) >= names for table, names in redundant.items())
-    assert fillfactor() in (None, "")
+    assert enrollment_fillfactor(engine) in (None, "")
+    command.upgrade(config, "head")
+
+
+def test_0024_leaves_half_of_each_enrollment_page_for_updates(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "head")
+    engine = db.engine_for(empty_database)
+    assert enrollment_fillfactor(engine) in (None, "fillfactor=50")
+    command.downgrade(config, "0023")
+    assert enrollment_fillfactor(engine) in (None, "fillfactor=80")
+    command.upgrade(config, "head")
