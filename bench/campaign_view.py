@@ -26,7 +26,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from bench import webhooks
-from bench.harness import machine, prepare_database, report
+from bench.harness import machine, prepare_database, report, settle
 from bench.planner import NOW, seed
 from saas_app.core.roles import Role
 from saas_app.models import Campaign
@@ -135,6 +135,7 @@ def timed(label: str, target_ms: float, call: Callable[[], Any], database: str, 
 def bench_view(engine: Engine, messages: int, database: str) -> None:
     with Session(engine) as session:
         ctx, campaign_id = seed_campaign(session, messages)
+    settle(engine)
     with Session(engine) as session:
         funnel = campaigns.campaign_stats(session, ctx, campaign_id)
         print(f"funnel: {funnel}")

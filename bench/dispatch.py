@@ -33,7 +33,7 @@ import uvloop
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bench.harness import machine, prepare_database, report
+from bench.harness import machine, prepare_database, report, settle
 from bench.planner import NOW, seed
 from saas_app import process_tuning
 from saas_app.core.messages import SendOutcome
@@ -163,6 +163,7 @@ def run(engine: Engine, numbers: int, delay: float, messages: int, rate: int, co
     try:
         with Session(engine) as session:
             prepare(session, messages, numbers, port, rate, prefix=f"Bench-{numbers}-{delay * 1000:.0f}ms-")
+        settle(engine)
         from bench.webhooks import cpu_seconds  # here: bench.webhooks imports this module
 
         worker = TimedWorker(config)

@@ -22,7 +22,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
-from bench.harness import machine, prepare_database, report
+from bench.harness import machine, prepare_database, report, settle
 from saas_app.core.roles import Role
 from saas_app.models import Debtor, Invoice
 from saas_app.services import accounts, imports
@@ -118,6 +118,7 @@ def main() -> None:
     print(f"database: {engine.dialect.name}; file: {path.name}, {args.rows:,} rows, {size / 1e6:.1f} MB")
     with Session(engine) as session:
         ctx = brazilian_org(session, 1)
+        settle(engine)
         started, cpu = time.perf_counter(), time.process_time()
         with path.open("rb") as stream:
             result = imports.import_file(session, ctx, path.name, stream, progress=show_progress(args.rows))

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert, literal, text, update
 from sqlmodel import Session, col, func, select
 
-from bench.harness import machine, prepare_database, report
+from bench.harness import machine, prepare_database, report, settle
 from saas_app.core.campaigns import EnrollmentState
 from saas_app.models import (
     Cadence,
@@ -176,12 +176,7 @@ def main() -> None:
         started = time.perf_counter()
         seed(session, args.enrollments, messaging_limit=args.messaging_limit)
         print(f"seeded in {time.perf_counter() - started:.1f} s")
-        if engine.dialect.name == "postgresql":
-            # The seed's own pages are written now, not by the checkpoint its gigabyte of WAL would set off
-            # while the planner runs: writing 1,000,000 debtors, invoices and enrollments is the seed's cost,
-            # which a production launch pays as it creates the enrollments (a full pass measured the planner
-            # at 85-102 s with that checkpoint inside its time, 60 s without it, 54 s with migration 0024).
-            session.execute(text("CHECKPOINT"))
+        settle(engine)
         started = time.perf_counter()
         planned = planner.plan_all(session, now=NOW, batch=args.batch)
         elapsed = time.perf_counter() - started

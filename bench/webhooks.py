@@ -36,7 +36,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from bench.dispatch import free_port
-from bench.harness import machine, prepare_database, report
+from bench.harness import machine, prepare_database, report, settle
 from bench.planner import NOW, seed
 from saas_app.models import Message, WhatsAppAccount
 from saas_app.services import whatsapp
@@ -205,6 +205,7 @@ def run(engine: Engine, messages: int, per_post: int = 1, concurrency: int = 64,
     """Seed `messages` sent messages, start the app on them and post a `delivered` for each, timed."""
     with Session(engine) as session:
         account, sent = prepare(session, messages, order)
+    settle(engine)
     port = free_port()
     requests = payloads(account, sent, per_post, port)
     app = start_app(str(engine.url.render_as_string(hide_password=False)), port)
