@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, insert, or_, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -405,7 +405,8 @@ _REMEMBER_USER_ID = (
 
 def _remember_user_ids(session: Session, org_id: int, user_ids: dict[int, str]) -> None:
     """Stores the BSUID Meta named for each debtor (id -> BSUID) that has none yet."""
-    rows = [{"org": org_id, "debtor": debtor_id, "user_id": user_id[:140]} for debtor_id, user_id in user_ids.items()]
+    # In id order, as every writer takes rows, so that two groups wait for each other rather than deadlock.
+    rows = [{"org": org_id, "debtor": debtor, "user_id": user_id[:140]} for debtor, user_id in sorted(user_ids.items())]
     if rows:
         session.connection().execute(_REMEMBER_USER_ID, rows)
 
@@ -440,25 +441,39 @@ _UPDATE_BY_ID = update(_MESSAGE).where(_MESSAGE.c.id == bindparam("message_id"))
 
 
 def _write_changes(session: Session, changes: dict[int, dict[str, Any]]) -> None:
-    """One UPDATE by primary key per set of changed columns (usually one: a status and its stamp)."""
-    by_columns: dict[tuple[str, ...], list[int]] = {}
-    for message_id, change in changes.items():
-        if change:
-            by_columns.setdefault(tuple(sorted(change)), []).append(message_id)
+    """The group's changes to its messages. PostgreSQL: one UPDATE whatever columns each message changes.
+
+    One statement fires the campaign counters' trigger once, which takes the counter rows it moves in
+    one sorted order: two groups written at once (api.webhook_routes), or a group and the worker, wait
+    for each other instead of deadlocking, as they could when a group wrote its `delivered` and its
+    `read` statuses in two statements, each locking its own counter rows.
+    SQLite: one UPDATE by primary key per set of changed columns (usually one: a status and its stamp).
+    """
+    changed = {message_id: change for message_id, change in changes.items() if change}
+    if not changed:
+        return
     connection = session.connection()
-    for columns, ids in by_columns.items():
-        if connection.dialect.name == "postgresql":
-            # One statement over column arrays: row by row, each UPDATE was a round trip of its own.
-            sets = ", ".join(f"{name} = v.{name}" for name in columns)
-            arrays = db.column_arrays(["int", *(_CHANGEABLE[name] for name in columns)])
-            connection.exec_driver_sql(
-                f"UPDATE message SET {sets} FROM unnest({arrays}) AS v(id, {', '.join(columns)})"  # noqa: S608
-                " WHERE message.id = v.id",
-                (ids, *([changes[i][name] for i in ids] for name in columns)),
-            )
-        else:
-            rows = [{"message_id": i, **changes[i]} for i in ids]
-            connection.execute(_UPDATE_BY_ID, rows)
+    if connection.dialect.name == "postgresql":
+        _write_changes_in_one_statement(connection, changed)
+        return
+    by_columns: dict[tuple[str, ...], list[int]] = {}
+    for message_id, change in changed.items():
+        by_columns.setdefault(tuple(sorted(change)), []).append(message_id)
+    for ids in by_columns.values():
+        connection.execute(_UPDATE_BY_ID, [{"message_id": i, **changed[i]} for i in ids])
+
+
+def _write_changes_in_one_statement(connection: Connection, changed: dict[int, dict[str, Any]]) -> None:
+    """Over column arrays (row by row, each UPDATE was a round trip of its own): a NULL keeps the column."""
+    columns = sorted({name for change in changed.values() for name in change})
+    ids = sorted(changed)
+    sets = ", ".join(f"{name} = coalesce(v.{name}, message.{name})" for name in columns)
+    arrays = db.column_arrays(["int", *(_CHANGEABLE[name] for name in columns)])
+    connection.exec_driver_sql(
+        f"UPDATE message SET {sets} FROM unnest({arrays}) AS v(id, {', '.join(columns)})"  # noqa: S608
+        " WHERE message.id = v.id",
+        (ids, *([changed[i].get(name) for i in ids] for name in columns)),
+    )
 
 
 def _status_event(message: dict[str, Any], status: StatusEvent) -> dict[str, Any]:

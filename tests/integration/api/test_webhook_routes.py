@@ -4,6 +4,8 @@ reads the body, a malformed signed body is refused alone, and no POST can fail a
 import asyncio
 import json
 import logging
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -97,6 +99,42 @@ def test_crafted_posts_in_a_group_fail_none_of_the_valid_ones(session: Session) 
     assert stored_events(session) == 60
 
 
+def test_with_two_writers_a_second_group_starts_once_enough_posts_wait_never_a_third(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL's ingester: while a group is written, POSTs wait for it until SECOND_GROUP_AT of them do."""
+    lock = threading.Lock()
+    at_once, most_at_once, groups = 0, 0, []
+
+    def receive(posts: list[tuple[bytes, str]]) -> list[webhooks.Outcome]:
+        nonlocal at_once, most_at_once
+        with lock:
+            at_once += 1
+            most_at_once = max(most_at_once, at_once)
+            groups.append([raw for raw, _ in posts])
+        time.sleep(0.3)  # the database's answer: long beside the POSTs' 2 ms, so the test holds on a busy machine
+        with lock:
+            at_once -= 1
+        return [webhooks.Outcome(200) for _ in posts]
+
+    monkeypatch.setattr(webhook_routes, "_receive", receive)
+
+    async def a_post_every_2_ms() -> list[webhooks.Outcome]:
+        ingester = webhook_routes._Ingester(writers=2)
+        posts = []
+        for n in range(40):
+            posts.append(asyncio.ensure_future(ingester.submit(str(n).encode(), "sha256=x")))
+            await asyncio.sleep(0.002)
+        return await asyncio.gather(*posts)
+
+    outcomes = run(a_post_every_2_ms())
+    assert [outcome.http_status for outcome in outcomes] == [200] * 40
+    assert most_at_once == 2
+    assert groups[0] == [b"0"], "alone, the first POST is written at once"
+    assert len(groups[1]) >= webhook_routes.SECOND_GROUP_AT, "the next ones wait until enough of them do"
+    assert sorted(raw for group in groups for raw in group) == sorted(str(n).encode() for n in range(40))
+
+
 def test_a_group_that_fails_is_written_again_one_post_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever makes a group's transaction fail, only the POST that causes it is answered 500."""
     written: list[list[bytes]] = []
@@ -110,7 +148,7 @@ def test_a_group_that_fails_is_written_again_one_post_at_a_time(monkeypatch: pyt
     monkeypatch.setattr(webhook_routes, "_receive", receive)
 
     async def three_at_once() -> list[object]:
-        ingester = webhook_routes._Ingester()
+        ingester = webhook_routes._Ingester(writers=1)
         submits = [ingester.submit(raw, "sha256=x") for raw in (b"one", b"poison", b"two")]
         return await asyncio.gather(*submits, return_exceptions=True)
 
