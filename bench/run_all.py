@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.dispatch import figure_names
+from bench.harness import settle
+from saas_app import db
 from saas_app.settings import PROJECT_ROOT
 
 DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -386,18 +388,6 @@ def _commit() -> str:
     return done.stdout.strip() or "unknown"
 
 
-def _checkpoint(admin_url: str | None) -> None:
-    """PostgreSQL writes out what the last script left before the next starts, whichever its database:
-    the checkpoint a million-row seed sets off is spread over minutes and would run beside the next
-    script, a SQLite one too. The scripts settle their own seeds the same way (harness.settle)."""
-    if admin_url is None:
-        return
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute("CHECKPOINT")
-
-
 def machine_header(admin_url: str | None, started: datetime, load_before: str) -> dict[str, str]:
     return {
         "date": f"{started:%Y-%m-%d %H:%M} UTC (took {(datetime.now(UTC) - started).total_seconds() / 60:.0f} min)",
@@ -500,12 +490,17 @@ def main() -> None:
     admin_url = postgres_admin_url() if "PostgreSQL" in databases else None
     if "PostgreSQL" in databases and admin_url is None:
         raise SystemExit("PostgreSQL is not reachable on 127.0.0.1:5432 (or set TEST_POSTGRES_URL)")
+    # PostgreSQL writes out what the last script left before the next starts, whichever its database: the
+    # checkpoint a million-row seed sets off is spread over minutes and would run beside the next script,
+    # a SQLite one too. The scripts settle their own seeds the same way.
+    server = db.engine_for(admin_url) if admin_url else None
     started, load_before = datetime.now(UTC), _load()
     results = Results()
     for run in range(args.runs):
         for kind in databases:
             for job in jobs:
-                _checkpoint(admin_url)
+                if server is not None:
+                    settle(server)
                 with database_for(kind) as url:
                     run_script(job, args.quick, url, run, timeout, results)
     header = machine_header(admin_url, started, load_before)
